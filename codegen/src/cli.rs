@@ -1,0 +1,164 @@
+//! The `dovecot-eventgen` command line. `main.rs` only parses [`Args`] and
+//! calls [`run`].
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::{Error, EventModel, emit, files};
+
+/// Generate, check and inspect the dovecot-events schema.
+#[derive(Debug, Parser)]
+#[command(name = "dovecot-eventgen", version, about)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write every generated file of the repository (only those that changed).
+    Generate(RepoArgs),
+    /// Write nothing; exit 1 and name every generated file that is out of date.
+    Check(RepoArgs),
+    /// Validate a schema directory; exit 2 with every located error.
+    Validate {
+        /// The schema directory (default: the embedded schema).
+        path: Option<PathBuf>,
+    },
+    /// Print the resolved model as JSON.
+    Resolve {
+        /// The schema directory (default: the embedded schema).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+}
+
+/// Options of the commands that work on the repository's generated files.
+#[derive(Debug, clap::Args)]
+pub struct RepoArgs {
+    /// The schema directory (default: the schema embedded in this binary).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// The repository root (default: found upwards from the current
+    /// directory).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Runs a parsed command line and returns the process exit code: 0 on
+/// success, 1 for stale files or I/O errors, 2 for an invalid schema.
+#[must_use]
+pub fn run(args: &Args) -> ExitCode {
+    match &args.command {
+        Command::Generate(repo) => generate(repo),
+        Command::Check(repo) => check(repo),
+        Command::Validate { path } => match model(path.as_deref()) {
+            Ok(model) => {
+                println!(
+                    "schema is valid: {} events, {} categories, {} versions",
+                    model.events.len(),
+                    model.categories.len(),
+                    model.versions.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(&err),
+        },
+        Command::Resolve { schema } => match model(schema.as_deref()) {
+            Ok(model) => {
+                let text = emit::resolved::generate(&model);
+                // A closed pipe (`| head`) is not an error worth reporting.
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(&err),
+        },
+    }
+}
+
+fn generate(repo: &RepoArgs) -> ExitCode {
+    let (model, root) = match model_and_root(repo) {
+        Ok(pair) => pair,
+        Err(err) => return fail(&err),
+    };
+    let outputs = files::outputs(&model);
+    match files::write_changed(&root, &outputs) {
+        Ok(written) => {
+            for path in &written {
+                println!("wrote {}", path.display());
+            }
+            println!(
+                "{} generated file(s), {} changed",
+                outputs.len(),
+                written.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+fn check(repo: &RepoArgs) -> ExitCode {
+    let (model, root) = match model_and_root(repo) {
+        Ok(pair) => pair,
+        Err(err) => return fail(&err),
+    };
+    let outputs = files::outputs(&model);
+    let stale = files::stale(&root, &outputs);
+    if stale.is_empty() {
+        println!("all {} generated files are up to date", outputs.len());
+        return ExitCode::SUCCESS;
+    }
+    for output in &stale {
+        eprintln!("out of date: {}", output.path);
+    }
+    eprintln!("run `cargo run -p dovecot-events-codegen -- generate` to regenerate");
+    ExitCode::from(1)
+}
+
+fn model(schema: Option<&Path>) -> Result<EventModel, Error> {
+    match schema {
+        Some(dir) => crate::load_dir(dir),
+        None => Ok(crate::load_embedded()?),
+    }
+}
+
+fn model_and_root(repo: &RepoArgs) -> Result<(EventModel, PathBuf), Error> {
+    let root = match &repo.root {
+        Some(root) => root.clone(),
+        None => find_root()?,
+    };
+    Ok((model(repo.schema.as_deref())?, root))
+}
+
+/// The nearest directory upwards that holds `generated/Cargo.toml` and
+/// `schema/`.
+fn find_root() -> Result<PathBuf, Error> {
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: PathBuf::from("."),
+        source,
+    })?;
+    cwd.ancestors()
+        .find(|dir| dir.join("generated/Cargo.toml").is_file() && dir.join("schema").is_dir())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| Error::Io {
+            path: cwd,
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "not inside the dovecot-events repository (no generated/Cargo.toml and schema/ above); pass --root",
+            ),
+        })
+}
+
+fn fail(err: &Error) -> ExitCode {
+    eprintln!("error: {err}");
+    match err {
+        Error::Schema(_) => ExitCode::from(2),
+        Error::Io { .. } => ExitCode::from(1),
+    }
+}

@@ -1,0 +1,573 @@
+//! The Rust emitter: event structs, enums, the `Event` enum and the metadata
+//! tables of the `dovecot-events` crate.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::emit::{doc_attrs, header};
+use crate::ident::{field_name, type_name};
+use crate::model::*;
+use crate::version::Version;
+
+/// Options for the Rust emitter.
+#[derive(Clone, Debug)]
+pub struct RustOptions {
+    /// The path of the runtime crate in generated code (`crate` inside
+    /// `dovecot-events`, `::dovecot_events` elsewhere).
+    pub runtime: TokenStream,
+    /// The command named in the `@generated` header.
+    pub command: String,
+}
+
+impl Default for RustOptions {
+    fn default() -> Self {
+        RustOptions {
+            runtime: quote!(crate),
+            command: "cargo run -p dovecot-events-codegen -- generate".into(),
+        }
+    }
+}
+
+/// Generates the whole file as tokens.
+#[must_use]
+pub fn tokens(model: &EventModel, options: &RustOptions) -> TokenStream {
+    let rt = &options.runtime;
+    let enums = model.enums.values().map(|e| enum_def(e, rt));
+    let events: Vec<&Event> = model.events.values().filter(|e| e.in_rust()).collect();
+    let structs = events.iter().map(|e| event_struct(e, model, rt));
+    let event_enum = event_enum(&events, rt);
+    let metadata = metadata(model, rt);
+    quote! {
+        /// One enum per named value set of the schema. Every enum is open:
+        /// values the schema does not list are kept in `Other`.
+        pub mod enums {
+            #(#enums)*
+        }
+
+        /// One struct per event Dovecot sends.
+        pub mod events {
+            #(#structs)*
+        }
+
+        #event_enum
+        #metadata
+    }
+}
+
+/// Generates the whole file, formatted, with its `@generated` header.
+#[must_use]
+pub fn generate(model: &EventModel, options: &RustOptions) -> String {
+    let tokens = tokens(model, options);
+    let file: syn::File = match syn::parse2(tokens.clone()) {
+        Ok(file) => file,
+        // The emitter only builds well-formed items; if that ever breaks,
+        // unformatted code still shows the compiler's error at the right item.
+        Err(_) => return format!("{}{tokens}\n", header(model, &options.command, "//")),
+    };
+    format!(
+        "{}{}",
+        header(model, &options.command, "//"),
+        prettyplease::unparse(&file)
+    )
+}
+
+fn enum_def(e: &EnumDef, rt: &TokenStream) -> TokenStream {
+    let name = format_ident!("{}", e.rust_name);
+    let docs = doc_attrs(&[
+        e.description.clone(),
+        format!(
+            "Schema enum `{}`. Values the schema does not list are kept in [`{}::Other`].",
+            e.name, e.rust_name
+        ),
+    ]);
+    let variants: Vec<_> = e.values.iter().map(|v| format_ident!("{}", v.rust_name)).collect();
+    let variant_docs = e.values.iter().map(|v| {
+        let mut lines = vec![format!("`{}`: {}", v.name, v.description)];
+        lines.extend(lifetime_line(v.since, v.removed, None));
+        doc_attrs(&lines)
+    });
+    let wire: Vec<_> = e.values.iter().map(|v| Literal::string(&v.name)).collect();
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #variant_docs #variants, )*
+            /// A value the schema does not list, kept as sent.
+            Other(::std::string::String),
+        }
+
+        impl #name {
+            /// Every value the schema lists, as Dovecot sends it.
+            pub const VALUES: &'static [&'static str] = &[#(#wire),*];
+
+            /// The value as Dovecot sends it.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #wire, )*
+                    Self::Other(other) => other,
+                }
+            }
+
+            /// The variant for a value as Dovecot sends it.
+            #[must_use]
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    #( #wire => Self::#variants, )*
+                    other => Self::Other(other.into()),
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[automatically_derived]
+        impl<'a> #rt::FromValue<'a> for #name {
+            fn from_value(value: #rt::Value<'a>) -> ::core::result::Result<Self, #rt::FieldError> {
+                let text: ::std::borrow::Cow<'a, str> = #rt::FromValue::from_value(value)?;
+                ::core::result::Result::Ok(Self::from_wire(&text))
+            }
+        }
+
+        #[automatically_derived]
+        impl #rt::ToValue for #name {
+            fn to_value(&self) -> #rt::Value<'_> {
+                #rt::Value::Str(::std::borrow::Cow::Borrowed(self.as_str()))
+            }
+        }
+    }
+}
+
+/// The Rust type of a field's value.
+fn field_type(field: &Field, model: &EventModel, rt: &TokenStream) -> TokenStream {
+    match field.ty {
+        FieldType::String => quote!(::std::borrow::Cow<'a, str>),
+        FieldType::Integer => match field.unit {
+            None => quote!(i64),
+            Some(Unit::Port) => quote!(u16),
+            Some(_) => quote!(u64),
+        },
+        FieldType::Timestamp => quote!(#rt::Timestamp),
+        FieldType::Ip => quote!(::std::net::IpAddr),
+        FieldType::StringList => quote!(::std::vec::Vec<::std::borrow::Cow<'a, str>>),
+        FieldType::Flag => quote!(bool),
+        FieldType::Enum => {
+            let rust = field
+                .enum_name
+                .as_ref()
+                .and_then(|name| model.enums.get(name))
+                .map_or_else(|| "Unknown".to_owned(), |e| e.rust_name.clone());
+            let ident = format_ident!("{}", rust);
+            quote!(super::enums::#ident)
+        }
+    }
+}
+
+fn type_words(field: &Field) -> String {
+    let mut words = field.ty.as_str().replace('_', " ");
+    if let Some(unit) = field.unit {
+        words = format!("{words}, {}", unit.as_str());
+    }
+    if let Some(name) = &field.enum_name {
+        words = format!("{words} `{name}`");
+    }
+    words
+}
+
+fn lifetime_line(
+    since: Option<Version>,
+    removed: Option<Version>,
+    renamed_to: Option<&str>,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(since) = since {
+        parts.push(format!("Since Dovecot {since}."));
+    }
+    if let Some(removed) = removed {
+        match renamed_to {
+            Some(to) => parts.push(format!("Renamed to `{to}` in Dovecot {removed}.")),
+            None => parts.push(format!("Removed in Dovecot {removed}.")),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStream {
+    let name = format_ident!("{}", event.rust_name);
+    let wire_name = Literal::string(&event.name);
+    let mut lines = vec![event.description.clone()];
+    let mut facts = format!("Event `{}`, category `{}`", event.name, event.category);
+    if !event.categories.is_empty() {
+        let others: Vec<String> = event.categories.iter().map(|c| format!("`{c}`")).collect();
+        facts.push_str(&format!(" (also {})", others.join(", ")));
+    }
+    facts.push('.');
+    if let Some(life) = lifetime_line(event.since, event.removed, event.renamed_to.as_deref()) {
+        facts = format!("{facts} {life}");
+    }
+    if event.edition == Edition::Pro {
+        facts.push_str(" Commercial edition only.");
+    }
+    lines.push(facts);
+    if let Some(note) = &event.note {
+        lines.push(format!("Note: {note}"));
+    }
+    let docs = doc_attrs(&lines);
+
+    let fields: Vec<&Field> = event.fields.iter().filter(|f| f.in_struct()).collect();
+    let idents: Vec<_> = fields
+        .iter()
+        .map(|f| field_name(&f.name).to_ident())
+        .collect();
+    let wire: Vec<_> = fields.iter().map(|f| Literal::string(&f.name)).collect();
+    let types = fields.iter().map(|f| field_type(f, model, rt));
+    let field_docs = fields.iter().map(|f| field_docs(f));
+    let index = model
+        .events
+        .keys()
+        .position(|n| *n == event.name)
+        .unwrap_or_default();
+    let index = Literal::usize_unsuffixed(index);
+    quote! {
+        #docs
+        #[derive(Clone, Debug, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #name<'a> {
+            #( #field_docs pub #idents: ::core::option::Option<#types>, )*
+            /// Fields the schema does not know, in arrival order.
+            pub unknown_fields: #rt::Fields<'a>,
+        }
+
+        #[automatically_derived]
+        impl<'a> #rt::EventFields<'a> for #name<'a> {
+            const NAME: &'static str = #wire_name;
+
+            fn meta() -> &'static #rt::EventMeta {
+                &super::EVENTS[#index]
+            }
+
+            fn set_field(
+                &mut self,
+                name: ::std::borrow::Cow<'a, str>,
+                value: #rt::Value<'a>,
+            ) -> ::core::result::Result<(), #rt::FieldError> {
+                match &*name {
+                    #( #wire => #rt::__private::set(&mut self.#idents, #wire, value), )*
+                    _ => {
+                        self.unknown_fields.push(name, value);
+                        ::core::result::Result::Ok(())
+                    }
+                }
+            }
+
+            fn for_each_field(&self, f: &mut dyn FnMut(&str, #rt::Value<'_>)) {
+                #(
+                    if let ::core::option::Option::Some(value) = &self.#idents {
+                        f(#wire, #rt::ToValue::to_value(value));
+                    }
+                )*
+                for (name, value) in self.unknown_fields.iter() {
+                    f(name, value.reborrow());
+                }
+            }
+        }
+    }
+}
+
+fn field_docs(field: &Field) -> TokenStream {
+    let mut facts = format!("`{}`: {}", field.name, type_words(field));
+    match &field.origin {
+        Origin::Own => {}
+        Origin::Group(g) => facts.push_str(&format!(", from group `{g}`")),
+        Origin::Event(e) => facts.push_str(&format!(", inherited from `{e}`")),
+        Origin::Global => facts.push_str(", global"),
+    }
+    facts.push('.');
+    if let Some(life) = lifetime_line(field.since, field.removed, field.renamed_to.as_deref()) {
+        facts = format!("{facts} {life}");
+    }
+    let mut lines = vec![field.description.clone(), facts];
+    if let Some(note) = &field.note {
+        lines.push(format!("Note: {note}"));
+    }
+    doc_attrs(&lines)
+}
+
+fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
+    let variants: Vec<_> = events.iter().map(|e| format_ident!("{}", e.rust_name)).collect();
+    let wire: Vec<_> = events.iter().map(|e| Literal::string(&e.name)).collect();
+    let docs = events.iter().map(|e| doc_attrs(&[format!("`{}`: {}", e.name, e.description)]));
+    quote! {
+        /// Any Dovecot event: a typed variant for every event the schema knows,
+        /// [`Event::Unknown`] for the rest.
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event<'a> {
+            #( #docs #variants(events::#variants<'a>), )*
+            /// An event the schema does not know, with all its fields.
+            Unknown(UnknownEvent<'a>),
+        }
+
+        /// An event the schema does not know, kept whole.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct UnknownEvent<'a> {
+            /// The event's name.
+            pub name: ::std::borrow::Cow<'a, str>,
+            /// Its fields, in arrival order.
+            pub fields: #rt::Fields<'a>,
+        }
+
+        impl<'a> Event<'a> {
+            /// An event with no fields yet: the typed variant when the schema
+            /// knows `name`, [`Event::Unknown`] otherwise.
+            #[must_use]
+            pub fn new(name: ::std::borrow::Cow<'a, str>) -> Self {
+                match &*name {
+                    #( #wire => Self::#variants(::core::default::Default::default()), )*
+                    _ => Self::Unknown(UnknownEvent { name, fields: ::core::default::Default::default() }),
+                }
+            }
+
+            /// The event's name as Dovecot sends it.
+            #[must_use]
+            pub fn name(&self) -> &str {
+                match self {
+                    #( Self::#variants(_) => #wire, )*
+                    Self::Unknown(event) => &event.name,
+                }
+            }
+
+            /// The schema's metadata, unless the event is unknown.
+            #[must_use]
+            pub fn meta(&self) -> ::core::option::Option<&'static #rt::EventMeta> {
+                match self {
+                    #( Self::#variants(_) => ::core::option::Option::Some(<events::#variants<'_> as #rt::EventFields<'_>>::meta()), )*
+                    Self::Unknown(_) => ::core::option::Option::None,
+                }
+            }
+
+            /// Stores one field; see [`EventFields::set_field`](#rt::EventFields::set_field).
+            ///
+            /// # Errors
+            ///
+            /// Returns a [`FieldError`](#rt::FieldError) when a known field's value
+            /// does not fit its type.
+            pub fn set_field(
+                &mut self,
+                name: ::std::borrow::Cow<'a, str>,
+                value: #rt::Value<'a>,
+            ) -> ::core::result::Result<(), #rt::FieldError> {
+                match self {
+                    #( Self::#variants(event) => #rt::EventFields::set_field(event, name, value), )*
+                    Self::Unknown(event) => {
+                        event.fields.push(name, value);
+                        ::core::result::Result::Ok(())
+                    }
+                }
+            }
+
+            /// Calls `f` with every present field.
+            pub fn for_each_field(&self, f: &mut dyn FnMut(&str, #rt::Value<'_>)) {
+                match self {
+                    #( Self::#variants(event) => #rt::EventFields::for_each_field(event, f), )*
+                    Self::Unknown(event) => {
+                        for (name, value) in event.fields.iter() {
+                            f(name, value.reborrow());
+                        }
+                    }
+                }
+            }
+
+            /// The fields the schema does not know.
+            #[must_use]
+            pub fn unknown_fields(&self) -> &#rt::Fields<'a> {
+                match self {
+                    #( Self::#variants(event) => &event.unknown_fields, )*
+                    Self::Unknown(event) => &event.fields,
+                }
+            }
+        }
+    }
+}
+
+fn version_lit(v: Version, rt: &TokenStream) -> TokenStream {
+    let parts = v.parts().iter().map(|p| Literal::u16_unsuffixed(*p));
+    quote!(#rt::Version::new(&[#(#parts),*]))
+}
+
+fn version(v: Option<Version>, rt: &TokenStream) -> TokenStream {
+    match v {
+        None => quote!(::core::option::Option::None),
+        Some(v) => {
+            let v = version_lit(v, rt);
+            quote!(::core::option::Option::Some(#v))
+        }
+    }
+}
+
+fn opt_str(s: Option<&str>) -> TokenStream {
+    match s {
+        None => quote!(::core::option::Option::None),
+        Some(s) => {
+            let lit = Literal::string(s);
+            quote!(::core::option::Option::Some(#lit))
+        }
+    }
+}
+
+fn field_type_meta(ty: FieldType, rt: &TokenStream) -> TokenStream {
+    let variant = format_ident!("{}", type_name(ty.as_str()).name);
+    quote!(#rt::FieldType::#variant)
+}
+
+fn field_meta(field: &Field, rt: &TokenStream) -> TokenStream {
+    let name = Literal::string(&field.name);
+    let ty = field_type_meta(field.ty, rt);
+    let unit = match field.unit {
+        None => quote!(::core::option::Option::None),
+        Some(unit) => {
+            let variant = format_ident!("{}", type_name(unit.as_str()).name);
+            quote!(::core::option::Option::Some(#rt::Unit::#variant))
+        }
+    };
+    let enum_name = opt_str(field.enum_name.as_deref());
+    let description = Literal::string(&field.description);
+    let since = version(field.since, rt);
+    let deprecated = version(field.deprecated, rt);
+    let removed = version(field.removed, rt);
+    let renamed_to = opt_str(field.renamed_to.as_deref());
+    let emitted = field.emitted;
+    let pattern = field.pattern;
+    let note = opt_str(field.note.as_deref());
+    let changes = field.changes.iter().map(|c| {
+        let version = version_lit(c.version, rt);
+        let ty = match c.ty {
+            None => quote!(::core::option::Option::None),
+            Some(ty) => {
+                let ty = field_type_meta(ty, rt);
+                quote!(::core::option::Option::Some(#ty))
+            }
+        };
+        let note = Literal::string(&c.note);
+        quote!(#rt::ChangeMeta { version: #version, ty: #ty, note: #note })
+    });
+    let origin = match &field.origin {
+        Origin::Own => quote!(#rt::Origin::Own),
+        Origin::Group(g) => quote!(#rt::Origin::Group(#g)),
+        Origin::Event(e) => quote!(#rt::Origin::Event(#e)),
+        Origin::Global => quote!(#rt::Origin::Global),
+    };
+    quote! {
+        #rt::FieldMeta {
+            name: #name,
+            ty: #ty,
+            unit: #unit,
+            enum_name: #enum_name,
+            description: #description,
+            since: #since,
+            deprecated: #deprecated,
+            removed: #removed,
+            renamed_to: #renamed_to,
+            emitted: #emitted,
+            pattern: #pattern,
+            note: #note,
+            changes: &[#(#changes),*],
+            origin: #origin,
+        }
+    }
+}
+
+fn edition(e: Edition, rt: &TokenStream) -> TokenStream {
+    match e {
+        Edition::Open => quote!(#rt::Edition::Open),
+        Edition::Pro => quote!(#rt::Edition::Pro),
+    }
+}
+
+fn metadata(model: &EventModel, rt: &TokenStream) -> TokenStream {
+    let versions = model.versions.iter().map(|v| version_lit(*v, rt));
+    let categories = model.categories.values().map(|c| {
+        let name = Literal::string(&c.name);
+        let description = Literal::string(&c.description);
+        let parent = opt_str(c.parent.as_deref());
+        let since = version(c.since, rt);
+        let removed = version(c.removed, rt);
+        let edition = edition(c.edition, rt);
+        quote! {
+            #rt::CategoryMeta { name: #name, description: #description, parent: #parent, since: #since, removed: #removed, edition: #edition }
+        }
+    });
+    let enums = model.enums.values().map(|e| {
+        let name = Literal::string(&e.name);
+        let rust_name = Literal::string(&e.rust_name);
+        let description = Literal::string(&e.description);
+        let values = e.values.iter().map(|v| {
+            let name = Literal::string(&v.name);
+            let description = Literal::string(&v.description);
+            let since = version(v.since, rt);
+            let removed = version(v.removed, rt);
+            quote!(#rt::EnumValueMeta { name: #name, description: #description, since: #since, removed: #removed })
+        });
+        quote! {
+            #rt::EnumMeta { name: #name, rust_name: #rust_name, description: #description, values: &[#(#values),*] }
+        }
+    });
+    let globals = model.global_fields.iter().map(|f| field_meta(f, rt));
+    let events = model.events.values().map(|e| {
+        let name = Literal::string(&e.name);
+        let rust_name = opt_str(e.in_rust().then_some(e.rust_name.as_str()));
+        let category = Literal::string(&e.category);
+        let categories = e.categories.iter().map(|c| Literal::string(c));
+        let description = Literal::string(&e.description);
+        let since = version(e.since, rt);
+        let deprecated = version(e.deprecated, rt);
+        let removed = version(e.removed, rt);
+        let renamed_to = opt_str(e.renamed_to.as_deref());
+        let emitted = e.emitted;
+        let edition = edition(e.edition, rt);
+        let note = opt_str(e.note.as_deref());
+        let mut sorted: Vec<&Field> = e.fields.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        let fields = sorted.into_iter().map(|f| field_meta(f, rt));
+        quote! {
+            #rt::EventMeta {
+                name: #name,
+                rust_name: #rust_name,
+                category: #category,
+                categories: &[#(#categories),*],
+                description: #description,
+                since: #since,
+                deprecated: #deprecated,
+                removed: #removed,
+                renamed_to: #renamed_to,
+                emitted: #emitted,
+                edition: #edition,
+                note: #note,
+                fields: &[#(#fields),*],
+            }
+        }
+    });
+    quote! {
+        /// Every Dovecot release the schema knows, oldest first.
+        pub static VERSIONS: &[#rt::Version] = &[#(#versions),*];
+
+        /// Every category, sorted by name.
+        pub static CATEGORIES: &[#rt::CategoryMeta] = &[#(#categories),*];
+
+        /// Every named value set, sorted by name.
+        pub static ENUMS: &[#rt::EnumMeta] = &[#(#enums),*];
+
+        /// Fields any event may carry.
+        pub static GLOBAL_FIELDS: &[#rt::FieldMeta] = &[#(#globals),*];
+
+        /// Every event the schema knows, sorted by name, including names
+        /// Dovecot documents but never sends and events it removed.
+        pub static EVENTS: &[#rt::EventMeta] = &[#(#events),*];
+    }
+}

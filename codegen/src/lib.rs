@@ -1,0 +1,194 @@
+//! Load, validate, resolve and emit the dovecot-events schema: a YAML
+//! catalogue of every event the Dovecot mail server emits.
+//!
+//! The pipeline has one resolved model between its stages:
+//!
+//! ```text
+//! YAML files ─load→ raw structs ─validate→ ─resolve→ EventModel ─emit→ Rust, JSON, docs
+//! ```
+//!
+//! Every schema problem is collected and reported at once, each located as
+//! `file:line:column`:
+//!
+//! ```
+//! use dovecot_events_codegen::{SourceFile, load_sources};
+//!
+//! let files = [SourceFile {
+//!     path: "schema/bad.yaml".into(),
+//!     relative: "bad.yaml".into(),
+//!     text: "versions: [2.3.0]\nevents:\n  x:\n    categry: auth\n".into(),
+//! }];
+//! let errors = load_sources(&files).unwrap_err();
+//! assert!(errors.to_string().contains("schema/bad.yaml:4:5: unknown key `categry` in event"));
+//! ```
+//!
+//! The repository's schema is embedded, so the CLI and downstream tools work
+//! from anywhere:
+//!
+//! ```
+//! let model = dovecot_events_codegen::load_embedded().expect("the embedded schema is valid");
+//! assert!(model.events.contains_key("imap_command_finished"));
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod diag;
+pub mod emit;
+pub mod files;
+pub mod format;
+pub mod ident;
+mod load;
+pub mod model;
+mod raw;
+mod resolve;
+mod validate;
+pub mod version;
+mod yaml;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use diag::{Diagnostic, Location, SchemaErrors};
+pub use load::SourceFile;
+pub use model::EventModel;
+pub use version::Version;
+
+/// The repository's schema files, embedded at build time, as
+/// (path relative to the schema directory, text).
+const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_schema.rs"));
+
+/// Runs the whole pipeline on schema files already in memory.
+///
+/// # Errors
+///
+/// Returns every problem found, located.
+pub fn load_sources(files: &[SourceFile]) -> Result<EventModel, SchemaErrors> {
+    let mut cx = diag::Diagnostics::default();
+    let (raw, incomplete) = load::load(files, &mut cx);
+    validate::check(&raw, incomplete, &mut cx);
+    cx.finish(())?;
+    Ok(resolve::resolve(&raw))
+}
+
+/// The embedded schema's files.
+#[must_use]
+pub fn embedded_sources() -> Vec<SourceFile> {
+    EMBEDDED
+        .iter()
+        .map(|(relative, text)| SourceFile {
+            path: format!("schema/{relative}"),
+            relative: (*relative).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+/// Loads the schema embedded in this crate.
+///
+/// # Errors
+///
+/// Returns every problem found; the embedded schema is validated by this
+/// crate's tests, so this fails only for a broken build.
+pub fn load_embedded() -> Result<EventModel, SchemaErrors> {
+    load_sources(&embedded_sources())
+}
+
+/// Reads every `*.yaml`/`*.yml` file below `dir`, in path order.
+///
+/// # Errors
+///
+/// Returns [`Error::Io`] when the directory or a file cannot be read.
+pub fn read_dir_sources(dir: &Path) -> Result<Vec<SourceFile>, Error> {
+    let mut paths = Vec::new();
+    walk(dir, &mut paths)?;
+    let mut files = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let relative = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        files.push(SourceFile {
+            path: path.display().to_string(),
+            relative,
+            text,
+        });
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads and resolves the schema in `dir`.
+///
+/// # Errors
+///
+/// Returns the I/O error or every schema problem.
+pub fn load_dir(dir: &Path) -> Result<EventModel, Error> {
+    let files = read_dir_sources(dir)?;
+    Ok(load_sources(&files)?)
+}
+
+/// An error of the library API.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The schema has problems; displays every one, located.
+    Schema(SchemaErrors),
+    /// A file or directory could not be read or written.
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Schema(errors) => errors.fmt(f),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Schema(errors) => Some(errors),
+            Error::Io { source, .. } => Some(source),
+        }
+    }
+}
+
+impl From<SchemaErrors> for Error {
+    fn from(errors: SchemaErrors) -> Self {
+        Error::Schema(errors)
+    }
+}

@@ -1,0 +1,251 @@
+//! Resolve: raw schema → [`EventModel`], flattening inheritance and filling
+//! in versions. Runs only on a schema that validated, but never panics.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ident;
+use crate::model::*;
+use crate::raw::*;
+use crate::version::Version;
+
+/// Builds the resolved model.
+#[must_use]
+pub fn resolve(raw: &RawSchema) -> EventModel {
+    let versions = raw
+        .versions
+        .first()
+        .map(|list| list.value.iter().map(|v| v.value).collect())
+        .unwrap_or_default();
+    let categories: BTreeMap<String, Category> = raw
+        .categories
+        .iter()
+        .map(|c| {
+            let category = Category {
+                name: c.name.value.clone(),
+                description: c.description.clone(),
+                parent: c.parent.as_ref().map(|p| p.value.clone()),
+                since: value(&c.since),
+                removed: value(&c.removed),
+                edition: c.edition,
+            };
+            (category.name.clone(), category)
+        })
+        .collect();
+    let reasons = raw
+        .reasons
+        .iter()
+        .map(|r| {
+            let reason = Reason {
+                name: r.name.value.clone(),
+                category: r.category.as_ref().map(|c| c.value.clone()),
+                description: r.description.clone(),
+                since: value(&r.since),
+            };
+            (reason.name.clone(), reason)
+        })
+        .collect();
+    let enums = raw
+        .enums
+        .iter()
+        .map(|e| {
+            let def = EnumDef {
+                name: e.name.value.clone(),
+                rust_name: ident::type_name(&e.name.value).name,
+                description: e.description.clone(),
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| EnumValue {
+                        name: v.name.value.clone(),
+                        rust_name: ident::variant_name(&v.name.value).name,
+                        description: v.description.clone(),
+                        since: value(&v.since),
+                        removed: value(&v.removed),
+                    })
+                    .collect(),
+            };
+            (def.name.clone(), def)
+        })
+        .collect();
+    let global_fields: Vec<Field> = raw
+        .global_fields
+        .iter()
+        .map(|f| field(f, Origin::Global, None, None))
+        .collect();
+    let groups = raw
+        .groups
+        .iter()
+        .map(|g| {
+            let mut fields: Vec<Field> = g
+                .fields
+                .iter()
+                .map(|f| field(f, Origin::Own, None, None))
+                .collect();
+            inherit_into(raw, &g.inherits, &mut fields, None, None);
+            let group = Group {
+                name: g.name.value.clone(),
+                description: g.description.clone(),
+                inherits: g.inherits.iter().map(|i| i.name.value.clone()).collect(),
+                fields,
+            };
+            (group.name.clone(), group)
+        })
+        .collect();
+    let events = raw
+        .events
+        .iter()
+        .map(|e| {
+            let event = event(raw, e, &categories, &global_fields);
+            (event.name.clone(), event)
+        })
+        .collect();
+    EventModel {
+        versions,
+        categories,
+        reasons,
+        enums,
+        global_fields,
+        groups,
+        events,
+        source_hash: source_hash(&raw.sources),
+    }
+}
+
+fn event(
+    raw: &RawSchema,
+    e: &RawEvent,
+    categories: &BTreeMap<String, Category>,
+    global_fields: &[Field],
+) -> Event {
+    let since = value(&e.since).or_else(|| categories.get(&e.category.value).and_then(|c| c.since));
+    let removed = value(&e.removed);
+    let mut fields: Vec<Field> = e
+        .fields
+        .iter()
+        .map(|f| field(f, Origin::Own, since, removed))
+        .collect();
+    inherit_into(raw, &e.inherits, &mut fields, since, removed);
+    for global in global_fields {
+        if !fields.iter().any(|f| f.name == global.name) {
+            fields.push(bound(global.clone(), since, removed));
+        }
+    }
+    Event {
+        name: e.name.value.clone(),
+        rust_name: ident::type_name(&e.name.value).name,
+        category: e.category.value.clone(),
+        categories: e.categories.iter().map(|c| c.value.clone()).collect(),
+        description: e.description.clone(),
+        since,
+        deprecated: value(&e.deprecated),
+        removed,
+        renamed_to: e.renamed_to.as_ref().map(|r| r.value.clone()),
+        emitted: e.emitted,
+        edition: e.edition,
+        note: e.note.clone(),
+        inherits: e
+            .inherits
+            .iter()
+            .map(|i| Inherit {
+                name: i.name.value.clone(),
+                when: i.when.clone(),
+            })
+            .collect(),
+        fields,
+        changes: changes(&e.changes),
+    }
+}
+
+/// Appends the fields of every inherited group or event, depth first, in
+/// `inherits` order; a name already present is kept as it is.
+fn inherit_into(
+    raw: &RawSchema,
+    inherits: &[RawInherit],
+    fields: &mut Vec<Field>,
+    since: Option<Version>,
+    removed: Option<Version>,
+) {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = inherits.iter().rev().map(|i| i.name.value.as_str()).collect();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        let (own, next, origin): (&[RawField], &[RawInherit], Origin) =
+            if let Some(g) = raw.groups.iter().find(|g| g.name.value == name) {
+                (&g.fields, &g.inherits, Origin::Group(name.to_owned()))
+            } else if let Some(e) = raw.events.iter().find(|e| e.name.value == name) {
+                (&e.fields, &e.inherits, Origin::Event(name.to_owned()))
+            } else {
+                continue;
+            };
+        for f in own {
+            if !fields.iter().any(|have| have.name == f.name.value) {
+                fields.push(field(f, origin.clone(), since, removed));
+            }
+        }
+        stack.extend(next.iter().rev().map(|i| i.name.value.as_str()));
+    }
+}
+
+fn field(f: &RawField, origin: Origin, since: Option<Version>, removed: Option<Version>) -> Field {
+    bound(
+        Field {
+            name: f.name.value.clone(),
+            rust_name: ident::field_name(&f.name.value).name,
+            ty: f.ty.value,
+            unit: f.unit.as_ref().map(|u| u.value),
+            enum_name: f.enum_name.as_ref().map(|e| e.value.clone()),
+            description: f.description.clone(),
+            since: value(&f.since),
+            deprecated: value(&f.deprecated),
+            removed: value(&f.removed),
+            renamed_to: f.renamed_to.as_ref().map(|r| r.value.clone()),
+            emitted: f.emitted,
+            pattern: f.pattern,
+            note: f.note.clone(),
+            changes: changes(&f.changes),
+            origin,
+        },
+        since,
+        removed,
+    )
+}
+
+/// Narrows a field's lifetime to its event's: a field inherited from a group
+/// cannot be sent before the event exists or after it is gone.
+fn bound(mut field: Field, since: Option<Version>, removed: Option<Version>) -> Field {
+    field.since = field.since.max(since);
+    field.removed = match (field.removed, removed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    field
+}
+
+fn changes(raw: &[RawChange]) -> Vec<Change> {
+    raw.iter()
+        .map(|c| Change {
+            version: c.version.value,
+            ty: c.ty,
+            note: c.note.clone(),
+        })
+        .collect()
+}
+
+fn value<T: Copy>(spanned: &Option<Spanned<T>>) -> Option<T> {
+    spanned.as_ref().map(|s| s.value)
+}
+
+/// FNV-1a over every file's path and text: stable across platforms and runs,
+/// and enough to tell whether a generated file matches its schema.
+fn source_hash(sources: &[(String, String)]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (path, text) in sources {
+        for byte in path.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}

@@ -1,0 +1,590 @@
+//! Validate: cross-checks on the raw schema, one function per rule.
+//!
+//! Every rule records its findings and returns, so all of them run and the
+//! user sees every problem at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::{Diagnostics, Location, did_you_mean};
+use crate::ident;
+use crate::model::FieldType;
+use crate::raw::*;
+use crate::version::Version;
+
+/// Runs every rule. `incomplete` (a file failed to parse) skips the rules
+/// about references, which would only echo that failure.
+pub fn check(raw: &RawSchema, incomplete: bool, cx: &mut Diagnostics) {
+    let versions = version_list(raw, cx);
+    versions_are_known(raw, &versions, cx);
+    no_duplicate_names(raw, cx);
+    lifetimes_are_ordered(raw, cx);
+    field_kinds_are_consistent(raw, cx);
+    enums_have_values(raw, cx);
+    rust_names_do_not_collide(raw, cx);
+    if !incomplete {
+        references_resolve(raw, cx);
+        inheritance_is_acyclic(raw, cx);
+        fields_start_after_their_event(raw, cx);
+        inherited_rust_names_do_not_collide(raw, cx);
+    }
+}
+
+/// Exactly one ascending `versions` list: everything else is checked against
+/// it, and features and docs are ordered by it.
+fn version_list(raw: &RawSchema, cx: &mut Diagnostics) -> BTreeSet<Version> {
+    let mut known = BTreeSet::new();
+    match raw.versions.as_slice() {
+        [] => {
+            let location = raw
+                .sources
+                .first()
+                .map_or_else(|| crate::load::file_location("schema"), |(p, _)| crate::load::file_location(p));
+            cx.error_with_hint(
+                &location,
+                "the schema has no `versions` list",
+                "add `versions: [2.3.0, …]` listing every Dovecot release the schema knows, oldest first",
+            );
+        }
+        [first, rest @ ..] => {
+            for extra in rest {
+                cx.error_with_hint(
+                    &extra.location,
+                    "a second `versions` list",
+                    format!("merge it into the list at {}", first.location),
+                );
+            }
+            let mut previous: Option<&Spanned<Version>> = None;
+            for version in &first.value {
+                if let Some(prev) = previous
+                    && version.value <= prev.value
+                {
+                    let what = if version.value == prev.value {
+                        "listed twice"
+                    } else {
+                        "out of order"
+                    };
+                    cx.error_with_hint(
+                        &version.location,
+                        format!("version {} is {what} in `versions`", version.value),
+                        "list every release once, oldest first",
+                    );
+                }
+                known.insert(version.value);
+                previous = Some(version);
+            }
+        }
+    }
+    known
+}
+
+/// Every version named anywhere is in the list, so a typo such as `2.3.12`
+/// (never released) cannot slip in.
+fn versions_are_known(raw: &RawSchema, known: &BTreeSet<Version>, cx: &mut Diagnostics) {
+    if known.is_empty() {
+        return;
+    }
+    let mut check = |v: &Option<Spanned<Version>>| {
+        if let Some(v) = v
+            && !known.contains(&v.value)
+        {
+            let hint = match known.range(v.value..).next() {
+                Some(next) => format!(
+                    "add {} to `versions` if it is a real release, or use a listed one such as {next}",
+                    v.value
+                ),
+                None => format!("add {} to `versions`", v.value),
+            };
+            cx.error_with_hint(
+                &v.location,
+                format!("version {} is not in the `versions` list", v.value),
+                hint,
+            );
+        }
+    };
+    for c in &raw.categories {
+        check(&c.since);
+        check(&c.removed);
+    }
+    for r in &raw.reasons {
+        check(&r.since);
+    }
+    for e in &raw.enums {
+        for value in &e.values {
+            check(&value.since);
+            check(&value.removed);
+        }
+    }
+    for field in all_fields(raw) {
+        check(&field.since);
+        check(&field.deprecated);
+        check(&field.removed);
+        for change in &field.changes {
+            check(&Some(change.version.clone()));
+        }
+    }
+    for e in &raw.events {
+        check(&e.since);
+        check(&e.deprecated);
+        check(&e.removed);
+        for change in &e.changes {
+            check(&Some(change.version.clone()));
+        }
+    }
+}
+
+/// A name defined twice would make one definition silently win.
+fn no_duplicate_names(raw: &RawSchema, cx: &mut Diagnostics) {
+    fn unique<'a>(
+        what: &str,
+        names: impl Iterator<Item = &'a Spanned<String>>,
+        cx: &mut Diagnostics,
+    ) {
+        let mut seen: BTreeMap<&str, &Location> = BTreeMap::new();
+        for name in names {
+            if let Some(first) = seen.get(name.value.as_str()) {
+                cx.error_with_hint(
+                    &name.location,
+                    format!("duplicate {what} `{}`", name.value),
+                    format!("it is already defined at {first}; remove or rename one of them"),
+                );
+            } else {
+                seen.insert(&name.value, &name.location);
+            }
+        }
+    }
+    unique("category", raw.categories.iter().map(|c| &c.name), cx);
+    unique("reason", raw.reasons.iter().map(|r| &r.name), cx);
+    unique("enum", raw.enums.iter().map(|e| &e.name), cx);
+    unique("global field", raw.global_fields.iter().map(|f| &f.name), cx);
+    unique("group", raw.groups.iter().map(|g| &g.name), cx);
+    unique("event", raw.events.iter().map(|e| &e.name), cx);
+    for e in &raw.enums {
+        unique(
+            &format!("value in enum `{}`:", e.name.value),
+            e.values.iter().map(|v| &v.name),
+            cx,
+        );
+    }
+    for g in &raw.groups {
+        unique(
+            &format!("field in group `{}`:", g.name.value),
+            g.fields.iter().map(|f| &f.name),
+            cx,
+        );
+    }
+    for e in &raw.events {
+        unique(
+            &format!("field in event `{}`:", e.name.value),
+            e.fields.iter().map(|f| &f.name),
+            cx,
+        );
+    }
+    // An `inherits` entry names a group or an event; one name for both
+    // would make it ambiguous.
+    let groups: BTreeSet<&str> = raw.groups.iter().map(|g| g.name.value.as_str()).collect();
+    for e in &raw.events {
+        if groups.contains(e.name.value.as_str()) {
+            cx.error_with_hint(
+                &e.name.location,
+                format!("event `{}` has the same name as a group", e.name.value),
+                "rename the group, since `inherits` could not tell them apart",
+            );
+        }
+    }
+}
+
+/// `removed` must come after `since`, and `renamed_to` needs `removed`
+/// unless the name was never sent at all (a documentation error).
+fn lifetimes_are_ordered(raw: &RawSchema, cx: &mut Diagnostics) {
+    fn ordered(
+        what: &str,
+        since: &Option<Spanned<Version>>,
+        removed: &Option<Spanned<Version>>,
+        cx: &mut Diagnostics,
+    ) {
+        if let (Some(since), Some(removed)) = (since, removed)
+            && removed.value <= since.value
+        {
+            cx.error_with_hint(
+                &removed.location,
+                format!(
+                    "{what} is removed in {} but only added in {}",
+                    removed.value, since.value
+                ),
+                "`removed` is the first release without it and must be later than `since`",
+            );
+        }
+    }
+    fn renamed(
+        what: &str,
+        removed: &Option<Spanned<Version>>,
+        renamed_to: &Option<Spanned<String>>,
+        emitted: bool,
+        cx: &mut Diagnostics,
+    ) {
+        if let Some(to) = renamed_to
+            && removed.is_none()
+            && emitted
+        {
+            cx.error_with_hint(
+                &to.location,
+                format!("{what} has `renamed_to` but no `removed`"),
+                "add `removed:` with the first release that uses the new name, or `emitted: false` if Dovecot never sent the old name",
+            );
+        }
+    }
+    for c in &raw.categories {
+        ordered(&format!("category `{}`", c.name.value), &c.since, &c.removed, cx);
+    }
+    for e in &raw.enums {
+        for v in &e.values {
+            ordered(&format!("enum value `{}`", v.name.value), &v.since, &v.removed, cx);
+        }
+    }
+    for e in &raw.events {
+        let what = format!("event `{}`", e.name.value);
+        ordered(&what, &e.since, &e.removed, cx);
+        renamed(&what, &e.removed, &e.renamed_to, e.emitted, cx);
+    }
+    for f in all_fields(raw) {
+        let what = format!("field `{}`", f.name.value);
+        ordered(&what, &f.since, &f.removed, cx);
+        renamed(&what, &f.removed, &f.renamed_to, f.emitted, cx);
+    }
+}
+
+/// `enum:` goes with `type: enum` and `unit:` with `type: integer`; anything
+/// else is a typo that would silently lose the refinement.
+fn field_kinds_are_consistent(raw: &RawSchema, cx: &mut Diagnostics) {
+    let enums: BTreeSet<&str> = raw.enums.iter().map(|e| e.name.value.as_str()).collect();
+    for f in all_fields(raw) {
+        match (&f.ty.value, &f.enum_name) {
+            (FieldType::Enum, None) => cx.error_with_hint(
+                &f.ty.location,
+                format!("field `{}` has `type: enum` but no `enum:`", f.name.value),
+                "add `enum: NAME` naming an entry of `enums`",
+            ),
+            (FieldType::Enum, Some(name)) if !enums.contains(name.value.as_str()) => {
+                let hint = match did_you_mean(&name.value, enums.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("define `{}` under `enums`", name.value),
+                };
+                cx.error_with_hint(
+                    &name.location,
+                    format!("unknown enum `{}`", name.value),
+                    hint,
+                );
+            }
+            (FieldType::Enum, Some(_)) => {}
+            (ty, Some(name)) => cx.error_with_hint(
+                &name.location,
+                format!(
+                    "field `{}` has `enum:` but its type is {}",
+                    f.name.value,
+                    ty.as_str()
+                ),
+                "set `type: enum`, or remove `enum:`",
+            ),
+            (_, None) => {}
+        }
+        if let Some(unit) = &f.unit
+            && f.ty.value != FieldType::Integer
+        {
+            cx.error_with_hint(
+                &unit.location,
+                format!(
+                    "field `{}` has a unit but its type is {}",
+                    f.name.value,
+                    f.ty.value.as_str()
+                ),
+                "units refine integers only: set `type: integer` or remove `unit:`",
+            );
+        }
+    }
+}
+
+/// An enum without values could never match anything.
+fn enums_have_values(raw: &RawSchema, cx: &mut Diagnostics) {
+    for e in &raw.enums {
+        if e.values.is_empty() {
+            cx.error_with_hint(
+                &e.name.location,
+                format!("enum `{}` has no values", e.name.value),
+                "list its values under `values:`, or use `type: string` for open-ended text",
+            );
+        }
+    }
+}
+
+/// Two schema names that become one Rust name would make the generated code
+/// fail to compile, far from the cause.
+fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
+    let types = raw
+        .events
+        .iter()
+        .filter(|e| e.emitted)
+        .map(|e| (&e.name, ident::type_name(&e.name.value).name))
+        .chain(raw.enums.iter().map(|e| (&e.name, ident::type_name(&e.name.value).name)));
+    collisions("type", types, cx);
+    for e in &raw.enums {
+        collisions(
+            &format!("variant of enum `{}`", e.name.value),
+            e.values
+                .iter()
+                .map(|v| (&v.name, ident::variant_name(&v.name.value).name)),
+            cx,
+        );
+    }
+}
+
+fn collisions<'a>(
+    what: &str,
+    items: impl Iterator<Item = (&'a Spanned<String>, String)>,
+    cx: &mut Diagnostics,
+) {
+    let mut seen: BTreeMap<String, &Spanned<String>> = BTreeMap::new();
+    for (name, rust) in items {
+        match seen.get(&rust) {
+            Some(first) if first.value != name.value => cx.error_with_hint(
+                &name.location,
+                format!(
+                    "`{}` and `{}` both become the Rust {what} `{rust}`",
+                    first.value, name.value
+                ),
+                format!("rename one of them (the other is at {})", first.location),
+            ),
+            Some(_) => {}
+            None => {
+                seen.insert(rust, name);
+            }
+        }
+    }
+}
+
+/// Categories, parents, reasons' categories, inherits and renames must name
+/// something that exists.
+fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
+    let categories: BTreeSet<&str> = raw.categories.iter().map(|c| c.name.value.as_str()).collect();
+    let events: BTreeSet<&str> = raw.events.iter().map(|e| e.name.value.as_str()).collect();
+    let groups: BTreeSet<&str> = raw.groups.iter().map(|g| g.name.value.as_str()).collect();
+    let category = |name: &Spanned<String>, cx: &mut Diagnostics| {
+        if name.value.is_empty() || categories.contains(name.value.as_str()) {
+            return;
+        }
+        let hint = match did_you_mean(&name.value, categories.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("define `{}` under `categories`", name.value),
+        };
+        cx.error_with_hint(&name.location, format!("unknown category `{}`", name.value), hint);
+    };
+    for c in &raw.categories {
+        if let Some(parent) = &c.parent {
+            category(parent, cx);
+        }
+    }
+    for r in &raw.reasons {
+        if let Some(c) = &r.category {
+            category(c, cx);
+        }
+    }
+    for e in &raw.events {
+        category(&e.category, cx);
+        for c in &e.categories {
+            category(c, cx);
+        }
+        if let Some(to) = &e.renamed_to
+            && !events.contains(to.value.as_str())
+        {
+            cx.error_with_hint(
+                &to.location,
+                format!("event `{}` is renamed to `{}`, which is not defined", e.name.value, to.value),
+                "define the new event too, so users can find it",
+            );
+        }
+    }
+    let inherit_targets: Vec<&str> = events.iter().chain(groups.iter()).copied().collect();
+    for inherit in raw
+        .events
+        .iter()
+        .flat_map(|e| &e.inherits)
+        .chain(raw.groups.iter().flat_map(|g| &g.inherits))
+    {
+        let name = &inherit.name;
+        if !events.contains(name.value.as_str()) && !groups.contains(name.value.as_str()) {
+            let hint = match did_you_mean(&name.value, inherit_targets.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "inherit from a group under `groups` or an event under `events`".into(),
+            };
+            cx.error_with_hint(
+                &name.location,
+                format!("`inherits` names `{}`, which is neither a group nor an event", name.value),
+                hint,
+            );
+        }
+    }
+    // A renamed field's new name must be a field of the same event, so tools
+    // can map old names to new ones.
+    for e in &raw.events {
+        let own: BTreeSet<&str> = e.fields.iter().map(|f| f.name.value.as_str()).collect();
+        let inherited: BTreeSet<&str> = inherited_fields(raw, &e.name.value)
+            .into_iter()
+            .map(|f| f.name.value.as_str())
+            .collect();
+        for f in &e.fields {
+            if let Some(to) = &f.renamed_to
+                && !own.contains(to.value.as_str())
+                && !inherited.contains(to.value.as_str())
+            {
+                cx.error_with_hint(
+                    &to.location,
+                    format!(
+                        "field `{}` is renamed to `{}`, which event `{}` does not have",
+                        f.name.value, to.value, e.name.value
+                    ),
+                    format!("add `{}` to the event's fields with `since:` the rename release", to.value),
+                );
+            }
+        }
+    }
+}
+
+/// Inheritance must be a tree walk that ends; a cycle would have no meaning.
+fn inheritance_is_acyclic(raw: &RawSchema, cx: &mut Diagnostics) {
+    let graph = inherit_graph(raw);
+    let mut reported = BTreeSet::new();
+    for (start, (location, _)) in &graph {
+        let mut path = vec![*start];
+        if let Some(cycle) = find_cycle(&graph, start, &mut path)
+            && reported.insert(cycle.iter().copied().collect::<BTreeSet<_>>())
+        {
+            cx.error_with_hint(
+                location,
+                format!("inheritance cycle: {}", cycle.join(" → ")),
+                "remove one of the `inherits` entries in the cycle",
+            );
+        }
+    }
+}
+
+fn find_cycle<'a>(
+    graph: &BTreeMap<&'a str, (&'a Location, Vec<&'a str>)>,
+    node: &'a str,
+    path: &mut Vec<&'a str>,
+) -> Option<Vec<&'a str>> {
+    let (_, next) = graph.get(node)?;
+    for child in next {
+        if let Some(pos) = path.iter().position(|p| p == child) {
+            let mut cycle = path[pos..].to_vec();
+            cycle.push(child);
+            return Some(cycle);
+        }
+        // Only cycles through the start node are reported from here; others
+        // are found when their own members are the start.
+        if path.len() > graph.len() {
+            return None;
+        }
+        path.push(child);
+        if let Some(cycle) = find_cycle(graph, child, path) {
+            return Some(cycle);
+        }
+        path.pop();
+    }
+    None
+}
+
+fn inherit_graph(raw: &RawSchema) -> BTreeMap<&str, (&Location, Vec<&str>)> {
+    let mut graph = BTreeMap::new();
+    for e in &raw.events {
+        graph.insert(
+            e.name.value.as_str(),
+            (
+                &e.name.location,
+                e.inherits.iter().map(|i| i.name.value.as_str()).collect(),
+            ),
+        );
+    }
+    for g in &raw.groups {
+        graph.insert(
+            g.name.value.as_str(),
+            (
+                &g.name.location,
+                g.inherits.iter().map(|i| i.name.value.as_str()).collect(),
+            ),
+        );
+    }
+    graph
+}
+
+/// A field cannot be sent by an event before the event itself exists.
+fn fields_start_after_their_event(raw: &RawSchema, cx: &mut Diagnostics) {
+    for e in &raw.events {
+        let Some(event_since) = &e.since else { continue };
+        for f in &e.fields {
+            if let Some(since) = &f.since
+                && since.value < event_since.value
+            {
+                cx.error_with_hint(
+                    &since.location,
+                    format!(
+                        "field `{}` is said to appear in {}, before its event `{}` ({})",
+                        f.name.value, since.value, e.name.value, event_since.value
+                    ),
+                    format!("use `since: {}` or later, or drop `since:` to inherit the event's", event_since.value),
+                );
+            }
+        }
+    }
+}
+
+/// After inheritance is flattened, two fields of one event must not share a
+/// Rust name (such as `user_mask` and the emitted ` user_mask`).
+fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
+    for e in raw.events.iter().filter(|e| e.emitted) {
+        let own = e.fields.iter().filter(|f| f.emitted && !f.pattern);
+        let inherited = inherited_fields(raw, &e.name.value);
+        let own_names: BTreeSet<&str> = e.fields.iter().map(|f| f.name.value.as_str()).collect();
+        let items = own
+            .chain(
+                inherited
+                    .into_iter()
+                    .filter(|f| f.emitted && !f.pattern && !own_names.contains(f.name.value.as_str())),
+            )
+            .map(|f| (&f.name, ident::field_name(&f.name.value).name));
+        collisions(&format!("field of `{}`", e.name.value), items, cx);
+    }
+}
+
+fn inherited_fields<'a>(raw: &'a RawSchema, start: &str) -> Vec<&'a RawField> {
+    let mut out: Vec<&RawField> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = raw
+        .events
+        .iter()
+        .filter(|e| e.name.value == start)
+        .flat_map(|e| e.inherits.iter().map(|i| i.name.value.as_str()))
+        .collect();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        for e in raw.events.iter().filter(|e| e.name.value == name) {
+            out.extend(&e.fields);
+            stack.extend(e.inherits.iter().map(|i| i.name.value.as_str()));
+        }
+        for g in raw.groups.iter().filter(|g| g.name.value == name) {
+            out.extend(&g.fields);
+            stack.extend(g.inherits.iter().map(|i| i.name.value.as_str()));
+        }
+    }
+    let mut names = BTreeSet::new();
+    out.retain(|f| names.insert(f.name.value.as_str()));
+    out.extend(raw.global_fields.iter().filter(|f| names.insert(f.name.value.as_str())));
+    out
+}
+
+fn all_fields(raw: &RawSchema) -> impl Iterator<Item = &RawField> {
+    raw.global_fields
+        .iter()
+        .chain(raw.groups.iter().flat_map(|g| &g.fields))
+        .chain(raw.events.iter().flat_map(|e| &e.fields))
+}

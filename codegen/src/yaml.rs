@@ -1,0 +1,237 @@
+//! The one module that knows the YAML library: it turns a document into a
+//! tree of [`Node`]s that remember where they were written.
+//!
+//! Scalars stay text. The loader decides what a scalar means from where it
+//! appears, so `2.3.10` is never read as a float and `NO` never as a boolean.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
+
+use crate::diag::{Diagnostic, Location};
+
+/// A YAML value with the location of its first character.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Where the value starts.
+    pub location: Location,
+    /// The value.
+    pub kind: NodeKind,
+}
+
+/// The shape of a YAML value.
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    /// A scalar, with whether it was quoted or a block scalar (never `null`
+    /// or a boolean then).
+    Scalar {
+        /// The scalar's text after YAML unescaping.
+        text: String,
+        /// True for plain (unquoted) scalars.
+        plain: bool,
+    },
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order; duplicate keys are kept for the loader
+    /// to report.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// Whether this is an absent value: a plain `null`, `~` or nothing.
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar { text, plain: true } if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// A short name of the node's shape for error messages.
+    #[must_use]
+    pub fn shape(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Scalar { .. } if self.is_null() => "null",
+            NodeKind::Scalar { .. } => "a scalar",
+            NodeKind::Seq(_) => "a sequence",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses one YAML document. An empty document yields `Ok(None)`.
+///
+/// # Errors
+///
+/// Returns the syntax error, located, when the text is not YAML.
+pub fn parse(file: &Arc<str>, text: &str) -> Result<Option<Node>, Diagnostic> {
+    let mut builder = Builder {
+        file: file.clone(),
+        stack: Vec::new(),
+        anchors: BTreeMap::new(),
+        root: None,
+        documents: 0,
+    };
+    for item in Parser::new_from_str(text) {
+        match item {
+            Ok((event, span)) => builder.event(event, span)?,
+            Err(err) => return Err(scan_error(file, &err)),
+        }
+    }
+    Ok(builder.root)
+}
+
+fn scan_error(file: &Arc<str>, err: &ScanError) -> Diagnostic {
+    let marker = err.marker();
+    Diagnostic {
+        location: Location {
+            file: file.clone(),
+            line: marker.line(),
+            column: marker.col() + 1,
+        },
+        message: format!("YAML syntax error: {}", err.info()),
+        hint: Some("check indentation, quoting and `key: value` syntax around this place".into()),
+    }
+}
+
+enum Open {
+    Seq(Node, Vec<Node>, usize),
+    Map(Node, Vec<(Node, Node)>, Option<Node>, usize),
+}
+
+struct Builder {
+    file: Arc<str>,
+    stack: Vec<Open>,
+    anchors: BTreeMap<usize, Node>,
+    root: Option<Node>,
+    documents: usize,
+}
+
+impl Builder {
+    fn location(&self, span: Span) -> Location {
+        Location {
+            file: self.file.clone(),
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
+        let location = self.location(span);
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(Diagnostic {
+                        location,
+                        message: "a schema file holds one YAML document, found a second one".into(),
+                        hint: Some("remove the `---` separator or move the second document into its own file".into()),
+                    });
+                }
+            }
+            Event::Scalar(text, style, anchor, _) => {
+                let node = Node {
+                    location,
+                    kind: NodeKind::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                    },
+                };
+                self.finish(node, anchor);
+            }
+            Event::Alias(id) => {
+                let Some(node) = self.anchors.get(&id).cloned() else {
+                    return Err(Diagnostic {
+                        location,
+                        message: "alias refers to an unknown anchor".into(),
+                        hint: Some("define the anchor (`&name`) before using it (`*name`)".into()),
+                    });
+                };
+                self.finish(Node { location, ..node }, 0);
+            }
+            Event::SequenceStart(anchor, _) => {
+                let node = Node {
+                    location,
+                    kind: NodeKind::Seq(Vec::new()),
+                };
+                self.stack.push(Open::Seq(node, Vec::new(), anchor));
+            }
+            Event::MappingStart(anchor, _) => {
+                let node = Node {
+                    location,
+                    kind: NodeKind::Map(Vec::new()),
+                };
+                self.stack.push(Open::Map(node, Vec::new(), None, anchor));
+            }
+            Event::SequenceEnd => {
+                if let Some(Open::Seq(mut node, items, anchor)) = self.stack.pop() {
+                    node.kind = NodeKind::Seq(items);
+                    self.finish(node, anchor);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Open::Map(mut node, entries, _, anchor)) = self.stack.pop() {
+                    node.kind = NodeKind::Map(entries);
+                    self.finish(node, anchor);
+                }
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            Some(Open::Seq(_, items, _)) => items.push(node),
+            Some(Open::Map(_, entries, pending, _)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => entries.push((key, node)),
+            },
+            None => self.root = Some(node),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        parse(&Arc::from("t.yaml"), text)
+            .expect("valid yaml")
+            .expect("a document")
+    }
+
+    #[test]
+    fn locations_are_one_based() {
+        let root = parse_ok("a:\n  b: 2.3.10\n");
+        let NodeKind::Map(entries) = &root.kind else {
+            panic!("expected a map")
+        };
+        let (_, value) = &entries[0];
+        let NodeKind::Map(inner) = &value.kind else {
+            panic!("expected a map")
+        };
+        let (key, value) = &inner[0];
+        assert_eq!((key.location.line, key.location.column), (2, 3));
+        assert!(matches!(&value.kind, NodeKind::Scalar { text, plain: true } if text == "2.3.10"));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let err = parse(&Arc::from("t.yaml"), "a: [1, 2\nb: c\n").expect_err("invalid");
+        assert!(err.message.starts_with("YAML syntax error"));
+        assert_eq!(err.location.file.as_ref(), "t.yaml");
+    }
+
+    #[test]
+    fn quoted_scalars_are_not_null() {
+        let root = parse_ok("[null, 'null', ~, x]");
+        let NodeKind::Seq(items) = &root.kind else {
+            panic!("expected a sequence")
+        };
+        let nulls: Vec<bool> = items.iter().map(Node::is_null).collect();
+        assert_eq!(nulls, [true, false, true, false]);
+    }
+}
