@@ -316,6 +316,12 @@ fn enums_have_values(raw: &RawSchema, cx: &mut Diagnostics) {
     }
 }
 
+/// The variant that keeps enum values the schema does not list.
+const RESERVED_VARIANT: &str = "Other";
+
+/// The struct member that keeps fields the schema does not know.
+const RESERVED_FIELD: &str = "unknown_fields";
+
 /// Two schema names that become one Rust name would make the generated code
 /// fail to compile, far from the cause.
 fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
@@ -327,6 +333,18 @@ fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
         .chain(raw.enums.iter().map(|e| (&e.name, ident::type_name(&e.name.value).name)));
     collisions("type", types, cx);
     for e in &raw.enums {
+        for v in &e.values {
+            if ident::variant_name(&v.name.value).name == RESERVED_VARIANT {
+                cx.error_with_hint(
+                    &v.name.location,
+                    format!(
+                        "enum value `{}` becomes the Rust variant `{RESERVED_VARIANT}`, which holds unknown values",
+                        v.name.value
+                    ),
+                    "this cannot be generated yet; report it to the dovecot-events maintainers",
+                );
+            }
+        }
         collisions(
             &format!("variant of enum `{}`", e.name.value),
             e.values
@@ -541,6 +559,18 @@ fn fields_start_after_their_event(raw: &RawSchema, cx: &mut Diagnostics) {
 fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
     for e in raw.events.iter().filter(|e| e.emitted) {
         let own = e.fields.iter().filter(|f| f.emitted && !f.pattern);
+        for f in own.clone() {
+            if ident::field_name(&f.name.value).name == RESERVED_FIELD {
+                cx.error_with_hint(
+                    &f.name.location,
+                    format!(
+                        "field `{}` becomes the Rust member `{RESERVED_FIELD}`, which holds fields the schema does not know",
+                        f.name.value
+                    ),
+                    "this cannot be generated yet; report it to the dovecot-events maintainers",
+                );
+            }
+        }
         let inherited = inherited_fields(raw, &e.name.value);
         let own_names: BTreeSet<&str> = e.fields.iter().map(|f| f.name.value.as_str()).collect();
         let items = own
