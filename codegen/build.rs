@@ -22,7 +22,8 @@ fn main() {
         .expect("writing to a String cannot fail");
     }
     out.push_str("]\n");
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("embedded_schema.rs");
+    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"))
+        .join("embedded_schema.rs");
     std::fs::write(&dest, out).expect("OUT_DIR is writable");
     println!("cargo:rerun-if-changed=schema");
     for (_, path) in &files {

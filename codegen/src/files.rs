@@ -57,9 +57,7 @@ pub fn write_changed(root: &Path, outputs: &[OutputFile]) -> Result<Vec<PathBuf>
 pub fn stale<'a>(root: &Path, outputs: &'a [OutputFile]) -> Vec<&'a OutputFile> {
     outputs
         .iter()
-        .filter(|o| {
-            std::fs::read(root.join(o.path)).ok().as_deref() != Some(o.contents.as_bytes())
-        })
+        .filter(|o| std::fs::read(root.join(o.path)).ok().as_deref() != Some(o.contents.as_bytes()))
         .collect()
 }
 

@@ -109,7 +109,11 @@ pub static CHANGE: Kind = Kind {
     name: "change",
     doc: "A change in a later release that is neither an addition nor a removal",
     keys: &[
-        required("version", Shape::Version, "The first release with the change"),
+        required(
+            "version",
+            Shape::Version,
+            "The first release with the change",
+        ),
         key(
             "type",
             Shape::OneOf(TYPES),
@@ -137,9 +141,21 @@ pub static FIELD: Kind = Kind {
             Shape::Version,
             "The first release that sends the field (default: the event's)",
         ),
-        key("deprecated", Shape::Version, "The release that deprecated it"),
-        key("removed", Shape::Version, "The first release without the field"),
-        key("renamed_to", Shape::Name, "The field's name from `removed` on"),
+        key(
+            "deprecated",
+            Shape::Version,
+            "The release that deprecated it",
+        ),
+        key(
+            "removed",
+            Shape::Version,
+            "The first release without the field",
+        ),
+        key(
+            "renamed_to",
+            Shape::Name,
+            "The field's name from `removed` on",
+        ),
         key(
             "emitted",
             Shape::Bool,
@@ -150,7 +166,11 @@ pub static FIELD: Kind = Kind {
             Shape::Bool,
             "True when the name is a pattern in which `*` matches any text",
         ),
-        key("note", Shape::Text, "A remark, such as where docs and source disagree"),
+        key(
+            "note",
+            Shape::Text,
+            "A remark, such as where docs and source disagree",
+        ),
         key("changes", Shape::SeqOf(&CHANGE), "Other changes over time"),
     ],
 };
@@ -170,13 +190,37 @@ pub static EVENT: Kind = Kind {
     name: "event",
     doc: "An event Dovecot emits",
     keys: &[
-        required("category", Shape::Name, "The root category"),
-        key("categories", Shape::Names, "Other categories the event carries"),
+        key(
+            "category",
+            Shape::Name,
+            "The root category; omitted for events that only carry their parent's categories",
+        ),
+        key(
+            "categories",
+            Shape::Names,
+            "Other categories the event carries",
+        ),
         required("description", Shape::Text, "What the event reports"),
-        key("since", Shape::Version, "The first release that sends the event"),
-        key("deprecated", Shape::Version, "The release that deprecated it"),
-        key("removed", Shape::Version, "The first release without the event"),
-        key("renamed_to", Shape::Name, "The event's name from `removed` on"),
+        key(
+            "since",
+            Shape::Version,
+            "The first release that sends the event",
+        ),
+        key(
+            "deprecated",
+            Shape::Version,
+            "The release that deprecated it",
+        ),
+        key(
+            "removed",
+            Shape::Version,
+            "The first release without the event",
+        ),
+        key(
+            "renamed_to",
+            Shape::Name,
+            "The event's name from `removed` on",
+        ),
         key(
             "emitted",
             Shape::Bool,
@@ -187,7 +231,11 @@ pub static EVENT: Kind = Kind {
             Shape::OneOf(EDITIONS),
             "`pro` for events of the commercial edition only",
         ),
-        key("note", Shape::Text, "A remark, such as where docs and source disagree"),
+        key(
+            "note",
+            Shape::Text,
+            "A remark, such as where docs and source disagree",
+        ),
         key(
             "inherits",
             Shape::NamesOr(&INHERIT),
@@ -219,8 +267,16 @@ pub static ENUM_VALUE: Kind = Kind {
     doc: "One value of an enum",
     keys: &[
         required("description", Shape::Text, "What the value means"),
-        key("since", Shape::Version, "The first release that sends the value"),
-        key("removed", Shape::Version, "The first release that no longer sends it"),
+        key(
+            "since",
+            Shape::Version,
+            "The first release that sends the value",
+        ),
+        key(
+            "removed",
+            Shape::Version,
+            "The first release that no longer sends it",
+        ),
     ],
 };
 
@@ -252,7 +308,11 @@ pub static CATEGORY: Kind = Kind {
     keys: &[
         required("description", Shape::Text, "What the category covers"),
         key("parent", Shape::Name, "The parent category"),
-        key("since", Shape::Version, "The first release with the category"),
+        key(
+            "since",
+            Shape::Version,
+            "The first release with the category",
+        ),
         key("removed", Shape::Version, "The first release without it"),
         key(
             "edition",
@@ -267,7 +327,11 @@ pub static REASON: Kind = Kind {
     name: "reason",
     doc: "An event reason code, as carried in `reason_code`",
     keys: &[
-        key("category", Shape::Name, "The category the reason belongs to"),
+        key(
+            "category",
+            Shape::Name,
+            "The category the reason belongs to",
+        ),
         required("description", Shape::Text, "What the reason means"),
         key("since", Shape::Version, "The first release with the reason"),
     ],

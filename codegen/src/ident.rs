@@ -4,11 +4,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Words that can be raw identifiers (`r#type`).
 const RAW_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
 ];
 
 /// Words that cannot even be raw identifiers.
@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(field_name(" user_mask").name, "user_mask");
         assert_eq!(field_name("id_param_x-y").name, "id_param_x_y");
         assert_eq!(field_name("3des").name, "_3des");
-        assert_eq!(type_name("auth_request_finished").name, "AuthRequestFinished");
+        assert_eq!(
+            type_name("auth_request_finished").name,
+            "AuthRequestFinished"
+        );
         assert_eq!(variant_name("TLS").name, "Tls");
         assert_eq!(variant_name("password_mismatch").name, "PasswordMismatch");
         assert_eq!(variant_name("NO").name, "No");

@@ -32,7 +32,9 @@ pub fn load(files: &[SourceFile], cx: &mut Diagnostics) -> (RawSchema, bool) {
     let mut schema = RawSchema::default();
     let mut incomplete = false;
     for file in files {
-        schema.sources.push((file.relative.clone(), file.text.clone()));
+        schema
+            .sources
+            .push((file.relative.clone(), file.text.clone()));
         let name: Arc<str> = Arc::from(file.path.as_str());
         match yaml::parse(&name, &file.text) {
             Err(diag) => {
@@ -112,10 +114,7 @@ fn load_file(root: &Node, schema: &mut RawSchema, cx: &mut Diagnostics) {
     for (name, node) in map.entries("events", cx) {
         if let Some(m) = MapReader::new(node, &format::EVENT, cx) {
             schema.events.push(RawEvent {
-                category: m.name("category", cx).unwrap_or_else(|| Spanned {
-                    value: String::new(),
-                    location: node.location.clone(),
-                }),
+                category: m.name("category", cx),
                 categories: m
                     .get("categories")
                     .map(|n| names(n, cx))
@@ -312,7 +311,10 @@ impl<'n> MapReader<'n> {
             _ => {
                 cx.error_with_hint(
                     &node.location,
-                    format!("`{key}` must be `true` or `false`, found {}", describe(node)),
+                    format!(
+                        "`{key}` must be `true` or `false`, found {}",
+                        describe(node)
+                    ),
                     format!("write `{key}: {}`", !default),
                 );
                 default
@@ -348,8 +350,12 @@ impl<'n> MapReader<'n> {
     }
 
     fn edition(&self, cx: &mut Diagnostics) -> Edition {
-        self.one_of("edition", &[("open", Edition::Open), ("pro", Edition::Pro)], cx)
-            .map_or(Edition::Open, |s| s.value)
+        self.one_of(
+            "edition",
+            &[("open", Edition::Open), ("pro", Edition::Pro)],
+            cx,
+        )
+        .map_or(Edition::Open, |s| s.value)
     }
 
     fn entries(&self, key: &str, cx: &mut Diagnostics) -> Vec<(Spanned<String>, &'n Node)> {
@@ -359,7 +365,10 @@ impl<'n> MapReader<'n> {
         let NodeKind::Map(items) = &node.kind else {
             cx.error_with_hint(
                 &node.location,
-                format!("`{key}` must be a mapping from names, found {}", node.shape()),
+                format!(
+                    "`{key}` must be a mapping from names, found {}",
+                    node.shape()
+                ),
                 format!("write `{key}:` followed by indented `name:` entries"),
             );
             return Vec::new();

@@ -275,8 +275,8 @@ pub struct Event {
     pub name: String,
     /// The Rust struct name.
     pub rust_name: String,
-    /// The root category.
-    pub category: String,
+    /// The root category, if the event has one of its own.
+    pub category: Option<String>,
     /// Other categories the event carries.
     pub categories: Vec<String>,
     /// What the event reports.

@@ -159,7 +159,7 @@ pub struct RawEvent {
     /// Its name.
     pub name: Spanned<String>,
     /// Root category.
-    pub category: Spanned<String>,
+    pub category: Option<Spanned<String>>,
     /// Other categories.
     pub categories: Vec<Spanned<String>>,
     /// Description.

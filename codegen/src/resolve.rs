@@ -117,7 +117,13 @@ fn event(
     categories: &BTreeMap<String, Category>,
     global_fields: &[Field],
 ) -> Event {
-    let since = value(&e.since).or_else(|| categories.get(&e.category.value).and_then(|c| c.since));
+    let category = e.category.as_ref().map(|c| c.value.clone());
+    let since = value(&e.since).or_else(|| {
+        category
+            .as_ref()
+            .and_then(|c| categories.get(c))
+            .and_then(|c| c.since)
+    });
     let removed = value(&e.removed);
     let mut fields: Vec<Field> = e
         .fields
@@ -133,7 +139,7 @@ fn event(
     Event {
         name: e.name.value.clone(),
         rust_name: ident::type_name(&e.name.value).name,
-        category: e.category.value.clone(),
+        category,
         categories: e.categories.iter().map(|c| c.value.clone()).collect(),
         description: e.description.clone(),
         since,
@@ -166,7 +172,11 @@ fn inherit_into(
     removed: Option<Version>,
 ) {
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<&str> = inherits.iter().rev().map(|i| i.name.value.as_str()).collect();
+    let mut stack: Vec<&str> = inherits
+        .iter()
+        .rev()
+        .map(|i| i.name.value.as_str())
+        .collect();
     while let Some(name) = stack.pop() {
         if !seen.insert(name) {
             continue;

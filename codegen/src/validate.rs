@@ -14,7 +14,7 @@ use crate::version::Version;
 /// Runs every rule. `incomplete` (a file failed to parse) skips the rules
 /// about references, which would only echo that failure.
 pub fn check(raw: &RawSchema, incomplete: bool, cx: &mut Diagnostics) {
-    let versions = version_list(raw, cx);
+    let versions = version_list(raw, incomplete, cx);
     versions_are_known(raw, &versions, cx);
     no_duplicate_names(raw, cx);
     lifetimes_are_ordered(raw, cx);
@@ -31,14 +31,16 @@ pub fn check(raw: &RawSchema, incomplete: bool, cx: &mut Diagnostics) {
 
 /// Exactly one ascending `versions` list: everything else is checked against
 /// it, and features and docs are ordered by it.
-fn version_list(raw: &RawSchema, cx: &mut Diagnostics) -> BTreeSet<Version> {
+fn version_list(raw: &RawSchema, incomplete: bool, cx: &mut Diagnostics) -> BTreeSet<Version> {
     let mut known = BTreeSet::new();
     match raw.versions.as_slice() {
+        // The list may be in the file that failed to parse.
+        [] if incomplete => {}
         [] => {
-            let location = raw
-                .sources
-                .first()
-                .map_or_else(|| crate::load::file_location("schema"), |(p, _)| crate::load::file_location(p));
+            let location = raw.sources.first().map_or_else(
+                || crate::load::file_location("schema"),
+                |(p, _)| crate::load::file_location(p),
+            );
             cx.error_with_hint(
                 &location,
                 "the schema has no `versions` list",
@@ -155,7 +157,11 @@ fn no_duplicate_names(raw: &RawSchema, cx: &mut Diagnostics) {
     unique("category", raw.categories.iter().map(|c| &c.name), cx);
     unique("reason", raw.reasons.iter().map(|r| &r.name), cx);
     unique("enum", raw.enums.iter().map(|e| &e.name), cx);
-    unique("global field", raw.global_fields.iter().map(|f| &f.name), cx);
+    unique(
+        "global field",
+        raw.global_fields.iter().map(|f| &f.name),
+        cx,
+    );
     unique("group", raw.groups.iter().map(|g| &g.name), cx);
     unique("event", raw.events.iter().map(|e| &e.name), cx);
     for e in &raw.enums {
@@ -234,11 +240,21 @@ fn lifetimes_are_ordered(raw: &RawSchema, cx: &mut Diagnostics) {
         }
     }
     for c in &raw.categories {
-        ordered(&format!("category `{}`", c.name.value), &c.since, &c.removed, cx);
+        ordered(
+            &format!("category `{}`", c.name.value),
+            &c.since,
+            &c.removed,
+            cx,
+        );
     }
     for e in &raw.enums {
         for v in &e.values {
-            ordered(&format!("enum value `{}`", v.name.value), &v.since, &v.removed, cx);
+            ordered(
+                &format!("enum value `{}`", v.name.value),
+                &v.since,
+                &v.removed,
+                cx,
+            );
         }
     }
     for e in &raw.events {
@@ -330,7 +346,11 @@ fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
         .iter()
         .filter(|e| e.emitted)
         .map(|e| (&e.name, ident::type_name(&e.name.value).name))
-        .chain(raw.enums.iter().map(|e| (&e.name, ident::type_name(&e.name.value).name)));
+        .chain(
+            raw.enums
+                .iter()
+                .map(|e| (&e.name, ident::type_name(&e.name.value).name)),
+        );
     collisions("type", types, cx);
     for e in &raw.enums {
         for v in &e.values {
@@ -382,7 +402,11 @@ fn collisions<'a>(
 /// Categories, parents, reasons' categories, inherits and renames must name
 /// something that exists.
 fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
-    let categories: BTreeSet<&str> = raw.categories.iter().map(|c| c.name.value.as_str()).collect();
+    let categories: BTreeSet<&str> = raw
+        .categories
+        .iter()
+        .map(|c| c.name.value.as_str())
+        .collect();
     let events: BTreeSet<&str> = raw.events.iter().map(|e| e.name.value.as_str()).collect();
     let groups: BTreeSet<&str> = raw.groups.iter().map(|g| g.name.value.as_str()).collect();
     let category = |name: &Spanned<String>, cx: &mut Diagnostics| {
@@ -393,7 +417,11 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("define `{}` under `categories`", name.value),
         };
-        cx.error_with_hint(&name.location, format!("unknown category `{}`", name.value), hint);
+        cx.error_with_hint(
+            &name.location,
+            format!("unknown category `{}`", name.value),
+            hint,
+        );
     };
     for c in &raw.categories {
         if let Some(parent) = &c.parent {
@@ -406,7 +434,9 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
         }
     }
     for e in &raw.events {
-        category(&e.category, cx);
+        if let Some(c) = &e.category {
+            category(c, cx);
+        }
         for c in &e.categories {
             category(c, cx);
         }
@@ -415,7 +445,10 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
         {
             cx.error_with_hint(
                 &to.location,
-                format!("event `{}` is renamed to `{}`, which is not defined", e.name.value, to.value),
+                format!(
+                    "event `{}` is renamed to `{}`, which is not defined",
+                    e.name.value, to.value
+                ),
                 "define the new event too, so users can find it",
             );
         }
@@ -435,7 +468,10 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
             };
             cx.error_with_hint(
                 &name.location,
-                format!("`inherits` names `{}`, which is neither a group nor an event", name.value),
+                format!(
+                    "`inherits` names `{}`, which is neither a group nor an event",
+                    name.value
+                ),
                 hint,
             );
         }
@@ -459,7 +495,10 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
                         "field `{}` is renamed to `{}`, which event `{}` does not have",
                         f.name.value, to.value, e.name.value
                     ),
-                    format!("add `{}` to the event's fields with `since:` the rename release", to.value),
+                    format!(
+                        "add `{}` to the event's fields with `since:` the rename release",
+                        to.value
+                    ),
                 );
             }
         }
@@ -470,11 +509,16 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
 fn inheritance_is_acyclic(raw: &RawSchema, cx: &mut Diagnostics) {
     let graph = inherit_graph(raw);
     let mut reported = BTreeSet::new();
-    for (start, (location, _)) in &graph {
+    for start in graph.keys() {
         let mut path = vec![*start];
         if let Some(cycle) = find_cycle(&graph, start, &mut path)
             && reported.insert(cycle.iter().copied().collect::<BTreeSet<_>>())
         {
+            // The walk from `start` may reach a cycle that `start` is not
+            // part of; report it where its first member is defined.
+            let Some((location, _)) = graph.get(cycle[0]) else {
+                continue;
+            };
             cx.error_with_hint(
                 location,
                 format!("inheritance cycle: {}", cycle.join(" → ")),
@@ -536,7 +580,9 @@ fn inherit_graph(raw: &RawSchema) -> BTreeMap<&str, (&Location, Vec<&str>)> {
 /// A field cannot be sent by an event before the event itself exists.
 fn fields_start_after_their_event(raw: &RawSchema, cx: &mut Diagnostics) {
     for e in &raw.events {
-        let Some(event_since) = &e.since else { continue };
+        let Some(event_since) = &e.since else {
+            continue;
+        };
         for f in &e.fields {
             if let Some(since) = &f.since
                 && since.value < event_since.value
@@ -547,7 +593,10 @@ fn fields_start_after_their_event(raw: &RawSchema, cx: &mut Diagnostics) {
                         "field `{}` is said to appear in {}, before its event `{}` ({})",
                         f.name.value, since.value, e.name.value, event_since.value
                     ),
-                    format!("use `since: {}` or later, or drop `since:` to inherit the event's", event_since.value),
+                    format!(
+                        "use `since: {}` or later, or drop `since:` to inherit the event's",
+                        event_since.value
+                    ),
                 );
             }
         }
@@ -575,9 +624,9 @@ fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
         let own_names: BTreeSet<&str> = e.fields.iter().map(|f| f.name.value.as_str()).collect();
         let items = own
             .chain(
-                inherited
-                    .into_iter()
-                    .filter(|f| f.emitted && !f.pattern && !own_names.contains(f.name.value.as_str())),
+                inherited.into_iter().filter(|f| {
+                    f.emitted && !f.pattern && !own_names.contains(f.name.value.as_str())
+                }),
             )
             .map(|f| (&f.name, ident::field_name(&f.name.value).name));
         collisions(&format!("field of `{}`", e.name.value), items, cx);
@@ -608,7 +657,11 @@ fn inherited_fields<'a>(raw: &'a RawSchema, start: &str) -> Vec<&'a RawField> {
     }
     let mut names = BTreeSet::new();
     out.retain(|f| names.insert(f.name.value.as_str()));
-    out.extend(raw.global_fields.iter().filter(|f| names.insert(f.name.value.as_str())));
+    out.extend(
+        raw.global_fields
+            .iter()
+            .filter(|f| names.insert(f.name.value.as_str())),
+    );
     out
 }
 

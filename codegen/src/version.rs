@@ -54,9 +54,7 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.parts
-            .cmp(&other.parts)
-            .then(self.len.cmp(&other.len))
+        self.parts.cmp(&other.parts).then(self.len.cmp(&other.len))
     }
 }
 
@@ -150,14 +148,34 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "2", "2.", ".3", "2.3.4.5.6", "2.x", "v2.3", "2.03", "2.3 ", "99999.1"] {
-            assert!(bad.parse::<Version>().is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "2",
+            "2.",
+            ".3",
+            "2.3.4.5.6",
+            "2.x",
+            "v2.3",
+            "2.03",
+            "2.3 ",
+            "99999.1",
+        ] {
+            assert!(
+                bad.parse::<Version>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn orders_numerically() {
-        let mut versions = [v("2.3.10"), v("2.4.0"), v("2.3.9"), v("2.3.19.1"), v("2.3.19")];
+        let mut versions = [
+            v("2.3.10"),
+            v("2.4.0"),
+            v("2.3.9"),
+            v("2.3.19.1"),
+            v("2.3.19"),
+        ];
         versions.sort();
         let text: Vec<String> = versions.iter().map(ToString::to_string).collect();
         assert_eq!(text, ["2.3.9", "2.3.10", "2.3.19", "2.3.19.1", "2.4.0"]);

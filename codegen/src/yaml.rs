@@ -69,6 +69,7 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Option<Node>, Diagnostic> {
         anchors: BTreeMap::new(),
         root: None,
         documents: 0,
+        expanded: 0,
     };
     for item in Parser::new_from_str(text) {
         match item {
@@ -103,6 +104,27 @@ struct Builder {
     anchors: BTreeMap<usize, Node>,
     root: Option<Node>,
     documents: usize,
+    /// Nodes copied by alias expansion so far, bounded by
+    /// [`MAX_ALIAS_EXPANSION`].
+    expanded: usize,
+}
+
+/// How many nodes aliases may copy in one document: far more than a schema
+/// needs, few enough that nested aliases (a "billion laughs" document)
+/// cannot exhaust memory.
+const MAX_ALIAS_EXPANSION: usize = 100_000;
+
+fn node_count(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Scalar { .. } => 1,
+        NodeKind::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| node_count(k) + node_count(v))
+                .sum::<usize>()
+        }
+    }
 }
 
 impl Builder {
@@ -145,6 +167,16 @@ impl Builder {
                         hint: Some("define the anchor (`&name`) before using it (`*name`)".into()),
                     });
                 };
+                self.expanded += node_count(&node);
+                if self.expanded > MAX_ALIAS_EXPANSION {
+                    return Err(Diagnostic {
+                        location,
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_EXPANSION} values"
+                        ),
+                        hint: Some("write the values out, or use fewer nested aliases".into()),
+                    });
+                }
                 self.finish(Node { location, ..node }, 0);
             }
             Event::SequenceStart(anchor, _) => {

@@ -51,7 +51,9 @@ pub mod meta;
 mod timestamp;
 mod value;
 
-pub use generated::{CATEGORIES, ENUMS, EVENTS, Event, GLOBAL_FIELDS, UnknownEvent, VERSIONS, enums, events};
+pub use generated::{
+    CATEGORIES, ENUMS, EVENTS, Event, GLOBAL_FIELDS, UnknownEvent, VERSIONS, enums, events,
+};
 pub use meta::{
     CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta, FieldType,
     Origin, Unit, Version,

@@ -64,9 +64,7 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.parts
-            .cmp(&other.parts)
-            .then(self.len.cmp(&other.len))
+        self.parts.cmp(&other.parts).then(self.len.cmp(&other.len))
     }
 }
 
@@ -218,8 +216,8 @@ pub struct EventMeta {
     pub name: &'static str,
     /// The generated struct's name in [`crate::events`], if the event has one.
     pub rust_name: Option<&'static str>,
-    /// The root category.
-    pub category: &'static str,
+    /// The root category, if the event has one of its own.
+    pub category: Option<&'static str>,
     /// Other categories the event carries.
     pub categories: &'static [&'static str],
     /// What the event reports.

@@ -73,7 +73,11 @@ fn parse_unix(text: &str) -> Option<Timestamp> {
         return None;
     }
     let secs: i64 = digits.parse().ok()?;
-    let mut nanos: u32 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut nanos: u32 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     for _ in frac.len()..9 {
         nanos *= 10;
     }
@@ -208,7 +212,14 @@ mod tests {
     fn offsets_and_rejects() {
         let a = Timestamp::parse("2024-05-01T14:30:00+02:00").expect("offset");
         assert_eq!(a.unix_seconds(), 1_714_566_600);
-        for bad in ["2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "x", "", "1.2.3", "2024-05-01T12:30:00"] {
+        for bad in [
+            "2024-13-01T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "x",
+            "",
+            "1.2.3",
+            "2024-05-01T12:30:00",
+        ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad}");
         }
     }

@@ -15,8 +15,11 @@ pub fn generate(model: &EventModel) -> String {
         .events
         .values()
         .map(|e| {
-            let fields: Map<String, Value> =
-                e.fields.iter().map(|f| (f.name.clone(), field(f))).collect();
+            let fields: Map<String, Value> = e
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), field(f)))
+                .collect();
             let value = json!({
                 "category": e.category,
                 "categories": e.categories,

@@ -80,7 +80,11 @@ fn enum_def(e: &EnumDef, rt: &TokenStream) -> TokenStream {
             e.name, e.rust_name
         ),
     ]);
-    let variants: Vec<_> = e.values.iter().map(|v| format_ident!("{}", v.rust_name)).collect();
+    let variants: Vec<_> = e
+        .values
+        .iter()
+        .map(|v| format_ident!("{}", v.rust_name))
+        .collect();
     let variant_docs = e.values.iter().map(|v| {
         let mut lines = vec![format!("`{}`: {}", v.name, v.description)];
         lines.extend(lifetime_line(v.since, v.removed, None));
@@ -202,7 +206,10 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
     let name = format_ident!("{}", event.rust_name);
     let wire_name = Literal::string(&event.name);
     let mut lines = vec![event.description.clone()];
-    let mut facts = format!("Event `{}`, category `{}`", event.name, event.category);
+    let mut facts = match &event.category {
+        Some(category) => format!("Event `{}`, category `{category}`", event.name),
+        None => format!("Event `{}`, no category of its own", event.name),
+    };
     if !event.categories.is_empty() {
         let others: Vec<String> = event.categories.iter().map(|c| format!("`{c}`")).collect();
         facts.push_str(&format!(" (also {})", others.join(", ")));
@@ -300,9 +307,14 @@ fn field_docs(field: &Field) -> TokenStream {
 }
 
 fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
-    let variants: Vec<_> = events.iter().map(|e| format_ident!("{}", e.rust_name)).collect();
+    let variants: Vec<_> = events
+        .iter()
+        .map(|e| format_ident!("{}", e.rust_name))
+        .collect();
     let wire: Vec<_> = events.iter().map(|e| Literal::string(&e.name)).collect();
-    let docs = events.iter().map(|e| doc_attrs(&[format!("`{}`: {}", e.name, e.description)]));
+    let docs = events
+        .iter()
+        .map(|e| doc_attrs(&[format!("`{}`: {}", e.name, e.description)]));
     quote! {
         /// Any Dovecot event: a typed variant for every event the schema knows,
         /// [`Event::Unknown`] for the rest.
@@ -522,7 +534,7 @@ fn metadata(model: &EventModel, rt: &TokenStream) -> TokenStream {
     let events = model.events.values().map(|e| {
         let name = Literal::string(&e.name);
         let rust_name = opt_str(e.in_rust().then_some(e.rust_name.as_str()));
-        let category = Literal::string(&e.category);
+        let category = opt_str(e.category.as_deref());
         let categories = e.categories.iter().map(|c| Literal::string(c));
         let description = Literal::string(&e.description);
         let since = version(e.since, rt);
