@@ -229,7 +229,8 @@ impl<'n> MapReader<'n> {
                 let hint = match did_you_mean(name, known) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!(
-                        "a {} accepts: {}",
+                        "{} {} accepts: {}",
+                        article(kind.name),
                         kind.name,
                         kind.keys
                             .iter()
@@ -437,6 +438,15 @@ impl std::fmt::Debug for MapReader<'_> {
     }
 }
 
+/// "a" or "an" for a kind's name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn scalar(node: &Node) -> Option<&str> {
     match &node.kind {
         NodeKind::Scalar { text, .. } => Some(text),
@@ -513,7 +523,7 @@ fn version(node: &Node, cx: &mut Diagnostics) -> Option<Spanned<Version>> {
         Err(err) => {
             cx.error_with_hint(
                 &node.location,
-                format!("malformed version: {err}"),
+                err.to_string(),
                 "write a release number such as `2.3.7`",
             );
             None

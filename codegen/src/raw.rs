@@ -31,8 +31,11 @@ pub struct RawSchema {
     pub groups: Vec<RawGroup>,
     /// Events.
     pub events: Vec<RawEvent>,
-    /// The text of every file read, as (path, text), for the source hash.
+    /// The text of every file read, as (relative path, text), for the
+    /// source hash.
     pub sources: Vec<(String, String)>,
+    /// Every file read, as shown in diagnostics.
+    pub paths: Vec<String>,
 }
 
 /// A category as written.

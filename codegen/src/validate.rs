@@ -37,10 +37,8 @@ fn version_list(raw: &RawSchema, incomplete: bool, cx: &mut Diagnostics) -> BTre
         // The list may be in the file that failed to parse.
         [] if incomplete => {}
         [] => {
-            let location = raw.sources.first().map_or_else(
-                || crate::load::file_location("schema"),
-                |(p, _)| crate::load::file_location(p),
-            );
+            let location =
+                crate::load::file_location(raw.paths.first().map_or("schema", String::as_str));
             cx.error_with_hint(
                 &location,
                 "the schema has no `versions` list",
@@ -138,6 +136,7 @@ fn versions_are_known(raw: &RawSchema, known: &BTreeSet<Version>, cx: &mut Diagn
 fn no_duplicate_names(raw: &RawSchema, cx: &mut Diagnostics) {
     fn unique<'a>(
         what: &str,
+        within: &str,
         names: impl Iterator<Item = &'a Spanned<String>>,
         cx: &mut Diagnostics,
     ) {
@@ -146,7 +145,7 @@ fn no_duplicate_names(raw: &RawSchema, cx: &mut Diagnostics) {
             if let Some(first) = seen.get(name.value.as_str()) {
                 cx.error_with_hint(
                     &name.location,
-                    format!("duplicate {what} `{}`", name.value),
+                    format!("duplicate {what} `{}`{within}", name.value),
                     format!("it is already defined at {first}; remove or rename one of them"),
                 );
             } else {
@@ -154,33 +153,37 @@ fn no_duplicate_names(raw: &RawSchema, cx: &mut Diagnostics) {
             }
         }
     }
-    unique("category", raw.categories.iter().map(|c| &c.name), cx);
-    unique("reason", raw.reasons.iter().map(|r| &r.name), cx);
-    unique("enum", raw.enums.iter().map(|e| &e.name), cx);
+    unique("category", "", raw.categories.iter().map(|c| &c.name), cx);
+    unique("reason", "", raw.reasons.iter().map(|r| &r.name), cx);
+    unique("enum", "", raw.enums.iter().map(|e| &e.name), cx);
     unique(
         "global field",
+        "",
         raw.global_fields.iter().map(|f| &f.name),
         cx,
     );
-    unique("group", raw.groups.iter().map(|g| &g.name), cx);
-    unique("event", raw.events.iter().map(|e| &e.name), cx);
+    unique("group", "", raw.groups.iter().map(|g| &g.name), cx);
+    unique("event", "", raw.events.iter().map(|e| &e.name), cx);
     for e in &raw.enums {
         unique(
-            &format!("value in enum `{}`:", e.name.value),
+            "value",
+            &format!(" in enum `{}`", e.name.value),
             e.values.iter().map(|v| &v.name),
             cx,
         );
     }
     for g in &raw.groups {
         unique(
-            &format!("field in group `{}`:", g.name.value),
+            "field",
+            &format!(" in group `{}`", g.name.value),
             g.fields.iter().map(|f| &f.name),
             cx,
         );
     }
     for e in &raw.events {
         unique(
-            &format!("field in event `{}`:", e.name.value),
+            "field",
+            &format!(" in event `{}`", e.name.value),
             e.fields.iter().map(|f| &f.name),
             cx,
         );
@@ -351,7 +354,7 @@ fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
                 .iter()
                 .map(|e| (&e.name, ident::type_name(&e.name.value).name)),
         );
-    collisions("type", types, cx);
+    collisions("type", "", types, cx);
     for e in &raw.enums {
         for v in &e.values {
             if ident::variant_name(&v.name.value).name == RESERVED_VARIANT {
@@ -366,7 +369,8 @@ fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
             }
         }
         collisions(
-            &format!("variant of enum `{}`", e.name.value),
+            "variant",
+            &format!(" of enum `{}`", e.name.value),
             e.values
                 .iter()
                 .map(|v| (&v.name, ident::variant_name(&v.name.value).name)),
@@ -377,6 +381,7 @@ fn rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
 
 fn collisions<'a>(
     what: &str,
+    within: &str,
     items: impl Iterator<Item = (&'a Spanned<String>, String)>,
     cx: &mut Diagnostics,
 ) {
@@ -386,7 +391,7 @@ fn collisions<'a>(
             Some(first) if first.value != name.value => cx.error_with_hint(
                 &name.location,
                 format!(
-                    "`{}` and `{}` both become the Rust {what} `{rust}`",
+                    "`{}` and `{}` both become the Rust {what} `{rust}`{within}",
                     first.value, name.value
                 ),
                 format!("rename one of them (the other is at {})", first.location),
@@ -629,7 +634,7 @@ fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
                 }),
             )
             .map(|f| (&f.name, ident::field_name(&f.name.value).name));
-        collisions(&format!("field of `{}`", e.name.value), items, cx);
+        collisions("field", &format!(" of event `{}`", e.name.value), items, cx);
     }
 }
 

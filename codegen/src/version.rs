@@ -86,7 +86,7 @@ impl fmt::Display for VersionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "`{}` is not a Dovecot version: expected two to four dot-separated numbers such as `2.3.7` or `2.3.19.1`",
+            "malformed version `{}`: expected two to four dot-separated numbers such as `2.3.7` or `2.3.19.1`",
             self.text
         )
     }

@@ -45,7 +45,10 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The generated module is formatted by the generator (prettyplease), not
+// by rustfmt, and must stay warning-free.
 #[deny(warnings)]
+#[rustfmt::skip]
 mod generated;
 pub mod meta;
 mod timestamp;
