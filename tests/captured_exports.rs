@@ -55,12 +55,18 @@ fn check(file: &str) -> (usize, BTreeSet<String>) {
 fn rfc3339_export_fits_the_types() {
     let (typed, unknown) = check("exports/2.3.19/json-rfc3339.jsonl");
     assert!(typed > 50, "only {typed} typed events");
-    assert!(unknown.is_empty(), "fields the schema cannot explain: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "fields the schema cannot explain: {unknown:?}"
+    );
 }
 
 #[test]
 fn unix_time_export_fits_the_types() {
     let (typed, unknown) = check("exports/2.3.19/json-unix.jsonl");
     assert!(typed > 50, "only {typed} typed events");
-    assert!(unknown.is_empty(), "fields the schema cannot explain: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "fields the schema cannot explain: {unknown:?}"
+    );
 }
