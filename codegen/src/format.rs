@@ -253,6 +253,11 @@ pub static GROUP: Kind = Kind {
     keys: &[
         required("description", Shape::Text, "What the group is for"),
         key(
+            "note",
+            Shape::Text,
+            "A remark, such as when Dovecot adds these fields",
+        ),
+        key(
             "inherits",
             Shape::NamesOr(&INHERIT),
             "Groups and events whose fields this group includes",

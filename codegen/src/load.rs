@@ -105,6 +105,7 @@ fn load_file(root: &Node, schema: &mut RawSchema, cx: &mut Diagnostics) {
         if let Some(m) = MapReader::new(node, &format::GROUP, cx) {
             schema.groups.push(RawGroup {
                 description: m.text("description", cx),
+                note: m.opt_text("note", cx),
                 inherits: m.inherits(cx),
                 fields: m.fields(cx),
                 name,

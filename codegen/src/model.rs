@@ -262,6 +262,8 @@ pub struct Group {
     pub name: String,
     /// What the group is for.
     pub description: String,
+    /// A remark, such as when Dovecot adds these fields.
+    pub note: Option<String>,
     /// The groups it inherits, directly.
     pub inherits: Vec<String>,
     /// Its fields, inherited ones included.

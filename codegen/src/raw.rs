@@ -150,6 +150,8 @@ pub struct RawGroup {
     pub name: Spanned<String>,
     /// Description.
     pub description: String,
+    /// A remark.
+    pub note: Option<String>,
     /// What it inherits.
     pub inherits: Vec<RawInherit>,
     /// Its own fields.

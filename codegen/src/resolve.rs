@@ -85,6 +85,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
             let group = Group {
                 name: g.name.value.clone(),
                 description: g.description.clone(),
+                note: g.note.clone(),
                 inherits: g.inherits.iter().map(|i| i.name.value.clone()).collect(),
                 fields,
             };

@@ -46,6 +46,7 @@ pub fn generate(model: &EventModel) -> String {
         "global_fields": model.global_fields.iter().map(|f| (f.name.clone(), field(f))).collect::<Map<_, _>>(),
         "groups": model.groups.values().map(|g| (g.name.clone(), json!({
             "description": g.description,
+            "note": g.note,
             "inherits": g.inherits,
             "fields": g.fields.iter().map(|f| (f.name.clone(), field(f))).collect::<Map<_, _>>(),
         }))).collect::<Map<_, _>>(),
