@@ -182,6 +182,11 @@ pub static INHERIT: Kind = Kind {
     keys: &[
         required("from", Shape::Name, "The group or event inherited from"),
         key("when", Shape::Text, "When the inherited fields are present"),
+        key(
+            "since",
+            Shape::Version,
+            "The first release in which this inheritance holds (default: always)",
+        ),
     ],
 };
 

@@ -421,11 +421,13 @@ impl<'n> MapReader<'n> {
                     Some(RawInherit {
                         name: m.name("from", cx)?,
                         when: m.opt_text("when", cx),
+                        since: m.version("since", cx),
                     })
                 } else {
                     Some(RawInherit {
                         name: name(item, cx)?,
                         when: None,
+                        since: None,
                     })
                 }
             })

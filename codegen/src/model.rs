@@ -312,6 +312,8 @@ pub struct Inherit {
     pub name: String,
     /// When the inherited fields are present, if not always.
     pub when: Option<String>,
+    /// The first release in which the inheritance holds.
+    pub since: Option<Version>,
 }
 
 impl Event {

@@ -141,6 +141,8 @@ pub struct RawInherit {
     pub name: Spanned<String>,
     /// When its fields are present.
     pub when: Option<String>,
+    /// The first release in which the inheritance holds.
+    pub since: Option<Spanned<Version>>,
 }
 
 /// A field group as written.

@@ -156,6 +156,7 @@ fn event(
             .map(|i| Inherit {
                 name: i.name.value.clone(),
                 when: i.when.clone(),
+                since: value(&i.since),
             })
             .collect(),
         fields,
@@ -164,7 +165,8 @@ fn event(
 }
 
 /// Appends the fields of every inherited group or event, depth first, in
-/// `inherits` order; a name already present is kept as it is.
+/// `inherits` order; a name already present keeps its definition. A `since`
+/// on an inherits entry narrows everything reached through it.
 fn inherit_into(
     raw: &RawSchema,
     inherits: &[RawInherit],
@@ -172,14 +174,16 @@ fn inherit_into(
     since: Option<Version>,
     removed: Option<Version>,
 ) {
+    // The same group may be reached by several paths with different
+    // `since` bounds; each (name, bound) pair is walked once.
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<&str> = inherits
+    let mut stack: Vec<(&str, Option<Version>)> = inherits
         .iter()
         .rev()
-        .map(|i| i.name.value.as_str())
+        .map(|i| (i.name.value.as_str(), value(&i.since).max(since)))
         .collect();
-    while let Some(name) = stack.pop() {
-        if !seen.insert(name) {
+    while let Some((name, since)) = stack.pop() {
+        if !seen.insert((name, since)) {
             continue;
         }
         let (own, next, origin): (&[RawField], &[RawInherit], Origin) =
@@ -191,11 +195,22 @@ fn inherit_into(
                 continue;
             };
         for f in own {
-            if !fields.iter().any(|have| have.name == f.name.value) {
-                fields.push(field(f, origin.clone(), since, removed));
+            let candidate = field(f, origin.clone(), since, removed);
+            match fields.iter_mut().find(|have| have.name == candidate.name) {
+                None => fields.push(candidate),
+                // Reached again by a path that holds earlier: the field is
+                // sent from the earliest release any path gives.
+                Some(have) if have.origin != Origin::Own && candidate.since < have.since => {
+                    have.since = candidate.since;
+                }
+                Some(_) => {}
             }
         }
-        stack.extend(next.iter().rev().map(|i| i.name.value.as_str()));
+        stack.extend(
+            next.iter()
+                .rev()
+                .map(|i| (i.name.value.as_str(), value(&i.since).max(since))),
+        );
     }
 }
 

@@ -122,6 +122,14 @@ fn versions_are_known(raw: &RawSchema, known: &BTreeSet<Version>, cx: &mut Diagn
             check(&Some(change.version.clone()));
         }
     }
+    for inherit in raw
+        .events
+        .iter()
+        .flat_map(|e| &e.inherits)
+        .chain(raw.groups.iter().flat_map(|g| &g.inherits))
+    {
+        check(&inherit.since);
+    }
     for e in &raw.events {
         check(&e.since);
         check(&e.deprecated);
