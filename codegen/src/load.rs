@@ -205,7 +205,6 @@ fn field(name: Spanned<String>, node: &Node, cx: &mut Diagnostics) -> RawField {
 /// missing keys up front.
 struct MapReader<'n> {
     kind: &'static Kind,
-    node: &'n Node,
     entries: Vec<(&'n str, &'n Node)>,
 }
 
@@ -266,11 +265,7 @@ impl<'n> MapReader<'n> {
                 );
             }
         }
-        Some(MapReader {
-            kind,
-            node,
-            entries,
-        })
+        Some(MapReader { kind, entries })
     }
 
     /// The value of `key`, unless absent or `null`.
@@ -432,12 +427,6 @@ impl<'n> MapReader<'n> {
                 }
             })
             .collect()
-    }
-}
-
-impl std::fmt::Debug for MapReader<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MapReader({} at {})", self.kind.name, self.node.location)
     }
 }
 
