@@ -36,6 +36,57 @@ pub enum Command {
         #[arg(long)]
         schema: Option<PathBuf>,
     },
+    /// Print coverage counts per category and per release.
+    Stats {
+        /// The schema directory (default: the embedded schema).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Check exported events (JSON lines or tab-text) against the schema for
+    /// one Dovecot release; exit 1 when anything was found.
+    Verify(VerifyArgs),
+}
+
+/// Human or machine output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Plain text for people.
+    Text,
+    /// JSON for tools.
+    Json,
+}
+
+/// The exporter format of `verify`'s input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputArg {
+    /// Decide from the first line: `{` means JSON.
+    Auto,
+    /// One JSON object per line (`format = json`).
+    Json,
+    /// Dovecot's tab-text lines (`format = tab-text`).
+    TabText,
+}
+
+/// Options of `verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The file of exported events; `-` or nothing reads standard input.
+    pub file: Option<PathBuf>,
+    /// The Dovecot release that produced the events, e.g. `2.3.19`.
+    #[arg(long)]
+    pub target: crate::Version,
+    /// The input's format.
+    #[arg(long, value_enum, default_value_t = InputArg::Auto)]
+    pub input: InputArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
 }
 
 /// Options of the commands that work on the repository's generated files.
@@ -78,7 +129,68 @@ pub fn run(args: &Args) -> ExitCode {
             }
             Err(err) => fail(&err),
         },
+        Command::Stats { schema, format } => match model(schema.as_deref()) {
+            Ok(model) => {
+                let stats = crate::stats::stats(&model);
+                let text = match format {
+                    OutputFormat::Text => stats.to_text(),
+                    OutputFormat::Json => {
+                        let mut json = serde_json::to_string_pretty(&stats).unwrap_or_default();
+                        json.push('\n');
+                        json
+                    }
+                };
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(&err),
+        },
+        Command::Verify(args) => verify(args),
     }
+}
+
+fn verify(args: &VerifyArgs) -> ExitCode {
+    let model = match model(args.schema.as_deref()) {
+        Ok(model) => model,
+        Err(err) => return fail(&err),
+    };
+    let input = match args.file.as_deref() {
+        None => read_stdin(),
+        Some(path) if path == Path::new("-") => read_stdin(),
+        Some(path) => std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    };
+    let input = match input {
+        Ok(input) => input,
+        Err(err) => return fail(&err),
+    };
+    let format = match args.input {
+        InputArg::Auto => crate::verify::InputFormat::detect(&input),
+        InputArg::Json => crate::verify::InputFormat::Json,
+        InputArg::TabText => crate::verify::InputFormat::TabText,
+    };
+    let report = crate::verify::verify(&model, &input, format, args.target);
+    let text = match args.format {
+        OutputFormat::Text => format!("{report}\n"),
+        OutputFormat::Json => report.to_json(),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn read_stdin() -> Result<Vec<u8>, Error> {
+    let mut input = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).map_err(|source| Error::Io {
+        path: PathBuf::from("<stdin>"),
+        source,
+    })?;
+    Ok(input)
 }
 
 fn generate(repo: &RepoArgs) -> ExitCode {

@@ -42,7 +42,9 @@ mod load;
 pub mod model;
 mod raw;
 mod resolve;
+pub mod stats;
 mod validate;
+pub mod verify;
 pub mod version;
 mod yaml;
 

@@ -182,3 +182,125 @@ fn outside_the_repository_generate_explains_itself() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn verify_reports_each_planted_problem_and_exits_1() {
+    let planted = repo().join("codegen/tests/fixtures/verify/planted.jsonl");
+    let out = eventgen(
+        &[
+            "verify",
+            planted.to_str().expect("utf-8 path"),
+            "--target",
+            "2.3.19",
+        ],
+        &repo(),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for expected in [
+        "line 2: imap_comand_finished: the schema has no event of this name (did you mean `imap_command_finished`?)",
+        "line 3: imap_command_finished: field `cmd_nmae`: the schema does not list this field for the event (did you mean `cmd_name`?)",
+        "line 4: imap_command_finished: field `bytes_in`: expected an integer, found the string `many`",
+        "line 5: imap_command_finished: field `tagged_reply_state`: value `MAYBE` is not one of imap_tagged_reply_state",
+        "line 6: not a JSON event: EOF while parsing an object at column 60",
+        "line 7: not a JSON event: expected ident",
+        "line 9: auth_client_request_continue: the event was removed in Dovecot 2.3.11.2, before the target 2.3.19; from 2.3.11.2 on it is called `auth_client_request_continued`",
+        "line 10: the event has no name",
+        "9 events checked against Dovecot 2.3.19: 8 findings",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("line 1:"), "line 1 is clean:\n{stdout}");
+
+    let json = eventgen(
+        &[
+            "verify",
+            planted.to_str().expect("utf-8 path"),
+            "--target",
+            "2.3.19",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON report");
+    assert_eq!(report["events"], 9);
+    assert_eq!(report["findings"][0]["kind"], "unknown_event");
+    assert_eq!(report["findings"][1]["field"], "cmd_nmae");
+}
+
+#[test]
+fn verify_reads_tab_text_and_flags_newer_items_for_an_older_target() {
+    let planted = repo().join("codegen/tests/fixtures/verify/planted.txt");
+    let out = eventgen(
+        &[
+            "verify",
+            planted.to_str().expect("utf-8 path"),
+            "--target",
+            "2.3.19",
+        ],
+        &repo(),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        !stdout.contains("line 1:"),
+        "escaped tab and port are fine:\n{stdout}"
+    );
+    assert!(stdout.contains("line 2: imap_command_finished: field `remote_port`: expected an integer, found the string `http`"), "{stdout}");
+    assert!(
+        stdout.contains("line 3: invalid tab-text escape"),
+        "{stdout}"
+    );
+
+    let old = eventgen(
+        &[
+            "verify",
+            planted.to_str().expect("utf-8 path"),
+            "--target",
+            "2.3.8",
+        ],
+        &repo(),
+    );
+    let stdout = text(&old.stdout);
+    assert!(
+        stdout.contains("line 1: imap_command_finished: field `cmd_name`: the field first appears in Dovecot 2.3.9, after the target 2.3.8"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_accepts_real_2_3_19_exports() {
+    let dir = repo().join("tests/fixtures/exports/2.3.19");
+    for file in ["json-unix.jsonl", "json-rfc3339.jsonl", "tab-text.txt"] {
+        let out = eventgen(
+            &[
+                "verify",
+                dir.join(file).to_str().expect("utf-8 path"),
+                "--target",
+                "2.3.19",
+            ],
+            &repo(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{file}:\n{}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn stats_counts_every_event_once() {
+    let out = eventgen(&["stats", "--format", "json"], &repo());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON stats");
+    let per_category: u64 = stats["per_category"]
+        .as_object()
+        .expect("per-category map")
+        .values()
+        .map(|row| row["events"].as_u64().expect("count"))
+        .sum();
+    assert_eq!(Some(per_category), stats["events"].as_u64());
+    let text_out = eventgen(&["stats"], &repo());
+    assert!(text(&text_out.stdout).contains("per release"));
+}
