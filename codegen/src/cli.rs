@@ -48,6 +48,37 @@ pub enum Command {
     /// Check exported events (JSON lines or tab-text) against the schema for
     /// one Dovecot release; exit 1 when anything was found.
     Verify(VerifyArgs),
+    /// List the event and field changes between two Dovecot releases.
+    Diff(DiffArgs),
+}
+
+/// Options of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older release, e.g. `2.3.7`.
+    pub from: crate::Version,
+    /// The newer release, e.g. `2.3.9`.
+    pub to: crate::Version,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when anything was removed or renamed (for downstream CI).
+    #[arg(long)]
+    pub fail_on_removal: bool,
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+}
+
+/// Output formats of `diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// One change per line.
+    Text,
+    /// Markdown tables.
+    Markdown,
+    /// JSON for tools.
+    Json,
 }
 
 /// Human or machine output.
@@ -146,6 +177,7 @@ pub fn run(args: &Args) -> ExitCode {
             Err(err) => fail(&err),
         },
         Command::Verify(args) => verify(args),
+        Command::Diff(args) => diff(args),
     }
 }
 
@@ -181,6 +213,39 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn diff(args: &DiffArgs) -> ExitCode {
+    let model = match model(args.schema.as_deref()) {
+        Ok(model) => model,
+        Err(err) => return fail(&err),
+    };
+    for version in [args.from, args.to] {
+        if !model.versions.contains(&version) {
+            eprintln!(
+                "error: {version} is not a release the schema knows; known releases: {}",
+                model
+                    .versions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let diff = crate::diff::diff(&model, args.from, args.to);
+    let text = match args.format {
+        DiffFormat::Text => diff.to_text(),
+        DiffFormat::Markdown => diff.to_markdown(),
+        DiffFormat::Json => diff.to_json(),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if args.fail_on_removal && diff.has_removals() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -34,6 +34,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod files;
 pub mod format;
