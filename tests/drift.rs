@@ -11,7 +11,7 @@ fn generated_files_match_the_schema() {
     let outputs = files::outputs(&model);
     let stale: Vec<&str> = files::stale(repo_root(), &outputs)
         .iter()
-        .map(|o| o.path)
+        .map(|o| o.path.as_str())
         .collect();
     if stale.is_empty() {
         return;

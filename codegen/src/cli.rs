@@ -50,6 +50,42 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the event and field changes between two Dovecot releases.
     Diff(DiffArgs),
+    /// Write the events reference (Markdown, reStructuredText, JSON, HTML, or
+    /// the data of Dovecot's documentation site).
+    Docs(DocsArgs),
+}
+
+/// Options of `docs`.
+#[derive(Debug, clap::Args)]
+pub struct DocsArgs {
+    /// The format.
+    #[arg(long, value_enum, default_value_t = DocsFormat::Markdown)]
+    pub format: DocsFormat,
+    /// Document only what this Dovecot release sends.
+    #[arg(long)]
+    pub target: Option<crate::Version>,
+    /// Write the file(s) into this directory instead of standard output
+    /// (required for `dovecot-docs`, which writes two files).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+}
+
+/// Formats of `docs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocsFormat {
+    /// Markdown (GitHub, VitePress).
+    Markdown,
+    /// reStructuredText in the style of Dovecot's 2.3 docs.
+    Rst,
+    /// JSON for tools.
+    Json,
+    /// One self-contained HTML page with search and a release filter.
+    Html,
+    /// `events.js` and `updates.js` for Dovecot's documentation site.
+    DovecotDocs,
 }
 
 /// Options of `diff`.
@@ -178,6 +214,7 @@ pub fn run(args: &Args) -> ExitCode {
         },
         Command::Verify(args) => verify(args),
         Command::Diff(args) => diff(args),
+        Command::Docs(args) => docs(args),
     }
 }
 
@@ -246,6 +283,54 @@ fn diff(args: &DiffArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn docs(args: &DocsArgs) -> ExitCode {
+    use crate::emit::docs::{self, Format};
+    let model = match model(args.schema.as_deref()) {
+        Ok(model) => model,
+        Err(err) => return fail(&err),
+    };
+    let model = match args.target {
+        Some(target) if !model.versions.contains(&target) => {
+            eprintln!("error: {target} is not a release the schema knows");
+            return ExitCode::from(2);
+        }
+        Some(target) => docs::restrict(&model, target),
+        None => model,
+    };
+    let format = match args.format {
+        DocsFormat::Markdown => Format::Markdown,
+        DocsFormat::Rst => Format::Rst,
+        DocsFormat::Json => Format::Json,
+        DocsFormat::Html => Format::Html,
+        DocsFormat::DovecotDocs => Format::DovecotDocs,
+    };
+    let files = docs::render(&model, format);
+    let Some(out) = &args.out else {
+        if let [file] = files.as_slice() {
+            let _ = std::io::stdout().write_all(file.contents.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("error: this format writes several files; pass --out DIR");
+        return ExitCode::from(2);
+    };
+    let outputs: Vec<files::OutputFile> = files
+        .into_iter()
+        .map(|f| files::OutputFile {
+            path: f.name.to_owned(),
+            contents: f.contents,
+        })
+        .collect();
+    match files::write_changed(out, &outputs) {
+        Ok(written) => {
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::model::EventModel;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
     /// Path relative to the repository root, with `/` separators.
-    pub path: &'static str,
+    pub path: String,
     /// The full contents.
     pub contents: String,
 }
@@ -22,14 +22,42 @@ pub struct OutputFile {
 pub fn outputs(model: &EventModel) -> Vec<OutputFile> {
     vec![
         OutputFile {
-            path: "generated/src/generated.rs",
+            path: "generated/src/generated.rs".to_owned(),
             contents: emit::rust::generate(model, &emit::rust::RustOptions::default()),
         },
         OutputFile {
-            path: "schema/schema.json",
+            path: "schema/schema.json".to_owned(),
             contents: emit::json_schema::generate(),
         },
     ]
+    .into_iter()
+    .chain(docs(model))
+    .collect()
+}
+
+/// Where `generate` puts each documentation format.
+const DOCS: [(emit::docs::Format, &str); 5] = [
+    (emit::docs::Format::Markdown, "generated"),
+    (emit::docs::Format::Rst, "generated/docs"),
+    (emit::docs::Format::Json, "generated/docs"),
+    (emit::docs::Format::Html, "generated/docs"),
+    (
+        emit::docs::Format::DovecotDocs,
+        "generated/docs/dovecot-docs",
+    ),
+];
+
+fn docs(model: &EventModel) -> Vec<OutputFile> {
+    DOCS.iter()
+        .flat_map(|(format, dir)| {
+            emit::docs::render(model, *format)
+                .into_iter()
+                .map(move |file| OutputFile {
+                    path: format!("{dir}/{}", file.name),
+                    contents: file.contents,
+                })
+        })
+        .collect()
 }
 
 /// Writes every output whose contents differ from the file on disk, each
@@ -42,7 +70,7 @@ pub fn outputs(model: &EventModel) -> Vec<OutputFile> {
 pub fn write_changed(root: &Path, outputs: &[OutputFile]) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     for output in outputs {
-        let path = root.join(output.path);
+        let path = root.join(&output.path);
         if std::fs::read(&path).ok().as_deref() == Some(output.contents.as_bytes()) {
             continue;
         }
@@ -57,7 +85,9 @@ pub fn write_changed(root: &Path, outputs: &[OutputFile]) -> Result<Vec<PathBuf>
 pub fn stale<'a>(root: &Path, outputs: &'a [OutputFile]) -> Vec<&'a OutputFile> {
     outputs
         .iter()
-        .filter(|o| std::fs::read(root.join(o.path)).ok().as_deref() != Some(o.contents.as_bytes()))
+        .filter(|o| {
+            std::fs::read(root.join(&o.path)).ok().as_deref() != Some(o.contents.as_bytes())
+        })
         .collect()
 }
 

@@ -133,8 +133,9 @@ fn event(
         .collect();
     inherit_into(raw, &e.inherits, &mut fields, since, removed);
     for global in global_fields {
-        if !fields.iter().any(|f| f.name == global.name) {
-            fields.push(bound(global.clone(), since, removed));
+        let global = bound(global.clone(), since, removed);
+        if alive(&global) && !fields.iter().any(|f| f.name == global.name) {
+            fields.push(global);
         }
     }
     Event {
@@ -196,6 +197,11 @@ fn inherit_into(
             };
         for f in own {
             let candidate = field(f, origin.clone(), since, removed);
+            // A group field removed before this event (or this inheritance
+            // path) began is never sent with it.
+            if !alive(&candidate) {
+                continue;
+            }
             match fields.iter_mut().find(|have| have.name == candidate.name) {
                 None => fields.push(candidate),
                 // Reached again by a path that holds earlier: the field is
@@ -247,6 +253,14 @@ fn bound(mut field: Field, since: Option<Version>, removed: Option<Version>) -> 
         (a, b) => a.or(b),
     };
     field
+}
+
+/// Whether a bounded lifetime still covers at least one release.
+fn alive(field: &Field) -> bool {
+    match (field.since, field.removed) {
+        (Some(since), Some(removed)) => since < removed,
+        _ => true,
+    }
 }
 
 fn changes(raw: &[RawChange]) -> Vec<Change> {

@@ -6,6 +6,7 @@ use quote::quote;
 
 use crate::model::EventModel;
 
+pub mod docs;
 pub mod json_schema;
 pub mod resolved;
 pub mod rust;

@@ -234,6 +234,11 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
         .collect();
     let wire: Vec<_> = fields.iter().map(|f| Literal::string(&f.name)).collect();
     let types = fields.iter().map(|f| field_type(f, model, rt));
+    let owned = fields.iter().zip(&idents).map(|(f, ident)| match f.ty {
+        FieldType::String => quote!(#rt::__private::own_str(self.#ident)),
+        FieldType::StringList => quote!(#rt::__private::own_list(self.#ident)),
+        _ => quote!(self.#ident),
+    });
     let field_docs = fields.iter().map(|f| field_docs(f));
     let index = model
         .events
@@ -249,6 +254,17 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
             #( #field_docs pub #idents: ::core::option::Option<#types>, )*
             /// Fields the schema does not know, in arrival order.
             pub unknown_fields: #rt::Fields<'a>,
+        }
+
+        impl #name<'_> {
+            /// Copies borrowed text so the event outlives its input.
+            #[must_use]
+            pub fn into_owned(self) -> #name<'static> {
+                #name {
+                    #( #idents: #owned, )*
+                    unknown_fields: self.unknown_fields.into_owned(),
+                }
+            }
         }
 
         #[automatically_derived]
@@ -335,6 +351,17 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             pub fields: #rt::Fields<'a>,
         }
 
+        impl UnknownEvent<'_> {
+            /// Copies borrowed text so the event outlives its input.
+            #[must_use]
+            pub fn into_owned(self) -> UnknownEvent<'static> {
+                UnknownEvent {
+                    name: ::std::borrow::Cow::Owned(self.name.into_owned()),
+                    fields: self.fields.into_owned(),
+                }
+            }
+        }
+
         impl<'a> Event<'a> {
             /// An event with no fields yet: the typed variant when the schema
             /// knows `name`, [`Event::Unknown`] otherwise.
@@ -402,6 +429,24 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
                 match self {
                     #( Self::#variants(event) => &event.unknown_fields, )*
                     Self::Unknown(event) => &event.fields,
+                }
+            }
+
+            /// The fields the schema does not know, to add to or change.
+            #[must_use]
+            pub fn unknown_fields_mut(&mut self) -> &mut #rt::Fields<'a> {
+                match self {
+                    #( Self::#variants(event) => &mut event.unknown_fields, )*
+                    Self::Unknown(event) => &mut event.fields,
+                }
+            }
+
+            /// Copies borrowed text so the event outlives its input.
+            #[must_use]
+            pub fn into_owned(self) -> Event<'static> {
+                match self {
+                    #( Self::#variants(event) => Event::#variants(event.into_owned()), )*
+                    Self::Unknown(event) => Event::Unknown(event.into_owned()),
                 }
             }
         }
