@@ -329,6 +329,11 @@ pub static CATEGORY: Kind = Kind {
             Shape::OneOf(EDITIONS),
             "`pro` for categories of the commercial edition only",
         ),
+        key(
+            "note",
+            Shape::Text,
+            "Remarks, such as where docs and source disagree",
+        ),
     ],
 };
 
@@ -344,6 +349,17 @@ pub static REASON: Kind = Kind {
         ),
         required("description", Shape::Text, "What the reason means"),
         key("since", Shape::Version, "The first release with the reason"),
+        key("removed", Shape::Version, "The first release without it"),
+        key(
+            "edition",
+            Shape::OneOf(EDITIONS),
+            "`pro` for reasons of the commercial edition only",
+        ),
+        key(
+            "note",
+            Shape::Text,
+            "Remarks, such as where docs and source disagree",
+        ),
     ],
 };
 

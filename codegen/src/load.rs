@@ -70,6 +70,7 @@ fn load_file(root: &Node, schema: &mut RawSchema, cx: &mut Diagnostics) {
                 since: m.version("since", cx),
                 removed: m.version("removed", cx),
                 edition: m.edition(cx),
+                note: m.opt_text("note", cx),
                 name,
             });
         }
@@ -80,6 +81,9 @@ fn load_file(root: &Node, schema: &mut RawSchema, cx: &mut Diagnostics) {
                 category: m.name("category", cx),
                 description: m.text("description", cx),
                 since: m.version("since", cx),
+                removed: m.version("removed", cx),
+                edition: m.edition(cx),
+                note: m.opt_text("note", cx),
                 name,
             });
         }

@@ -152,6 +152,8 @@ pub struct Category {
     pub removed: Option<Version>,
     /// Which edition has it.
     pub edition: Edition,
+    /// Remarks, such as where docs and source disagree.
+    pub note: Option<String>,
 }
 
 /// An event reason code.
@@ -165,6 +167,12 @@ pub struct Reason {
     pub description: String,
     /// The first release with the reason.
     pub since: Option<Version>,
+    /// The first release without it.
+    pub removed: Option<Version>,
+    /// Which edition uses it.
+    pub edition: Edition,
+    /// Remarks, such as where docs and source disagree.
+    pub note: Option<String>,
 }
 
 /// A named set of string values.

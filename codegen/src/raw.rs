@@ -53,6 +53,8 @@ pub struct RawCategory {
     pub removed: Option<Spanned<Version>>,
     /// Edition.
     pub edition: Edition,
+    /// Remarks.
+    pub note: Option<String>,
 }
 
 /// A reason code as written.
@@ -66,6 +68,12 @@ pub struct RawReason {
     pub description: String,
     /// First release.
     pub since: Option<Spanned<Version>>,
+    /// First release without it.
+    pub removed: Option<Spanned<Version>>,
+    /// Edition.
+    pub edition: Edition,
+    /// Remarks.
+    pub note: Option<String>,
 }
 
 /// An enum as written.

@@ -27,6 +27,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                 since: value(&c.since),
                 removed: value(&c.removed),
                 edition: c.edition,
+                note: c.note.clone(),
             };
             (category.name.clone(), category)
         })
@@ -40,6 +41,9 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                 category: r.category.as_ref().map(|c| c.value.clone()),
                 description: r.description.clone(),
                 since: value(&r.since),
+                removed: value(&r.removed),
+                edition: r.edition,
+                note: r.note.clone(),
             };
             (reason.name.clone(), reason)
         })
