@@ -208,10 +208,18 @@ fn inherit_into(
             }
             match fields.iter_mut().find(|have| have.name == candidate.name) {
                 None => fields.push(candidate),
-                // Reached again by a path that holds earlier: the field is
-                // sent from the earliest release any path gives.
-                Some(have) if have.origin != Origin::Own && candidate.since < have.since => {
-                    have.since = candidate.since;
+                // Reached again by another path: the field is sent while
+                // any path gives it, from the earliest release to the
+                // latest removal.
+                Some(have) if have.origin != Origin::Own => {
+                    have.since = have.since.min(candidate.since);
+                    have.removed = match (have.removed, candidate.removed) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                    if have.removed.is_none() {
+                        have.renamed_to = None;
+                    }
                 }
                 Some(_) => {}
             }
