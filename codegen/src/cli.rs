@@ -50,6 +50,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the event and field changes between two Dovecot releases.
     Diff(DiffArgs),
+    /// Check the metric, event_exporter and event filter settings of a
+    /// Dovecot configuration against the schema for one release; exit 1 when
+    /// anything is an error.
+    Lint(LintArgs),
     /// Write the events reference (Markdown, reStructuredText, JSON, HTML, or
     /// the data of Dovecot's documentation site).
     Docs(DocsArgs),
@@ -86,6 +90,23 @@ pub enum DocsFormat {
     Html,
     /// `events.js` and `updates.js` for Dovecot's documentation site.
     DovecotDocs,
+}
+
+/// Options of `lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// The configuration: a `dovecot.conf` (its `!include`s are followed) or
+    /// the output of `doveconf -n`.
+    pub config: PathBuf,
+    /// The Dovecot release the configuration is for, e.g. `2.3.19`.
+    #[arg(long)]
+    pub target: crate::Version,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
 }
 
 /// Options of `diff`.
@@ -214,6 +235,7 @@ pub fn run(args: &Args) -> ExitCode {
         },
         Command::Verify(args) => verify(args),
         Command::Diff(args) => diff(args),
+        Command::Lint(args) => lint(args),
         Command::Docs(args) => docs(args),
     }
 }
@@ -250,6 +272,45 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn lint(args: &LintArgs) -> ExitCode {
+    let model = match model(args.schema.as_deref()) {
+        Ok(model) => model,
+        Err(err) => return fail(&err),
+    };
+    if !model.versions.contains(&args.target) {
+        eprintln!(
+            "error: {} is not a release the schema knows; known releases: {}",
+            args.target,
+            model
+                .versions
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let report = match crate::lint::lint_file(&model, &args.config, args.target) {
+        Ok(report) => report,
+        Err(source) => {
+            return fail(&Error::Io {
+                path: args.config.clone(),
+                source,
+            });
+        }
+    };
+    let text = match args.format {
+        OutputFormat::Text => format!("{report}\n"),
+        OutputFormat::Json => report.to_json(),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

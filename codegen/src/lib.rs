@@ -39,6 +39,7 @@ pub mod emit;
 pub mod files;
 pub mod format;
 pub mod ident;
+pub mod lint;
 mod load;
 pub mod model;
 mod raw;
