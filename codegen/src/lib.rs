@@ -44,6 +44,7 @@ mod load;
 pub mod model;
 mod raw;
 mod resolve;
+pub mod select;
 pub mod stats;
 mod validate;
 pub mod verify;

@@ -75,29 +75,17 @@ pub fn render(model: &EventModel, format: Format) -> Vec<DocFile> {
     }
 }
 
-/// Whether `since`/`removed` bounds include `version`.
-#[must_use]
-pub fn live_in(since: Option<Version>, removed: Option<Version>, version: Version) -> bool {
-    since.is_none_or(|s| s <= version) && removed.is_none_or(|r| r > version)
-}
+pub use crate::select::live_in;
 
 /// The model as one release sees it: only events and fields that release
 /// sends (or documents), versions up to it, groups and enums unchanged.
 #[must_use]
 pub fn restrict(model: &EventModel, target: Version) -> EventModel {
-    let mut out = model.clone();
-    out.versions.retain(|v| *v <= target);
-    out.events
-        .retain(|_, e| live_in(e.since, e.removed, target));
-    for event in out.events.values_mut() {
-        event.fields.retain(|f| live_in(f.since, f.removed, target));
+    crate::select::Selection {
+        target: Some(target),
+        ..crate::select::Selection::default()
     }
-    out.global_fields
-        .retain(|f| live_in(f.since, f.removed, target));
-    for group in out.groups.values_mut() {
-        group.fields.retain(|f| live_in(f.since, f.removed, target));
-    }
-    out
+    .apply(model)
 }
 
 /// Events grouped by root category, names sorted; events without a root
