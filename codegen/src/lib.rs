@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod derive_event;
 pub mod diag;
 pub mod diff;
 pub mod emit;

@@ -1,0 +1,530 @@
+//! `#[derive(DovecotEvent)]`: a user's own struct, checked against the
+//! schema at compile time.
+//!
+//! The proc-macro crate only forwards its input here. Every mistake becomes a
+//! `compile_error!` on the span of the token that is wrong, and all of them
+//! are reported at once.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::diag::did_you_mean;
+use crate::model::{Event, EventModel, Field, FieldType};
+use crate::version::Version;
+
+/// Expands the derive for `input`, checking it against `model` as of
+/// `default_target` (the release the enabled version features stand for)
+/// unless the struct names its own with `#[dovecot(since = "…")]`.
+#[must_use]
+pub fn expand(
+    input: TokenStream,
+    model: &EventModel,
+    default_target: Option<Version>,
+) -> TokenStream {
+    let input: syn::DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => return err.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let output = expand_struct(&input, model, default_target, &mut errors);
+    match errors.0 {
+        Some(err) => err.to_compile_error(),
+        None => output,
+    }
+}
+
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        let err = syn::Error::new(span, message);
+        match &mut self.0 {
+            Some(all) => all.combine(err),
+            None => self.0 = Some(err),
+        }
+    }
+
+    fn add(&mut self, err: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(err),
+            None => self.0 = Some(err),
+        }
+    }
+}
+
+/// The struct-level attribute.
+struct StructAttr {
+    event: Option<syn::LitStr>,
+    target: Option<(Version, Span)>,
+    krate: Option<syn::Path>,
+}
+
+/// One field's attribute.
+#[derive(Default)]
+struct FieldAttr {
+    name: Option<syn::LitStr>,
+    skip: bool,
+}
+
+fn struct_attr(input: &syn::DeriveInput, errors: &mut Errors) -> StructAttr {
+    let mut out = StructAttr {
+        event: None,
+        target: None,
+        krate: None,
+    };
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("dovecot")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("event") {
+                out.event = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("since") || meta.path.is_ident("target") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                match lit.value().parse::<Version>() {
+                    Ok(v) => out.target = Some((v, lit.span())),
+                    Err(err) => return Err(syn::Error::new(lit.span(), format!("{err}; write e.g. \"2.3.8\""))),
+                }
+            } else if meta.path.is_ident("crate") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                out.krate = Some(lit.parse()?);
+            } else {
+                return Err(meta.error(
+                    "unknown dovecot attribute; expected `event = \"…\"`, `since = \"…\"` or `crate = \"…\"`",
+                ));
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            errors.add(err);
+        }
+    }
+    out
+}
+
+fn field_attr(field: &syn::Field, errors: &mut Errors) -> FieldAttr {
+    let mut out = FieldAttr::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("dovecot")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("field") {
+                out.name = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("skip") {
+                out.skip = true;
+            } else {
+                return Err(meta
+                    .error("unknown dovecot field attribute; expected `field = \"…\"` or `skip`"));
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            errors.add(err);
+        }
+    }
+    out
+}
+
+fn expand_struct(
+    input: &syn::DeriveInput,
+    model: &EventModel,
+    default_target: Option<Version>,
+    errors: &mut Errors,
+) -> TokenStream {
+    let attr = struct_attr(input, errors);
+    let syn::Data::Struct(data) = &input.data else {
+        errors.push(
+            input.ident.span(),
+            "DovecotEvent can only be derived for a struct with named fields",
+        );
+        return TokenStream::new();
+    };
+    let syn::Fields::Named(named) = &data.fields else {
+        errors.push(
+            input.ident.span(),
+            "DovecotEvent can only be derived for a struct with named fields",
+        );
+        return TokenStream::new();
+    };
+    let lifetimes = input.generics.lifetimes().count();
+    if lifetimes > 1 || input.generics.params.len() > lifetimes {
+        errors.push(
+            input.generics.span(),
+            "DovecotEvent supports at most one lifetime parameter (for borrowed text) and no type parameters",
+        );
+        return TokenStream::new();
+    }
+    let Some(event_lit) = &attr.event else {
+        errors.push(
+            input.ident.span(),
+            "missing `#[dovecot(event = \"…\")]`: name the Dovecot event this struct reads",
+        );
+        return TokenStream::new();
+    };
+    let event_name = event_lit.value();
+    let target = attr.target.map(|(v, _)| v).or(default_target);
+    let Some(event) = model.events.get(&event_name) else {
+        let hint = did_you_mean(&event_name, model.events.keys().map(String::as_str))
+            .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
+        errors.push(
+            event_lit.span(),
+            format!("Dovecot has no event `{event_name}`{hint}"),
+        );
+        return TokenStream::new();
+    };
+    if let Some(target) = target
+        && let Some(message) = lifetime_problem(
+            "event",
+            &event.name,
+            event.since,
+            event.removed,
+            event.renamed_to.as_deref(),
+            target,
+        )
+    {
+        errors.push(event_lit.span(), message);
+    }
+
+    let mut slots = Vec::new();
+    for field in &named.named {
+        let fattr = field_attr(field, errors);
+        let Some(ident) = &field.ident else { continue };
+        if fattr.skip {
+            slots.push(Slot {
+                ident: ident.clone(),
+                ty: field.ty.clone(),
+                wire: None,
+                optional: true,
+            });
+            continue;
+        }
+        let (wire_name, name_span) = match &fattr.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (
+                ident.to_string().trim_start_matches("r#").to_owned(),
+                ident.span(),
+            ),
+        };
+        let (optional, inner) = option_inner(&field.ty);
+        match find_field(event, &wire_name) {
+            None => {
+                let hint = did_you_mean(
+                    &wire_name,
+                    event
+                        .fields
+                        .iter()
+                        .filter(|f| !f.pattern)
+                        .map(|f| f.name.as_str()),
+                )
+                .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
+                errors.push(
+                    name_span,
+                    format!("event `{}` has no field `{wire_name}`{hint}", event.name),
+                );
+            }
+            Some(schema_field) => {
+                if let Some(target) = target
+                    && let Some(message) = lifetime_problem(
+                        "field",
+                        &wire_name,
+                        schema_field.since,
+                        schema_field.removed,
+                        schema_field.renamed_to.as_deref(),
+                        target,
+                    )
+                {
+                    errors.push(name_span, message);
+                }
+                if let Err(message) = compatible(inner, schema_field, target, model) {
+                    errors.push(inner.span(), message);
+                }
+            }
+        }
+        slots.push(Slot {
+            ident: ident.clone(),
+            ty: field.ty.clone(),
+            wire: Some(wire_name),
+            optional,
+        });
+    }
+    if errors.0.is_some() {
+        return TokenStream::new();
+    }
+    let krate = attr
+        .krate
+        .map_or_else(|| quote!(::dovecot_events), |p| p.to_token_stream());
+    implementation(input, &event.name, &slots, &krate)
+}
+
+struct Slot {
+    ident: syn::Ident,
+    ty: syn::Type,
+    /// The wire name, or `None` for a skipped field.
+    wire: Option<String>,
+    optional: bool,
+}
+
+fn find_field<'m>(event: &'m Event, name: &str) -> Option<&'m Field> {
+    event
+        .fields
+        .iter()
+        .find(|f| !f.pattern && f.name == name)
+        .or_else(|| {
+            event
+                .fields
+                .iter()
+                .find(|f| f.pattern && crate::verify::pattern_matches(&f.name, name))
+        })
+}
+
+fn lifetime_problem(
+    what: &str,
+    name: &str,
+    since: Option<Version>,
+    removed: Option<Version>,
+    renamed_to: Option<&str>,
+    target: Version,
+) -> Option<String> {
+    if let Some(since) = since.filter(|s| *s > target) {
+        return Some(format!(
+            "{what} `{name}` first appears in Dovecot {since}, newer than the target {target}; \
+             raise the target (`#[dovecot(since = \"{since}\")]` or the `{}` feature) or drop it",
+            since.feature_name()
+        ));
+    }
+    let removed = removed.filter(|r| *r <= target)?;
+    let rename =
+        renamed_to.map_or_else(String::new, |n| format!("; from {removed} on it is `{n}`"));
+    Some(format!(
+        "{what} `{name}` was removed in Dovecot {removed}, before the target {target}{rename}"
+    ))
+}
+
+/// `Option<T>` → `(true, T)`, anything else → `(false, it)`.
+fn option_inner(ty: &syn::Type) -> (bool, &syn::Type) {
+    if let Some(args) = last_segment_args(ty, "Option")
+        && let Some(syn::GenericArgument::Type(inner)) = args.first()
+    {
+        return (true, inner);
+    }
+    (false, ty)
+}
+
+fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+fn last_segment_args<'t>(
+    ty: &'t syn::Type,
+    name: &str,
+) -> Option<&'t syn::punctuated::Punctuated<syn::GenericArgument, syn::Token![,]>> {
+    let seg = last_segment(ty)?;
+    if seg.ident != name {
+        return None;
+    }
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => Some(&a.args),
+        _ => None,
+    }
+}
+
+/// What a Rust type is, as far as the check is concerned.
+#[derive(Debug, PartialEq, Eq)]
+enum RustKind {
+    Text,
+    Integer,
+    Bool,
+    Timestamp,
+    Ip,
+    TextList,
+    Named(String),
+    Unsupported,
+}
+
+fn classify(ty: &syn::Type) -> RustKind {
+    if let syn::Type::Reference(r) = ty {
+        return match &*r.elem {
+            syn::Type::Path(p) if p.path.is_ident("str") => RustKind::Text,
+            _ => RustKind::Unsupported,
+        };
+    }
+    let Some(seg) = last_segment(ty) else {
+        return RustKind::Unsupported;
+    };
+    let name = seg.ident.to_string();
+    match name.as_str() {
+        "String" | "Cow" => RustKind::Text,
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => RustKind::Integer,
+        "bool" => RustKind::Bool,
+        "Timestamp" => RustKind::Timestamp,
+        "IpAddr" => RustKind::Ip,
+        "Vec" => match last_segment_args(ty, "Vec").and_then(|a| a.first()) {
+            Some(syn::GenericArgument::Type(inner)) if classify(inner) == RustKind::Text => {
+                RustKind::TextList
+            }
+            _ => RustKind::Unsupported,
+        },
+        _ => RustKind::Named(name),
+    }
+}
+
+fn type_at(field: &Field, target: Option<Version>) -> FieldType {
+    field
+        .changes
+        .iter()
+        .filter(|c| target.is_none_or(|t| c.version <= t))
+        .filter_map(|c| c.ty)
+        .next_back()
+        .unwrap_or(field.ty)
+}
+
+fn compatible(
+    ty: &syn::Type,
+    field: &Field,
+    target: Option<Version>,
+    model: &EventModel,
+) -> Result<(), String> {
+    let schema = type_at(field, target);
+    let kind = classify(ty);
+    let ok = match (&kind, schema) {
+        (RustKind::Text, FieldType::String | FieldType::Enum | FieldType::Ip | FieldType::Flag) => {
+            true
+        }
+        (RustKind::Integer, FieldType::Integer) => true,
+        (RustKind::Bool, FieldType::Flag) => true,
+        (RustKind::Timestamp, FieldType::Timestamp) => true,
+        (RustKind::Ip, FieldType::Ip) => true,
+        (RustKind::TextList, FieldType::StringList) => true,
+        (RustKind::Named(name), FieldType::Enum) => field
+            .enum_name
+            .as_ref()
+            .and_then(|e| model.enums.get(e))
+            .is_some_and(|e| e.rust_name == *name),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let fits = match schema {
+        FieldType::String => "String, &str or Cow<str>".to_owned(),
+        FieldType::Integer => "an integer type such as u64 or i64".to_owned(),
+        FieldType::Timestamp => "dovecot_events::Timestamp".to_owned(),
+        FieldType::Ip => "std::net::IpAddr or String".to_owned(),
+        FieldType::StringList => "Vec<String>, Vec<&str> or Vec<Cow<str>>".to_owned(),
+        FieldType::Flag => "bool".to_owned(),
+        FieldType::Enum => {
+            let rust = field
+                .enum_name
+                .as_ref()
+                .and_then(|e| model.enums.get(e))
+                .map_or("its enum", |e| e.rust_name.as_str());
+            format!("dovecot_events::enums::{rust} or String")
+        }
+    };
+    let ty_text = ty.to_token_stream().to_string().replace(' ', "");
+    let what = if kind == RustKind::Unsupported {
+        format!("`{ty_text}` is not a type DovecotEvent can fill")
+    } else {
+        format!("`{ty_text}` cannot hold it")
+    };
+    Err(format!(
+        "field `{}` is {} in the schema and {what}; use {fits}",
+        field.name,
+        crate::emit::docs::type_text(field)
+    ))
+}
+
+fn implementation(
+    input: &syn::DeriveInput,
+    event: &str,
+    slots: &[Slot],
+    krate: &TokenStream,
+) -> TokenStream {
+    let ident = &input.ident;
+    // Checked in `expand_struct`: at most one lifetime and nothing else.
+    let lifetime = input
+        .generics
+        .lifetimes()
+        .next()
+        .map(|l| l.lifetime.clone());
+    let (a, impl_head, self_ty) = match lifetime {
+        Some(l) => (l.clone(), quote!(impl<#l>), quote!(#ident<#l>)),
+        None => {
+            let l = syn::Lifetime::new("'__dovecot", Span::call_site());
+            (l.clone(), quote!(impl<#l>), quote!(#ident))
+        }
+    };
+
+    let temps: Vec<syn::Ident> = slots
+        .iter()
+        .map(|s| syn::Ident::new(&format!("__{}", s.ident), s.ident.span()))
+        .collect();
+    let decls = slots.iter().zip(&temps).map(|(s, t)| {
+        let ty = &s.ty;
+        if s.optional {
+            quote!(let mut #t: #ty = ::core::option::Option::None;)
+        } else {
+            quote!(let mut #t: ::core::option::Option<#ty> = ::core::option::Option::None;)
+        }
+    });
+    let arms = slots.iter().zip(&temps).filter_map(|(s, t)| {
+        let wire = s.wire.as_ref()?;
+        let ty = &s.ty;
+        let slot_ty = if s.optional {
+            quote!(#ty)
+        } else {
+            quote!(::core::option::Option<#ty>)
+        };
+        Some(quote_spanned! {s.ident.span()=>
+            #wire => {
+                #t = <#slot_ty as #krate::FromValue<#a>>::from_value(value)
+                    .map_err(|e| #krate::FromEventError::Field(e.in_field(#wire)))?;
+            }
+        })
+    });
+    let inits = slots.iter().zip(&temps).map(|(s, t)| {
+        let ident = &s.ident;
+        match (&s.wire, s.optional) {
+            (_, true) => quote!(#ident: #t),
+            (Some(wire), false) => {
+                quote!(#ident: #t.ok_or(#krate::FromEventError::Missing { field: #wire })?)
+            }
+            (None, false) => quote!(#ident: ::core::default::Default::default()),
+        }
+    });
+    quote! {
+        #impl_head #krate::FromEvent<#a> for #self_ty {
+            const EVENT: &'static str = #event;
+
+            fn from_fields(
+                fields: #krate::Fields<#a>,
+            ) -> ::core::result::Result<Self, #krate::FromEventError> {
+                #(#decls)*
+                for (name, value) in fields {
+                    match &*name {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+                ::core::result::Result::Ok(Self { #(#inits),* })
+            }
+        }
+
+        #impl_head ::core::convert::TryFrom<#krate::ExportedEvent<#a>> for #self_ty {
+            type Error = #krate::FromEventError;
+
+            fn try_from(event: #krate::ExportedEvent<#a>) -> ::core::result::Result<Self, Self::Error> {
+                #krate::__private::from_event(event.event)
+            }
+        }
+
+        #impl_head ::core::convert::TryFrom<#krate::Event<#a>> for #self_ty {
+            type Error = #krate::FromEventError;
+
+            fn try_from(event: #krate::Event<#a>) -> ::core::result::Result<Self, Self::Error> {
+                #krate::__private::from_event(event)
+            }
+        }
+    }
+}
