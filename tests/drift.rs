@@ -8,7 +8,7 @@ use test_support::repo_root;
 #[test]
 fn generated_files_match_the_schema() {
     let model = load_dir(&repo_root().join("schema")).expect("the repository schema is valid");
-    let outputs = files::outputs(&model);
+    let outputs = files::outputs(&model, repo_root()).expect("read the manifests");
     let stale: Vec<&str> = files::stale(repo_root(), &outputs)
         .iter()
         .map(|o| o.path.as_str())
@@ -27,7 +27,10 @@ fn generated_files_match_the_schema() {
 fn generation_is_deterministic() {
     let first = load_dir(&repo_root().join("schema")).expect("valid schema");
     let second = load_dir(&repo_root().join("schema")).expect("valid schema");
-    assert_eq!(files::outputs(&first), files::outputs(&second));
+    assert_eq!(
+        files::outputs(&first, repo_root()).expect("outputs"),
+        files::outputs(&second, repo_root()).expect("outputs")
+    );
     assert_eq!(
         dovecot_events_codegen::emit::resolved::generate(&first),
         dovecot_events_codegen::emit::resolved::generate(&second)

@@ -9,6 +9,9 @@ fn options() -> rust::RustOptions {
     rust::RustOptions {
         runtime: quote::quote!(::dovecot_events),
         command: "cargo test --test golden".into(),
+        type_attributes: vec![("*".into(), quote::quote!(#[doc(alias = "dovecot")]))],
+        field_attributes: vec![("*.user".into(), quote::quote!(#[doc(alias = "login")]))],
+        version_features: false,
     }
 }
 

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use dovecot_events::Event;
-use dovecot_events_codegen::verify;
 use dovecot_events::enums::ImapTaggedReplyState;
+use dovecot_events_codegen::verify;
 use test_support::{fixture, repo_root};
 
 const INSTALL_HINT: &str = "run the install step of .ci/run first: `sudo bash tests/live/install.sh` \
@@ -614,7 +614,13 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
     // be unknown, mistyped, or outside the release's lifetime in the schema.
     let model = dovecot_events_codegen::load_dir(&repo_root().join("schema"))
         .expect("the repository schema is valid");
-    let target: dovecot_events_codegen::Version = version.parse().expect("a release number");
+    // Dovecot reports e.g. `2.4.1-4` (with the Debian revision) or
+    // `2.3.19.1 (9b53102964)`; the release is the leading number.
+    let release = version
+        .split(['-', '+', '~', ' '])
+        .next()
+        .unwrap_or(version);
+    let target: dovecot_events_codegen::Version = release.parse().expect("a release number");
     for (file, format) in FILES {
         let bytes = std::fs::read(dir.join(file)).expect("read capture");
         let input = match format {
@@ -635,12 +641,23 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
                 .filter(|f| {
                     matches!(
                         f.kind,
-                        verify::FindingKind::EventNotInTarget | verify::FindingKind::FieldNotInTarget
+                        verify::FindingKind::EventNotInTarget
+                            | verify::FindingKind::FieldNotInTarget
                     )
                 })
-                .map(|f| format!("{}.{}", f.event.as_deref().unwrap_or("?"), f.field.as_deref().unwrap_or("")))
+                .map(|f| {
+                    format!(
+                        "{}.{}",
+                        f.event.as_deref().unwrap_or("?"),
+                        f.field.as_deref().unwrap_or("")
+                    )
+                })
                 .collect();
-            for expected in ["imap_id_received.", "pop3_command_finished.", "client_connection_disconnected.net_in_bytes"] {
+            for expected in [
+                "imap_id_received.",
+                "pop3_command_finished.",
+                "client_connection_disconnected.net_in_bytes",
+            ] {
                 if !too_new.contains(expected) {
                     let _ = writeln!(
                         report,

@@ -409,7 +409,10 @@ fn generate(repo: &RepoArgs) -> ExitCode {
         Ok(pair) => pair,
         Err(err) => return fail(&err),
     };
-    let outputs = files::outputs(&model);
+    let outputs = match files::outputs(&model, &root) {
+        Ok(outputs) => outputs,
+        Err(err) => return fail(&err),
+    };
     match files::write_changed(&root, &outputs) {
         Ok(written) => {
             for path in &written {
@@ -431,7 +434,10 @@ fn check(repo: &RepoArgs) -> ExitCode {
         Ok(pair) => pair,
         Err(err) => return fail(&err),
     };
-    let outputs = files::outputs(&model);
+    let outputs = match files::outputs(&model, &root) {
+        Ok(outputs) => outputs,
+        Err(err) => return fail(&err),
+    };
     let stale = files::stale(&root, &outputs);
     if stale.is_empty() {
         println!("all {} generated files are up to date", outputs.len());
@@ -482,6 +488,6 @@ fn fail(err: &Error) -> ExitCode {
     eprintln!("error: {err}");
     match err {
         Error::Schema(_) => ExitCode::from(2),
-        Error::Io { .. } => ExitCode::from(1),
+        Error::Io { .. } | Error::Options(_) => ExitCode::from(1),
     }
 }

@@ -395,6 +395,9 @@ fn compatible(
         (RustKind::Bool, FieldType::Flag) => true,
         (RustKind::Timestamp, FieldType::Timestamp) => true,
         (RustKind::Ip, FieldType::Ip) => true,
+        // Dovecot 2.3 sends addresses as text; a field that became an IP
+        // field later holds one in every release.
+        (RustKind::Ip, _) => field.changes.iter().any(|c| c.ty == Some(FieldType::Ip)),
         (RustKind::TextList, FieldType::StringList) => true,
         (RustKind::Named(name), FieldType::Enum) => field
             .enum_name

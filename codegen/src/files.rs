@@ -17,13 +17,65 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-/// Every checked-in file generated from the schema, in a fixed order.
+/// Writes the generated section of a manifest.
+type SectionFn = fn(&EventModel) -> String;
+
+/// The manifests whose version-feature section is generated, with the
+/// function that writes the section.
+const MANIFESTS: [(&str, SectionFn); 2] = [
+    ("generated/Cargo.toml", emit::cargo::runtime_features),
+    ("derive/Cargo.toml", emit::cargo::derive_features),
+];
+
+/// Every checked-in file generated from the schema, in a fixed order. The
+/// manifests under `root` are read, because only their version-feature
+/// section is generated.
+///
+/// # Errors
+///
+/// A manifest cannot be read or lacks the generated section's markers.
+pub fn outputs(model: &EventModel, root: &Path) -> Result<Vec<OutputFile>, Error> {
+    let mut out = generated_sources(model);
+    for (path, section) in MANIFESTS {
+        let full = root.join(path);
+        let text = std::fs::read_to_string(&full).map_err(|source| Error::Io {
+            path: full.clone(),
+            source,
+        })?;
+        let contents = emit::cargo::splice(&text, &section(model)).ok_or_else(|| Error::Io {
+            path: full.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "no generated section: add the lines `{}` and `{}` under [features]",
+                    emit::cargo::BEGIN,
+                    emit::cargo::END
+                ),
+            ),
+        })?;
+        out.push(OutputFile {
+            path: path.to_owned(),
+            contents,
+        });
+    }
+    Ok(out)
+}
+
+/// The generated files that depend on the schema alone.
 #[must_use]
-pub fn outputs(model: &EventModel) -> Vec<OutputFile> {
+pub fn generated_sources(model: &EventModel) -> Vec<OutputFile> {
+    let rust = emit::rust::RustOptions {
+        version_features: true,
+        ..emit::rust::RustOptions::default()
+    };
     vec![
         OutputFile {
             path: "generated/src/generated.rs".to_owned(),
-            contents: emit::rust::generate(model, &emit::rust::RustOptions::default()),
+            contents: emit::rust::generate(model, &rust),
+        },
+        OutputFile {
+            path: "derive/src/target.rs".to_owned(),
+            contents: emit::derive_target::generate(model),
         },
         OutputFile {
             path: "schema/schema.json".to_owned(),

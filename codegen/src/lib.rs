@@ -32,6 +32,7 @@
 
 #![deny(missing_docs)]
 
+pub mod builder;
 pub mod cli;
 pub mod derive_event;
 pub mod diag;
@@ -45,6 +46,7 @@ mod load;
 pub mod model;
 mod raw;
 mod resolve;
+pub mod schema_macro;
 pub mod select;
 pub mod stats;
 mod validate;
@@ -55,6 +57,7 @@ mod yaml;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use builder::Builder;
 pub use diag::{Diagnostic, Location, SchemaErrors};
 pub use load::SourceFile;
 pub use model::EventModel;
@@ -163,6 +166,10 @@ pub fn load_dir(dir: &Path) -> Result<EventModel, Error> {
 pub enum Error {
     /// The schema has problems; displays every one, located.
     Schema(SchemaErrors),
+    /// Generation options that do not fit the schema (unknown release,
+    /// category or event, an attribute that is not valid Rust); displays
+    /// every one.
+    Options(Vec<String>),
     /// A file or directory could not be read or written.
     Io {
         /// The path.
@@ -176,6 +183,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Schema(errors) => errors.fmt(f),
+            Error::Options(problems) => write!(f, "{}", problems.join("\n")),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }
@@ -186,6 +194,7 @@ impl std::error::Error for Error {
         match self {
             Error::Schema(errors) => Some(errors),
             Error::Io { source, .. } => Some(source),
+            Error::Options(_) => None,
         }
     }
 }

@@ -571,7 +571,10 @@ mod tests {
 
     #[test]
     fn tab_escapes() {
-        assert_eq!(tab_unescape("a\x01tb\x011\x01n").as_deref(), Ok("a\tb\x01\n"));
+        assert_eq!(
+            tab_unescape("a\x01tb\x011\x01n").as_deref(),
+            Ok("a\tb\x01\n")
+        );
         assert!(tab_unescape("bad\x01").is_err());
         assert!(tab_unescape("bad\x01x").is_err());
     }

@@ -47,13 +47,26 @@
 
 // The generated module is formatted by the generator (prettyplease), not
 // by rustfmt, and must stay warning-free.
+mod error;
+mod export;
+mod from_event;
+// Dovecot versions have up to four parts (2.3.11.2), which is not semver.
+#[allow(clippy::deprecated_semver)]
 #[deny(warnings)]
 #[rustfmt::skip]
 mod generated;
+pub mod json;
 pub mod meta;
+pub mod tab_text;
 mod timestamp;
 mod value;
 
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use dovecot_events_derive::{DovecotEvent, schema};
+pub use error::{Error, ErrorKind};
+pub use export::ExportedEvent;
+pub use from_event::{FromEvent, FromEventError, IntoValue};
 pub use generated::{
     CATEGORIES, ENUMS, EVENTS, Event, GLOBAL_FIELDS, UnknownEvent, VERSIONS, enums, events,
 };
@@ -67,5 +80,6 @@ pub use value::{EventFields, FieldError, Fields, FromValue, ToValue, Value};
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::value::set;
+    pub use crate::from_event::from_event;
+    pub use crate::value::{own_list, own_str, set};
 }

@@ -11,11 +11,25 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// The earliest time RFC 3339 can write, `0000-01-01T00:00:00Z`.
+    pub const MIN: Timestamp = Timestamp {
+        secs: -62_167_219_200,
+        nanos: 0,
+    };
+
+    /// The latest time RFC 3339 can write, `9999-12-31T23:59:59.999999999Z`.
+    pub const MAX: Timestamp = Timestamp {
+        secs: 253_402_300_799,
+        nanos: 999_999_999,
+    };
+
     /// Builds a timestamp from Unix seconds and nanoseconds; `None` when
-    /// `nanos` is a second or more.
+    /// `nanos` is a second or more, or the time is outside the years 0 to
+    /// 9999 that RFC 3339 can write.
     #[must_use]
     pub fn from_unix(secs: i64, nanos: u32) -> Option<Self> {
-        (nanos < 1_000_000_000).then_some(Timestamp { secs, nanos })
+        (nanos < 1_000_000_000 && (Self::MIN.secs..=Self::MAX.secs).contains(&secs))
+            .then_some(Timestamp { secs, nanos })
     }
 
     /// Seconds since the Unix epoch.
@@ -54,7 +68,9 @@ impl Timestamp {
     /// seconds with an optional fraction (`1714566600.123456`).
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        if text.contains('-') && text.len() >= 20 {
+        // RFC 3339 starts with a four-digit year and `-`; Unix seconds have
+        // at most a leading `-`.
+        if text.as_bytes().get(4) == Some(&b'-') {
             parse_rfc3339(text.as_bytes())
         } else {
             parse_unix(text)
@@ -92,7 +108,41 @@ fn parse_unix(text: &str) -> Option<Timestamp> {
     }
 }
 
+/// Dovecot's own form, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, without the general
+/// parser's searching.
+fn parse_dovecot(b: &[u8; 27]) -> Option<Timestamp> {
+    const DIGITS: [usize; 20] = [
+        0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25,
+    ];
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if b[19] != b'.' || b[26] != b'Z' || DIGITS.iter().any(|&i| !b[i].is_ascii_digit()) {
+        return None;
+    }
+    let n = |range: std::ops::Range<usize>| {
+        b[range]
+            .iter()
+            .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
+    };
+    let (year, month, day) = (n(0..4), n(5..7), n(8..10));
+    let (hour, minute, second) = (n(11..13), n(14..16), n(17..19));
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Timestamp::from_unix(secs, n(20..26) as u32 * 1000)
+}
+
 fn parse_rfc3339(b: &[u8]) -> Option<Timestamp> {
+    if let Ok(fixed) = <&[u8; 27]>::try_from(b)
+        && let Some(time) = parse_dovecot(fixed)
+    {
+        return Some(time);
+    }
     fn num(b: &[u8]) -> Option<i64> {
         if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
             return None;
@@ -177,7 +227,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// RFC 3339 in UTC with microseconds, the form Dovecot exports.
+/// RFC 3339 in UTC with microseconds, the form Dovecot exports (with
+/// nanoseconds when the time has a finer part, so that nothing is lost).
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let days = self.secs.div_euclid(86_400);
@@ -185,18 +236,40 @@ impl fmt::Display for Timestamp {
         let (year, month, day) = civil_from_days(days);
         write!(
             f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
             rem / 3600,
             rem % 3600 / 60,
             rem % 60,
-            self.nanos / 1000
-        )
+        )?;
+        if self.nanos.is_multiple_of(1000) {
+            write!(f, ".{:06}Z", self.nanos / 1000)
+        } else {
+            write!(f, ".{:09}Z", self.nanos)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_round_trips_at_the_limits() {
+        for t in [
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp::from_unix(-1, 5).expect("valid"),
+        ] {
+            assert_eq!(Timestamp::parse(&t.to_string()), Some(t), "{t}");
+        }
+        assert_eq!(Timestamp::MIN.to_string(), "0000-01-01T00:00:00.000000Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59.999999999Z");
+        assert!(Timestamp::from_unix(Timestamp::MAX.unix_seconds() + 1, 0).is_none());
+        assert_eq!(
+            Timestamp::parse("-1.5"),
+            Timestamp::from_unix(-2, 500_000_000)
+        );
+    }
 
     #[test]
     fn both_formats_agree() {
@@ -219,6 +292,10 @@ mod tests {
             "",
             "1.2.3",
             "2024-05-01T12:30:00",
+            "2024-05-01",
+            "99999999999999",
+            "-",
+            "--1",
         ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad}");
         }

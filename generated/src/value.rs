@@ -71,16 +71,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(expected: &'static str, value: &Value<'_>) -> Self {
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn new(expected: &'static str, value: &Value<'_>) -> Self {
         let found = match value {
-            Value::Str(s) => {
-                let mut shown: String = s.chars().take(40).collect();
-                if shown.len() < s.len() {
-                    shown.push('…');
-                }
-                format!("{:?}", shown)
-            }
-            other => other.kind().to_owned(),
+            Value::Str(s) => crate::error::shown(s),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => format!("{} ({f})", value.kind()),
+            Value::List(_) => value.kind().to_owned(),
         };
         FieldError {
             field: None,
@@ -125,6 +123,7 @@ pub trait ToValue {
 }
 
 impl<'a> FromValue<'a> for Cow<'a, str> {
+    #[inline]
     fn from_value(value: Value<'a>) -> Result<Self, FieldError> {
         match value {
             Value::Str(s) => Ok(s),
@@ -142,11 +141,13 @@ impl ToValue for Cow<'_, str> {
     }
 }
 
-fn integer(value: &Value<'_>, expected: &'static str) -> Result<i128, FieldError> {
+/// Dovecot's integers are `intmax_t`: anything outside `i64` cannot be one.
+#[inline]
+fn integer(value: &Value<'_>, expected: &'static str) -> Result<i64, FieldError> {
     match value {
-        Value::Int(i) => Ok(i128::from(*i)),
+        Value::Int(i) => Ok(*i),
         Value::Str(s) => s
-            .parse::<i128>()
+            .parse::<i64>()
             .map_err(|_| FieldError::new(expected, value)),
         other => Err(FieldError::new(expected, other)),
     }
@@ -155,6 +156,7 @@ fn integer(value: &Value<'_>, expected: &'static str) -> Result<i128, FieldError
 macro_rules! integer_impls {
     ($($ty:ty => $expected:literal),*) => {$(
         impl<'a> FromValue<'a> for $ty {
+            #[inline]
             fn from_value(value: Value<'a>) -> Result<Self, FieldError> {
                 let wide = integer(&value, $expected)?;
                 <$ty>::try_from(wide).map_err(|_| FieldError::new($expected, &value))
@@ -214,11 +216,9 @@ impl<'a> FromValue<'a> for Vec<Cow<'a, str>> {
     fn from_value(value: Value<'a>) -> Result<Self, FieldError> {
         match value {
             Value::List(items) => Ok(items),
-            // Tab-text joins list items with TAB before escaping.
-            Value::Str(Cow::Borrowed(s)) => Ok(s.split('\t').map(Cow::Borrowed).collect()),
-            Value::Str(Cow::Owned(s)) => {
-                Ok(s.split('\t').map(|p| Cow::Owned(p.to_owned())).collect())
-            }
+            // Tab-text escapes each item, joins them with TAB and escapes the
+            // result again; `s` has been unescaped once.
+            Value::Str(s) => Ok(crate::tab_text::split_list_cow(s)),
             other => Err(FieldError::new("a list of strings", &other)),
         }
     }
@@ -248,12 +248,31 @@ impl ToValue for Timestamp {
     }
 }
 
+/// Copies an optional borrowed string. Used by the generated `into_owned`.
+#[must_use]
+pub fn own_str(value: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+    value.map(|s| Cow::Owned(s.into_owned()))
+}
+
+/// Copies an optional list of borrowed strings. Used by the generated
+/// `into_owned`.
+#[must_use]
+pub fn own_list(value: Option<Vec<Cow<'_, str>>>) -> Option<Vec<Cow<'static, str>>> {
+    value.map(|items| {
+        items
+            .into_iter()
+            .map(|s| Cow::Owned(s.into_owned()))
+            .collect()
+    })
+}
+
 /// Stores a converted value into an optional struct field. Used by the
 /// generated `set_field` methods.
 ///
 /// # Errors
 ///
 /// Returns the conversion error, naming `name`.
+#[inline]
 pub fn set<'a, T: FromValue<'a>>(
     slot: &mut Option<T>,
     name: &str,
@@ -261,6 +280,19 @@ pub fn set<'a, T: FromValue<'a>>(
 ) -> Result<(), FieldError> {
     *slot = Some(T::from_value(value).map_err(|e| e.in_field(name))?);
     Ok(())
+}
+
+/// Writes the value as Dovecot's JSON exporter does: text as a string,
+/// numbers as numbers, lists as arrays of strings.
+impl serde::Serialize for Value<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Str(s) => serializer.serialize_str(s),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(f) => serializer.serialize_f64(*f),
+            Value::List(items) => serializer.collect_seq(items.iter().map(|s| &**s)),
+        }
+    }
 }
 
 /// Fields the schema does not know (from a newer Dovecot, or a plugin), kept
@@ -309,6 +341,21 @@ impl<'a> Fields<'a> {
                 .map(|(n, v)| (Cow::Owned(n.into_owned()), v.into_owned()))
                 .collect(),
         }
+    }
+}
+
+impl<'a> IntoIterator for Fields<'a> {
+    type Item = (Cow<'a, str>, Value<'a>);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Value<'a>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> Extend<(Cow<'a, str>, Value<'a>)> for Fields<'a> {
+    fn extend<I: IntoIterator<Item = (Cow<'a, str>, Value<'a>)>>(&mut self, iter: I) {
+        self.items.extend(iter);
     }
 }
 

@@ -6,6 +6,8 @@ use quote::quote;
 
 use crate::model::EventModel;
 
+pub mod cargo;
+pub mod derive_target;
 pub mod docs;
 pub mod json_schema;
 pub mod resolved;

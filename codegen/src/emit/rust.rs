@@ -17,6 +17,16 @@ pub struct RustOptions {
     pub runtime: TokenStream,
     /// The command named in the `@generated` header.
     pub command: String,
+    /// `(pattern, attributes)`: extra attributes for the event structs and
+    /// enums whose schema name matches the pattern (`*` matches any text).
+    pub type_attributes: Vec<(String, TokenStream)>,
+    /// `(pattern, attributes)` for struct members, matched against
+    /// `event.field`.
+    pub field_attributes: Vec<(String, TokenStream)>,
+    /// Gate events and fields newer than the oldest release behind the
+    /// version features of the `dovecot-events` crate, and mark removed
+    /// ones `#[deprecated]`. Only that crate has the features.
+    pub version_features: bool,
 }
 
 impl Default for RustOptions {
@@ -24,18 +34,87 @@ impl Default for RustOptions {
         RustOptions {
             runtime: quote!(crate),
             command: "cargo run -p dovecot-events-codegen -- generate".into(),
+            type_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+            version_features: false,
         }
     }
+}
+
+impl RustOptions {
+    fn type_attrs(&self, name: &str) -> TokenStream {
+        matching(&self.type_attributes, name)
+    }
+
+    fn field_attrs(&self, event: &str, field: &str) -> TokenStream {
+        matching(&self.field_attributes, &format!("{event}.{field}"))
+    }
+}
+
+fn matching(list: &[(String, TokenStream)], name: &str) -> TokenStream {
+    let attrs = list
+        .iter()
+        .filter(|(pattern, _)| crate::verify::pattern_matches(pattern, name))
+        .map(|(_, attrs)| attrs);
+    quote!(#(#attrs)*)
+}
+
+/// The version gates of one item: a `cfg` on the feature of the release that
+/// introduced it (when that is not the oldest release), and `#[deprecated]`
+/// once Dovecot removed it.
+struct Gate {
+    cfg: TokenStream,
+    deprecated: TokenStream,
+}
+
+fn gate(
+    options: &RustOptions,
+    model: &EventModel,
+    since: Option<Version>,
+    removed: Option<Version>,
+    renamed_to: Option<&str>,
+) -> Gate {
+    if !options.version_features {
+        return Gate {
+            cfg: TokenStream::new(),
+            deprecated: TokenStream::new(),
+        };
+    }
+    let oldest = model.versions.first().copied();
+    let cfg = match since.filter(|s| Some(*s) > oldest) {
+        Some(since) => {
+            let feature = since.feature_name();
+            quote! {
+                #[cfg(feature = #feature)]
+                #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
+            }
+        }
+        None => TokenStream::new(),
+    };
+    let deprecated = match removed {
+        Some(removed) => {
+            let since = removed.to_string();
+            let note = match renamed_to {
+                Some(new) => {
+                    format!("Dovecot {removed} no longer sends it; it is `{new}` from then on")
+                }
+                None => format!("Dovecot {removed} no longer sends it"),
+            };
+            quote!(#[deprecated(since = #since, note = #note)])
+        }
+        None => TokenStream::new(),
+    };
+    Gate { cfg, deprecated }
 }
 
 /// Generates the whole file as tokens.
 #[must_use]
 pub fn tokens(model: &EventModel, options: &RustOptions) -> TokenStream {
     let rt = &options.runtime;
-    let enums = model.enums.values().map(|e| enum_def(e, rt));
+    let enums = model.enums.values().map(|e| enum_def(e, rt, options));
     let events: Vec<&Event> = model.events.values().filter(|e| e.in_rust()).collect();
-    let structs = events.iter().map(|e| event_struct(e, model, rt));
-    let event_enum = event_enum(&events, rt);
+    let structs = events.iter().map(|e| event_struct(e, model, options));
+    let event_enum = event_enum(&events, model, options);
     let metadata = metadata(model, rt);
     quote! {
         /// One enum per named value set of the schema. Every enum is open:
@@ -45,6 +124,7 @@ pub fn tokens(model: &EventModel, options: &RustOptions) -> TokenStream {
         }
 
         /// One struct per event Dovecot sends.
+        #[allow(deprecated)]
         pub mod events {
             #(#structs)*
         }
@@ -71,8 +151,9 @@ pub fn generate(model: &EventModel, options: &RustOptions) -> String {
     )
 }
 
-fn enum_def(e: &EnumDef, rt: &TokenStream) -> TokenStream {
+fn enum_def(e: &EnumDef, rt: &TokenStream, options: &RustOptions) -> TokenStream {
     let name = format_ident!("{}", e.rust_name);
+    let extra = options.type_attrs(&e.name);
     let docs = doc_attrs(&[
         e.description.clone(),
         format!(
@@ -95,6 +176,7 @@ fn enum_def(e: &EnumDef, rt: &TokenStream) -> TokenStream {
         #docs
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
+        #extra
         pub enum #name {
             #( #variant_docs #variants, )*
             /// A value the schema does not list, kept as sent.
@@ -143,6 +225,16 @@ fn enum_def(e: &EnumDef, rt: &TokenStream) -> TokenStream {
         impl #rt::ToValue for #name {
             fn to_value(&self) -> #rt::Value<'_> {
                 #rt::Value::Str(::std::borrow::Cow::Borrowed(self.as_str()))
+            }
+        }
+
+        #[automatically_derived]
+        impl<'a> #rt::IntoValue<'a> for #name {
+            fn into_value(self) -> #rt::Value<'a> {
+                match self {
+                    #( Self::#variants => #rt::Value::Str(::std::borrow::Cow::Borrowed(#wire)), )*
+                    Self::Other(text) => #rt::Value::Str(::std::borrow::Cow::Owned(text)),
+                }
             }
         }
     }
@@ -202,8 +294,20 @@ fn lifetime_line(
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStream {
+fn event_struct(event: &Event, model: &EventModel, options: &RustOptions) -> TokenStream {
+    let rt = &options.runtime;
     let name = format_ident!("{}", event.rust_name);
+    let Gate {
+        cfg: struct_cfg,
+        deprecated: struct_deprecated,
+    } = gate(
+        options,
+        model,
+        event.since,
+        event.removed,
+        event.renamed_to.as_deref(),
+    );
+    let extra = options.type_attrs(&event.name);
     let wire_name = Literal::string(&event.name);
     let mut lines = vec![event.description.clone()];
     let mut facts = match &event.category {
@@ -234,6 +338,20 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
         .collect();
     let wire: Vec<_> = fields.iter().map(|f| Literal::string(&f.name)).collect();
     let types = fields.iter().map(|f| field_type(f, model, rt));
+    // A field's own gate; the struct's gate already covers anything from the
+    // event's first release.
+    let gates: Vec<Gate> = fields
+        .iter()
+        .map(|f| {
+            let since = f.since.filter(|s| Some(*s) > event.since);
+            gate(options, model, since, f.removed, f.renamed_to.as_deref())
+        })
+        .collect();
+    let cfgs: Vec<&TokenStream> = gates.iter().map(|g| &g.cfg).collect();
+    let deprecations = gates.iter().map(|g| &g.deprecated);
+    let member_attrs = fields
+        .iter()
+        .map(|f| options.field_attrs(&event.name, &f.name));
     let owned = fields.iter().zip(&idents).map(|(f, ident)| match f.ty {
         FieldType::String => quote!(#rt::__private::own_str(self.#ident)),
         FieldType::StringList => quote!(#rt::__private::own_list(self.#ident)),
@@ -248,25 +366,45 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
     let index = Literal::usize_unsuffixed(index);
     quote! {
         #docs
+        #struct_cfg
+        #struct_deprecated
         #[derive(Clone, Debug, Default, PartialEq)]
         #[non_exhaustive]
+        #extra
         pub struct #name<'a> {
-            #( #field_docs pub #idents: ::core::option::Option<#types>, )*
+            #( #field_docs #cfgs #deprecations #member_attrs pub #idents: ::core::option::Option<#types>, )*
             /// Fields the schema does not know, in arrival order.
             pub unknown_fields: #rt::Fields<'a>,
         }
 
-        impl #name<'_> {
+        #struct_cfg
+        impl<'a> #name<'a> {
             /// Copies borrowed text so the event outlives its input.
             #[must_use]
             pub fn into_owned(self) -> #name<'static> {
                 #name {
-                    #( #idents: #owned, )*
+                    #( #cfgs #idents: #owned, )*
                     unknown_fields: self.unknown_fields.into_owned(),
                 }
             }
+
+            /// Every present field as a wire value, known ones first in schema
+            /// order, then unknown ones; borrowed text stays borrowed.
+            #[must_use]
+            pub fn into_fields(self) -> #rt::Fields<'a> {
+                let mut fields = #rt::Fields::default();
+                #(
+                    #cfgs
+                    if let ::core::option::Option::Some(value) = self.#idents {
+                        fields.push(::std::borrow::Cow::Borrowed(#wire), #rt::IntoValue::into_value(value));
+                    }
+                )*
+                fields.extend(self.unknown_fields);
+                fields
+            }
         }
 
+        #struct_cfg
         #[automatically_derived]
         impl<'a> #rt::EventFields<'a> for #name<'a> {
             const NAME: &'static str = #wire_name;
@@ -281,7 +419,7 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
                 value: #rt::Value<'a>,
             ) -> ::core::result::Result<(), #rt::FieldError> {
                 match &*name {
-                    #( #wire => #rt::__private::set(&mut self.#idents, #wire, value), )*
+                    #( #cfgs #wire => #rt::__private::set(&mut self.#idents, #wire, value), )*
                     _ => {
                         self.unknown_fields.push(name, value);
                         ::core::result::Result::Ok(())
@@ -291,6 +429,7 @@ fn event_struct(event: &Event, model: &EventModel, rt: &TokenStream) -> TokenStr
 
             fn for_each_field(&self, f: &mut dyn FnMut(&str, #rt::Value<'_>)) {
                 #(
+                    #cfgs
                     if let ::core::option::Option::Some(value) = &self.#idents {
                         f(#wire, #rt::ToValue::to_value(value));
                     }
@@ -322,7 +461,13 @@ fn field_docs(field: &Field) -> TokenStream {
     doc_attrs(&lines)
 }
 
-fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
+fn event_enum(events: &[&Event], model: &EventModel, options: &RustOptions) -> TokenStream {
+    let rt = &options.runtime;
+    // Every arm of every match over the variants carries its event's gate.
+    let g: Vec<TokenStream> = events
+        .iter()
+        .map(|e| gate(options, model, e.since, e.removed, e.renamed_to.as_deref()).cfg)
+        .collect();
     let variants: Vec<_> = events
         .iter()
         .map(|e| format_ident!("{}", e.rust_name))
@@ -336,8 +481,9 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
         /// [`Event::Unknown`] for the rest.
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
+        #[allow(deprecated)]
         pub enum Event<'a> {
-            #( #docs #variants(events::#variants<'a>), )*
+            #( #docs #g #variants(events::#variants<'a>), )*
             /// An event the schema does not know, with all its fields.
             Unknown(UnknownEvent<'a>),
         }
@@ -362,13 +508,14 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             }
         }
 
+        #[allow(deprecated)]
         impl<'a> Event<'a> {
             /// An event with no fields yet: the typed variant when the schema
             /// knows `name`, [`Event::Unknown`] otherwise.
             #[must_use]
             pub fn new(name: ::std::borrow::Cow<'a, str>) -> Self {
                 match &*name {
-                    #( #wire => Self::#variants(::core::default::Default::default()), )*
+                    #( #g #wire => Self::#variants(::core::default::Default::default()), )*
                     _ => Self::Unknown(UnknownEvent { name, fields: ::core::default::Default::default() }),
                 }
             }
@@ -377,7 +524,7 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             #[must_use]
             pub fn name(&self) -> &str {
                 match self {
-                    #( Self::#variants(_) => #wire, )*
+                    #( #g Self::#variants(_) => #wire, )*
                     Self::Unknown(event) => &event.name,
                 }
             }
@@ -386,7 +533,7 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             #[must_use]
             pub fn meta(&self) -> ::core::option::Option<&'static #rt::EventMeta> {
                 match self {
-                    #( Self::#variants(_) => ::core::option::Option::Some(<events::#variants<'_> as #rt::EventFields<'_>>::meta()), )*
+                    #( #g Self::#variants(_) => ::core::option::Option::Some(<events::#variants<'_> as #rt::EventFields<'_>>::meta()), )*
                     Self::Unknown(_) => ::core::option::Option::None,
                 }
             }
@@ -403,7 +550,7 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
                 value: #rt::Value<'a>,
             ) -> ::core::result::Result<(), #rt::FieldError> {
                 match self {
-                    #( Self::#variants(event) => #rt::EventFields::set_field(event, name, value), )*
+                    #( #g Self::#variants(event) => #rt::EventFields::set_field(event, name, value), )*
                     Self::Unknown(event) => {
                         event.fields.push(name, value);
                         ::core::result::Result::Ok(())
@@ -414,7 +561,7 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             /// Calls `f` with every present field.
             pub fn for_each_field(&self, f: &mut dyn FnMut(&str, #rt::Value<'_>)) {
                 match self {
-                    #( Self::#variants(event) => #rt::EventFields::for_each_field(event, f), )*
+                    #( #g Self::#variants(event) => #rt::EventFields::for_each_field(event, f), )*
                     Self::Unknown(event) => {
                         for (name, value) in event.fields.iter() {
                             f(name, value.reborrow());
@@ -427,7 +574,7 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             #[must_use]
             pub fn unknown_fields(&self) -> &#rt::Fields<'a> {
                 match self {
-                    #( Self::#variants(event) => &event.unknown_fields, )*
+                    #( #g Self::#variants(event) => &event.unknown_fields, )*
                     Self::Unknown(event) => &event.fields,
                 }
             }
@@ -436,8 +583,18 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             #[must_use]
             pub fn unknown_fields_mut(&mut self) -> &mut #rt::Fields<'a> {
                 match self {
-                    #( Self::#variants(event) => &mut event.unknown_fields, )*
+                    #( #g Self::#variants(event) => &mut event.unknown_fields, )*
                     Self::Unknown(event) => &mut event.fields,
+                }
+            }
+
+            /// Every present field as a wire value (known fields first, then
+            /// unknown ones); borrowed text stays borrowed.
+            #[must_use]
+            pub fn into_fields(self) -> #rt::Fields<'a> {
+                match self {
+                    #( #g Self::#variants(event) => event.into_fields(), )*
+                    Self::Unknown(event) => event.fields,
                 }
             }
 
@@ -445,7 +602,7 @@ fn event_enum(events: &[&Event], rt: &TokenStream) -> TokenStream {
             #[must_use]
             pub fn into_owned(self) -> Event<'static> {
                 match self {
-                    #( Self::#variants(event) => Event::#variants(event.into_owned()), )*
+                    #( #g Self::#variants(event) => Event::#variants(event.into_owned()), )*
                     Self::Unknown(event) => Event::Unknown(event.into_owned()),
                 }
             }

@@ -1,0 +1,612 @@
+//! A JSON scanner made for the one shape Dovecot exports: it reads the
+//! envelope and the fields straight into the typed event, borrowing every
+//! string without escapes. It accepts exactly RFC 8259 JSON (the same
+//! documents serde_json accepts) and never panics.
+
+use std::borrow::Cow;
+
+use crate::error::{Error, shown};
+use crate::export::{ExportedEvent, apply};
+use crate::{Event, Timestamp, Value};
+
+const FORMAT: &str = "JSON";
+
+/// How deep a member this crate does not know may nest (serde_json's limit).
+const MAX_DEPTH: usize = 128;
+
+const TIMESTAMP: &str = "a timestamp (RFC 3339 text or Unix seconds)";
+const WIRE: &str = "a string, an integer, a number or a list of strings";
+
+/// Line and column (1-based, the column in bytes) of byte `offset`.
+pub(super) fn position(text: &[u8], offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, (before.len() - start) as u64 + 1)
+}
+
+pub(super) fn parse(text: &str) -> Result<ExportedEvent<'_>, Error> {
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let mut out = ExportedEvent::new(Event::new(Cow::Borrowed("")));
+    match scanner.document(&mut out) {
+        Ok(()) => Ok(out),
+        Err(error) => Err(error.in_event(out.name())),
+    }
+}
+
+/// The index of the first byte at or after `from` that ends a run of plain
+/// string bytes: `"`, `\\` or a control character (or the length). Looks at
+/// eight bytes at a time.
+#[inline]
+fn special(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let backslash = v ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero (for the XORs) or below 0x20;
+        // only bytes after the first flagged one can be flagged wrongly.
+        let found = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | v.wrapping_sub(ONES * 0x20) & !v)
+            & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// A JSON number as written.
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    // --- Errors -------------------------------------------------------------
+
+    /// Places an error at the current position.
+    #[cold]
+    fn here(&self, error: Error) -> Error {
+        let (line, column) = position(self.bytes, self.pos);
+        error.at(line, column)
+    }
+
+    #[cold]
+    fn syntax(&self, message: &str) -> Error {
+        self.here(Error::syntax(FORMAT, message))
+    }
+
+    #[cold]
+    fn mismatch(&self, expected: &'static str, found: impl Into<String>) -> Error {
+        self.here(Error::mismatch(FORMAT, expected, found))
+    }
+
+    /// The error for an unexpected byte (or the end) where `what` should be.
+    #[cold]
+    fn unexpected(&self, what: &str) -> Error {
+        match self.bytes.get(self.pos) {
+            None => self.syntax(&format!("EOF while parsing {what}")),
+            Some(_) => self.syntax(&format!("expected {what}")),
+        }
+    }
+
+    // --- Tokens -------------------------------------------------------------
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips whitespace and the byte `byte`.
+    #[inline]
+    fn expect(&mut self, byte: u8, what: &str) -> Result<(), Error> {
+        self.skip_ws();
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.unexpected(what))
+        }
+    }
+
+    /// After a member or item: `true` at `,`, `false` at `close`.
+    #[inline]
+    fn next_or_close(&mut self, close: u8, what: &str) -> Result<bool, Error> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(self.unexpected(what)),
+        }
+    }
+
+    /// A string, at its opening quote; borrowed unless it has escapes.
+    #[inline]
+    fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+        self.pos += 1;
+        let start = self.pos;
+        self.pos = special(self.bytes, start);
+        match self.peek() {
+            Some(b'"') => {
+                let text = self.text.get(start..self.pos).unwrap_or_default();
+                self.pos += 1;
+                Ok(Cow::Borrowed(text))
+            }
+            Some(b'\\') => self.escaped_string(start).map(Cow::Owned),
+            Some(_) => Err(self.syntax("control character in a string")),
+            None => Err(self.syntax("EOF while parsing a string")),
+        }
+    }
+
+    /// The rest of a string that has escapes, from its first backslash.
+    #[cold]
+    fn escaped_string(&mut self, start: usize) -> Result<String, Error> {
+        let mut out = String::from(self.text.get(start..self.pos).unwrap_or_default());
+        loop {
+            let run = self.pos;
+            self.pos = special(self.bytes, run);
+            out.push_str(self.text.get(run..self.pos).unwrap_or_default());
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = self.escape()?;
+                    out.push(c);
+                }
+                Some(_) => return Err(self.syntax("control character in a string")),
+                None => return Err(self.syntax("EOF while parsing a string")),
+            }
+        }
+    }
+
+    /// One escape, after its backslash.
+    fn escape(&mut self) -> Result<char, Error> {
+        let Some(b) = self.peek() else {
+            return Err(self.syntax("EOF while parsing a string"));
+        };
+        self.pos += 1;
+        Ok(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                match first {
+                    0xD800..=0xDBFF => {
+                        if self.bytes.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                            return Err(self.syntax("lone leading surrogate in hex escape"));
+                        }
+                        self.pos += 2;
+                        let second = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return Err(self.syntax("invalid surrogate pair in hex escape"));
+                        }
+                        let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                        char::from_u32(code)
+                            .ok_or_else(|| self.syntax("invalid unicode code point"))?
+                    }
+                    0xDC00..=0xDFFF => {
+                        return Err(self.syntax("lone trailing surrogate in hex escape"));
+                    }
+                    code => char::from_u32(code)
+                        .ok_or_else(|| self.syntax("invalid unicode code point"))?,
+                }
+            }
+            _ => {
+                self.pos -= 1;
+                return Err(self.syntax("invalid escape"));
+            }
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32, Error> {
+        let mut code = 0;
+        for _ in 0..4 {
+            let digit = self
+                .peek()
+                .and_then(|b| char::from(b).to_digit(16))
+                .ok_or_else(|| self.unexpected("a hex digit"))?;
+            code = code * 16 + digit;
+            self.pos += 1;
+        }
+        Ok(code)
+    }
+
+    /// A number, at its first byte (`-` or a digit).
+    fn number(&mut self) -> Result<Number, Error> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.unexpected("a digit")),
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            float = true;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.unexpected("a digit after `.`"));
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            float = true;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.unexpected("a digit in the exponent"));
+            }
+            self.digits();
+        }
+        let literal = self.text.get(start..self.pos).unwrap_or_default();
+        if float {
+            match literal.parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(Number::Float(f)),
+                _ => {
+                    self.pos = start;
+                    Err(self.syntax("number out of range"))
+                }
+            }
+        } else {
+            literal.parse::<i64>().map(Number::Int).map_err(|_| {
+                self.pos = start;
+                self.mismatch("an integer Dovecot can send (signed 64-bit)", literal)
+            })
+        }
+    }
+
+    #[inline]
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// `true`, `false` or `null`, at its first byte.
+    fn literal(&mut self) -> Result<&'static str, Error> {
+        for word in ["true", "false", "null"] {
+            if self.bytes.get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
+                self.pos += word.len();
+                return Ok(word);
+            }
+        }
+        Err(self.unexpected("a value"))
+    }
+
+    /// Skips any value (a member this crate does not know).
+    fn skip_value(&mut self, depth: usize) -> Result<(), Error> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(open @ (b'{' | b'[')) => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.syntax("recursion limit exceeded"));
+                }
+                self.pos += 1;
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.skip_ws();
+                if self.peek() == Some(close) {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    if open == b'{' {
+                        self.skip_ws();
+                        if self.peek() != Some(b'"') {
+                            return Err(self.unexpected("a string key"));
+                        }
+                        self.string()?;
+                        self.expect(b':', "`:`")?;
+                    }
+                    self.skip_value(depth + 1)?;
+                    let what = if open == b'{' {
+                        "`,` or `}`"
+                    } else {
+                        "`,` or `]`"
+                    };
+                    if !self.next_or_close(close, what)? {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => self.literal().map(drop),
+        }
+    }
+
+    /// What the value ahead is, for a type error; the value is skipped so
+    /// that a syntax error inside it is reported first.
+    #[cold]
+    fn found(&mut self) -> Result<String, Error> {
+        self.skip_ws();
+        let start = self.pos;
+        let kind = match self.peek() {
+            Some(b'{') => Some("an object"),
+            Some(b'[') => Some("an array"),
+            _ => None,
+        };
+        self.skip_value(0)?;
+        Ok(match kind {
+            Some(kind) => kind.to_owned(),
+            None => {
+                let text = self.text.get(start..self.pos).unwrap_or_default();
+                if text.starts_with('"') {
+                    shown(text.get(1..text.len() - 1).unwrap_or_default())
+                } else {
+                    text.to_owned()
+                }
+            }
+        })
+    }
+
+    /// A type error for the value ahead, placed at its start.
+    #[cold]
+    fn wrong(&mut self, expected: &'static str) -> Error {
+        self.skip_ws();
+        let start = self.pos;
+        match self.found() {
+            Ok(found) => {
+                self.pos = start;
+                self.mismatch(expected, found)
+            }
+            Err(syntax) => syntax,
+        }
+    }
+
+    // --- The envelope -------------------------------------------------------
+
+    fn document(&mut self, out: &mut ExportedEvent<'a>) -> Result<(), Error> {
+        self.skip_ws();
+        if self.peek() != Some(b'{') {
+            return Err(match self.peek() {
+                None => self.syntax("EOF while parsing a value"),
+                Some(_) => self.wrong("a JSON object"),
+            });
+        }
+        self.pos += 1;
+        let mut seen = 0u8;
+        // Fields that arrive before the event's name wait here.
+        let mut pending: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.unexpected("a string key"));
+                }
+                let key = self.string()?;
+                self.expect(b':', "`:`")?;
+                self.skip_ws();
+                let (bit, member) = match &*key {
+                    "event" => (1, "event"),
+                    "hostname" => (2, "hostname"),
+                    "start_time" => (4, "start_time"),
+                    "end_time" => (8, "end_time"),
+                    "categories" => (16, "categories"),
+                    "fields" => (32, "fields"),
+                    // A member a newer Dovecot may add.
+                    _ => (0, ""),
+                };
+                if seen & bit != 0 {
+                    return Err(self
+                        .syntax(&format!("duplicate member `{member}`"))
+                        .in_member(member));
+                }
+                seen |= bit;
+                self.member(member, out, &mut pending)
+                    .map_err(|e| if bit == 0 { e } else { e.in_member(member) })?;
+                if !self.next_or_close(b'}', "`,` or `}`")? {
+                    break;
+                }
+            }
+        }
+        self.skip_ws();
+        if self.pos < self.bytes.len() {
+            return Err(self.syntax("trailing characters"));
+        }
+        // Without a name, the event is the nameless unknown event it started
+        // as, and it takes any field.
+        for (name, value) in pending {
+            apply(&mut out.event, name, value).map_err(|e| Error::from_field(FORMAT, e))?;
+        }
+        Ok(())
+    }
+
+    /// One envelope member's value.
+    fn member(
+        &mut self,
+        member: &str,
+        out: &mut ExportedEvent<'a>,
+        pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
+    ) -> Result<(), Error> {
+        match member {
+            "event" => {
+                out.event = Event::new(self.text_value()?);
+                let start = self.pos;
+                for (name, value) in pending.drain(..) {
+                    apply(&mut out.event, name, value).map_err(|e| {
+                        self.pos = start;
+                        self.here(Error::from_field(FORMAT, e))
+                    })?;
+                }
+            }
+            "hostname" => out.hostname = Some(self.text_value()?),
+            "start_time" => out.start_time = Some(self.time()?),
+            "end_time" => out.end_time = Some(self.time()?),
+            "categories" => out.categories = self.list("a list of strings")?,
+            "fields" => self.fields(out, pending)?,
+            _ => self.skip_value(1)?,
+        }
+        Ok(())
+    }
+
+    /// A string value.
+    fn text_value(&mut self) -> Result<Cow<'a, str>, Error> {
+        if self.peek() == Some(b'"') {
+            self.string()
+        } else {
+            Err(self.wrong("a string"))
+        }
+    }
+
+    /// A list of strings, at its `[`.
+    fn list(&mut self, expected: &'static str) -> Result<Vec<Cow<'a, str>>, Error> {
+        if self.peek() != Some(b'[') {
+            return Err(self.wrong(expected));
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(items);
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.text_value()?);
+            if !self.next_or_close(b']', "`,` or `]`")? {
+                return Ok(items);
+            }
+        }
+    }
+
+    fn time(&mut self) -> Result<Timestamp, Error> {
+        let start = self.pos;
+        let parsed = match self.peek() {
+            Some(b'"') => {
+                let text = self.string()?;
+                Timestamp::parse(&text).ok_or_else(|| shown(&text))
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let number = self.number()?;
+                // Read Dovecot's `secs.micros` from the text: exact, and
+                // faster than through a float.
+                let literal = self.text.get(start..self.pos).unwrap_or_default();
+                match (Timestamp::parse(literal), number) {
+                    (Some(time), _) => Ok(time),
+                    (None, Number::Float(secs)) => {
+                        Timestamp::from_unix_f64(secs).ok_or_else(|| literal.to_owned())
+                    }
+                    (None, Number::Int(_)) => Err(literal.to_owned()),
+                }
+            }
+            _ => return Err(self.wrong(TIMESTAMP)),
+        };
+        parsed.map_err(|found| {
+            self.pos = start;
+            self.mismatch(TIMESTAMP, found)
+        })
+    }
+
+    /// The `fields` object, at its `{`.
+    fn fields(
+        &mut self,
+        out: &mut ExportedEvent<'a>,
+        pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
+    ) -> Result<(), Error> {
+        if self.peek() != Some(b'{') {
+            return Err(self.wrong("an object of fields"));
+        }
+        self.pos += 1;
+        // Until the event's name arrives, fields wait in `pending`.
+        let named = out.name().is_some();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected("a string key"));
+            }
+            let name = self.string()?;
+            self.expect(b':', "`:`")?;
+            self.skip_ws();
+            let start = self.pos;
+            let value = match self.wire() {
+                Ok(value) => value,
+                Err(error) => return Err(error.in_field(&name)),
+            };
+            if named {
+                if let Err(error) = apply(&mut out.event, name, value) {
+                    self.pos = start;
+                    return Err(self.here(Error::from_field(FORMAT, error)));
+                }
+            } else {
+                pending.push((name, value));
+            }
+            if !self.next_or_close(b'}', "`,` or `}`")? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One field's value in its wire form.
+    #[inline]
+    fn wire(&mut self) -> Result<Value<'a>, Error> {
+        match self.peek() {
+            Some(b'"') => self.string().map(Value::Str),
+            Some(b'-' | b'0'..=b'9') => Ok(match self.number()? {
+                Number::Int(i) => Value::Int(i),
+                Number::Float(f) => Value::Float(f),
+            }),
+            Some(b'[') => self.list(WIRE).map(Value::List),
+            _ => Err(self.wrong(WIRE)),
+        }
+    }
+}
