@@ -57,6 +57,111 @@ pub enum Command {
     /// Write the events reference (Markdown, reStructuredText, JSON, HTML, or
     /// the data of Dovecot's documentation site).
     Docs(DocsArgs),
+    /// Print (or write) Rust types for the events, exactly as the `schema!`
+    /// macro and the build-script `Builder` generate them for the same
+    /// options; the code uses the `dovecot-events` crate as its runtime.
+    Rust(RustArgs),
+}
+
+/// Options of `rust`.
+#[derive(Debug, clap::Args)]
+pub struct RustArgs {
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Generate only what this Dovecot release sends, e.g. `2.3.19`.
+    #[arg(long)]
+    pub target: Option<crate::Version>,
+    /// Keep only events in this category (or its sub-categories); repeatable.
+    #[arg(long = "category", value_name = "CATEGORY")]
+    pub categories: Vec<String>,
+    /// Keep only this event (in addition to any categories); repeatable.
+    #[arg(long = "event", value_name = "EVENT")]
+    pub events: Vec<String>,
+    /// `PATTERN=ATTR`: put the attribute (e.g. `#[must_use]`) on every
+    /// struct and enum whose schema name matches PATTERN (`*` matches any
+    /// text); repeatable.
+    #[arg(long = "type-attribute", value_name = "PATTERN=ATTR", value_parser = pattern_attribute)]
+    pub type_attributes: Vec<(String, String)>,
+    /// `PATTERN=ATTR` for struct members, PATTERN matched against
+    /// `event.field`; repeatable.
+    #[arg(long = "field-attribute", value_name = "PATTERN=ATTR", value_parser = pattern_attribute)]
+    pub field_attributes: Vec<(String, String)>,
+    /// Write the code to this file (only when it changed) instead of
+    /// standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl RustArgs {
+    /// The generation options, as `schema!` and `Builder` hold them.
+    #[must_use]
+    pub fn config(&self) -> crate::builder::Config {
+        let mut config = crate::builder::Config::default();
+        config.selection.target = self.target;
+        config.selection.categories.clone_from(&self.categories);
+        config.selection.events.clone_from(&self.events);
+        config.type_attributes.clone_from(&self.type_attributes);
+        config.field_attributes.clone_from(&self.field_attributes);
+        config
+    }
+
+    /// The command line that regenerates the code, for the `@generated`
+    /// header.
+    fn command(&self) -> String {
+        let mut words = vec!["dovecot-eventgen".to_owned(), "rust".to_owned()];
+        let mut push = |flag: &str, value: String| {
+            words.push(flag.to_owned());
+            words.push(shell_quote(&value));
+        };
+        if let Some(schema) = &self.schema {
+            push("--schema", schema.display().to_string());
+        }
+        if let Some(target) = self.target {
+            push("--target", target.to_string());
+        }
+        for category in &self.categories {
+            push("--category", category.clone());
+        }
+        for event in &self.events {
+            push("--event", event.clone());
+        }
+        for (pattern, attr) in &self.type_attributes {
+            push("--type-attribute", format!("{pattern}={attr}"));
+        }
+        for (pattern, attr) in &self.field_attributes {
+            push("--field-attribute", format!("{pattern}={attr}"));
+        }
+        if let Some(out) = &self.out {
+            push("--out", out.display().to_string());
+        }
+        words.join(" ")
+    }
+}
+
+/// Splits `PATTERN=ATTR` at the first `=` (attributes may hold more).
+fn pattern_attribute(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((pattern, attr)) if !pattern.is_empty() && !attr.trim().is_empty() => {
+            Ok((pattern.to_owned(), attr.to_owned()))
+        }
+        _ => Err(format!(
+            "expected PATTERN=ATTR, e.g. `imap_*=#[must_use]`, got `{text}`"
+        )),
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:*,+@".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Options of `docs`.
@@ -237,6 +342,38 @@ pub fn run(args: &Args) -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Lint(args) => lint(args),
         Command::Docs(args) => docs(args),
+        Command::Rust(args) => rust(args),
+    }
+}
+
+fn rust(args: &RustArgs) -> ExitCode {
+    let sources = match &args.schema {
+        Some(dir) => match crate::read_dir_sources(dir) {
+            Ok(sources) => sources,
+            Err(err) => return fail(&err),
+        },
+        None => crate::embedded_sources(),
+    };
+    let code = match args
+        .config()
+        .code(&sources, quote::quote!(::dovecot_events), &args.command())
+    {
+        Ok(code) => code,
+        Err(err) => return fail(&err),
+    };
+    let Some(out) = &args.out else {
+        let _ = std::io::stdout().write_all(code.as_bytes());
+        return ExitCode::SUCCESS;
+    };
+    if std::fs::read(out).ok().as_deref() == Some(code.as_bytes()) {
+        return ExitCode::SUCCESS;
+    }
+    match files::write_atomic(out, code.as_bytes()) {
+        Ok(()) => {
+            println!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
     }
 }
 

@@ -29,7 +29,12 @@ pub fn expand(
     let mut errors = Errors::default();
     let output = expand_struct(&input, model, default_target, &mut errors);
     match errors.0 {
-        Some(err) => err.to_compile_error(),
+        // With the errors come stub impls (when the struct's shape allows
+        // them), so code using the struct does not add errors of its own.
+        Some(err) => {
+            let err = err.to_compile_error();
+            quote!(#err #output)
+        }
         None => output,
     }
 }
@@ -57,8 +62,65 @@ impl Errors {
 /// The struct-level attribute.
 struct StructAttr {
     event: Option<syn::LitStr>,
-    target: Option<(Version, Span)>,
+    /// The release named by `since`, and its literal.
+    target: Option<(Version, syn::LitStr)>,
     krate: Option<syn::Path>,
+    /// Whether an attribute could not be read (its error is reported).
+    malformed: bool,
+}
+
+/// The keys of `#[dovecot(…)]` on the struct and on a field.
+const STRUCT_KEYS: &[&str] = &["event", "since", "crate"];
+const FIELD_KEYS: &[&str] = &["field", "skip"];
+
+/// The error for an unknown key, with the closest known one.
+fn unknown_key(meta: &syn::meta::ParseNestedMeta<'_>, keys: &[&str], on: &str) -> syn::Error {
+    let key = meta.path.get_ident().map_or_else(
+        || meta.path.to_token_stream().to_string(),
+        ToString::to_string,
+    );
+    let expected = keys
+        .iter()
+        .map(|k| match *k {
+            "skip" => "`skip`".to_owned(),
+            k => format!("`{k} = \"…\"`"),
+        })
+        .collect::<Vec<_>>();
+    let hint = match (key.as_str(), did_you_mean(&key, keys.iter().copied())) {
+        (_, Some(close)) => format!("; did you mean `{close}`?"),
+        ("rename" | "name" | "alias", None) if on == "field" => {
+            "; to read a field Dovecot sends under another name, write `field = \"…\"`".to_owned()
+        }
+        _ => String::new(),
+    };
+    meta.error(format!(
+        "unknown key `{key}` in a {on}'s `#[dovecot(…)]`{hint}\n\
+         expected {}",
+        or_list(&expected)
+    ))
+}
+
+/// The string literal after `key =`; anything else is an error on it that
+/// shows the quoted form.
+fn string_value(meta: &syn::meta::ParseNestedMeta<'_>, key: &str) -> syn::Result<syn::LitStr> {
+    let value = meta.value()?;
+    if value.peek(syn::LitStr) {
+        return value.parse();
+    }
+    let expr: syn::Expr = value.parse()?;
+    let text = expr.to_token_stream().to_string().replace(' ', "");
+    Err(syn::Error::new_spanned(
+        expr,
+        format!("expected a string literal: `{key} = \"{text}\"`"),
+    ))
+}
+
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
 /// One field's attribute.
@@ -73,28 +135,28 @@ fn struct_attr(input: &syn::DeriveInput, errors: &mut Errors) -> StructAttr {
         event: None,
         target: None,
         krate: None,
+        malformed: false,
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("dovecot")) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("event") {
-                out.event = Some(meta.value()?.parse()?);
+                out.event = Some(string_value(&meta, "event")?);
             } else if meta.path.is_ident("since") || meta.path.is_ident("target") {
-                let lit: syn::LitStr = meta.value()?.parse()?;
+                let lit = string_value(&meta, "since")?;
                 match lit.value().parse::<Version>() {
-                    Ok(v) => out.target = Some((v, lit.span())),
-                    Err(err) => return Err(syn::Error::new(lit.span(), format!("{err}; write e.g. \"2.3.8\""))),
+                    Ok(v) => out.target = Some((v, lit)),
+                    Err(err) => return Err(syn::Error::new(lit.span(), err.to_string())),
                 }
             } else if meta.path.is_ident("crate") {
-                let lit: syn::LitStr = meta.value()?.parse()?;
+                let lit = string_value(&meta, "crate")?;
                 out.krate = Some(lit.parse()?);
             } else {
-                return Err(meta.error(
-                    "unknown dovecot attribute; expected `event = \"…\"`, `since = \"…\"` or `crate = \"…\"`",
-                ));
+                return Err(unknown_key(&meta, STRUCT_KEYS, "struct"));
             }
             Ok(())
         });
         if let Err(err) = result {
+            out.malformed = true;
             errors.add(err);
         }
     }
@@ -106,12 +168,11 @@ fn field_attr(field: &syn::Field, errors: &mut Errors) -> FieldAttr {
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("dovecot")) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("field") {
-                out.name = Some(meta.value()?.parse()?);
+                out.name = Some(string_value(&meta, "field")?);
             } else if meta.path.is_ident("skip") {
                 out.skip = true;
             } else {
-                return Err(meta
-                    .error("unknown dovecot field attribute; expected `field = \"…\"` or `skip`"));
+                return Err(unknown_key(&meta, FIELD_KEYS, "field"));
             }
             Ok(())
         });
@@ -151,15 +212,37 @@ fn expand_struct(
         );
         return TokenStream::new();
     }
+    let krate = attr
+        .krate
+        .clone()
+        .map_or_else(|| quote!(::dovecot_events), |p| p.to_token_stream());
     let Some(event_lit) = &attr.event else {
-        errors.push(
-            input.ident.span(),
-            "missing `#[dovecot(event = \"…\")]`: name the Dovecot event this struct reads",
-        );
-        return TokenStream::new();
+        // A malformed attribute has been reported; it may well have been
+        // meant to name the event.
+        if !attr.malformed {
+            errors.push(
+                input.ident.span(),
+                "missing `#[dovecot(event = \"…\")]`: name the Dovecot event this struct reads",
+            );
+        }
+        return fallback(input, &krate);
     };
     let event_name = event_lit.value();
-    let target = attr.target.map(|(v, _)| v).or(default_target);
+    let target = match &attr.target {
+        Some((version, lit)) => {
+            if !model.versions.contains(version) {
+                errors.push(lit.span(), unknown_release(*version, model));
+            }
+            Some(Target {
+                version: *version,
+                explicit: true,
+            })
+        }
+        None => default_target.map(|version| Target {
+            version,
+            explicit: false,
+        }),
+    };
     let Some(event) = model.events.get(&event_name) else {
         let hint = did_you_mean(&event_name, model.events.keys().map(String::as_str))
             .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
@@ -167,7 +250,7 @@ fn expand_struct(
             event_lit.span(),
             format!("Dovecot has no event `{event_name}`{hint}"),
         );
-        return TokenStream::new();
+        return fallback(input, &krate);
     };
     if let Some(target) = target
         && let Some(message) = lifetime_problem(
@@ -191,7 +274,7 @@ fn expand_struct(
                 ident: ident.clone(),
                 ty: field.ty.clone(),
                 wire: None,
-                optional: true,
+                optional: false,
             });
             continue;
         }
@@ -232,7 +315,9 @@ fn expand_struct(
                 {
                     errors.push(name_span, message);
                 }
-                if let Err(message) = compatible(inner, schema_field, target, model) {
+                if let Err(message) =
+                    compatible(inner, schema_field, target.map(|t| t.version), model)
+                {
                     errors.push(inner.span(), message);
                 }
             }
@@ -245,12 +330,29 @@ fn expand_struct(
         });
     }
     if errors.0.is_some() {
-        return TokenStream::new();
+        return fallback(input, &krate);
     }
-    let krate = attr
-        .krate
-        .map_or_else(|| quote!(::dovecot_events), |p| p.to_token_stream());
     implementation(input, &event.name, &slots, &krate)
+}
+
+/// The release a struct is checked against, and whether the struct named it
+/// (`since`) or it came from the enabled version features.
+#[derive(Clone, Copy)]
+struct Target {
+    version: Version,
+    explicit: bool,
+}
+
+fn unknown_release(version: Version, model: &EventModel) -> String {
+    let before = model.versions.iter().rfind(|v| **v < version);
+    let after = model.versions.iter().find(|v| **v > version);
+    let around = match (before, after) {
+        (Some(b), Some(a)) => format!("; the releases around it are {b} and {a}"),
+        (Some(b), None) => format!("; the newest one is {b}"),
+        (None, Some(a)) => format!("; the oldest one is {a}"),
+        (None, None) => String::new(),
+    };
+    format!("{version} is not a Dovecot release the schema knows{around}")
 }
 
 struct Slot {
@@ -270,7 +372,7 @@ fn find_field<'m>(event: &'m Event, name: &str) -> Option<&'m Field> {
             event
                 .fields
                 .iter()
-                .find(|f| f.pattern && crate::verify::pattern_matches(&f.name, name))
+                .find(|f| f.pattern && crate::select::pattern_matches(&f.name, name))
         })
 }
 
@@ -280,20 +382,38 @@ fn lifetime_problem(
     since: Option<Version>,
     removed: Option<Version>,
     renamed_to: Option<&str>,
-    target: Version,
+    target: Target,
 ) -> Option<String> {
-    if let Some(since) = since.filter(|s| *s > target) {
+    let version = target.version;
+    let checked = if target.explicit {
+        format!("`since = \"{version}\"`")
+    } else {
+        format!("{version}, the newest release whose version feature is enabled")
+    };
+    if let Some(since) = since.filter(|s| *s > version) {
+        let raise = if target.explicit {
+            format!("raise `since` to \"{since}\"")
+        } else {
+            format!(
+                "enable the `{}` feature of dovecot-events, or write `#[dovecot(since = \"{since}\")]`",
+                since.feature_name()
+            )
+        };
+        let drop = if what == "event" {
+            ""
+        } else {
+            ", or drop the field"
+        };
         return Some(format!(
-            "{what} `{name}` first appears in Dovecot {since}, newer than the target {target}; \
-             raise the target (`#[dovecot(since = \"{since}\")]` or the `{}` feature) or drop it",
-            since.feature_name()
+            "{what} `{name}` first appears in Dovecot {since}, after the release this struct is \
+             checked against ({checked})\n{raise}{drop}"
         ));
     }
-    let removed = removed.filter(|r| *r <= target)?;
-    let rename =
-        renamed_to.map_or_else(String::new, |n| format!("; from {removed} on it is `{n}`"));
+    let removed = removed.filter(|r| *r <= version)?;
+    let rename = renamed_to.map_or_else(String::new, |n| format!("; it is `{n}` from then on"));
     Some(format!(
-        "{what} `{name}` was removed in Dovecot {removed}, before the target {target}{rename}"
+        "{what} `{name}` was removed in Dovecot {removed}, before the release this struct is \
+         checked against ({checked}){rename}"
     ))
 }
 
@@ -434,8 +554,60 @@ fn compatible(
     Err(format!(
         "field `{}` is {} in the schema and {what}; use {fits}",
         field.name,
-        crate::emit::docs::type_text(field)
+        field.type_text()
     ))
+}
+
+/// Stub impls for a struct with errors, so code that converts events into it
+/// reports nothing more (thiserror's `fallback.rs` does the same).
+fn fallback(input: &syn::DeriveInput, krate: &TokenStream) -> TokenStream {
+    let ident = &input.ident;
+    let (a, impl_head, self_ty) = impl_parts(input);
+    quote! {
+        #impl_head #krate::FromEvent<#a> for #self_ty {
+            const EVENT: &'static str = "";
+
+            fn from_fields(
+                _: #krate::Fields<#a>,
+            ) -> ::core::result::Result<Self, #krate::FromEventError> {
+                ::core::unreachable!(concat!("DovecotEvent for ", stringify!(#ident), " has errors"))
+            }
+        }
+
+        #impl_head ::core::convert::TryFrom<#krate::ExportedEvent<#a>> for #self_ty {
+            type Error = #krate::FromEventError;
+
+            fn try_from(_: #krate::ExportedEvent<#a>) -> ::core::result::Result<Self, Self::Error> {
+                ::core::unreachable!()
+            }
+        }
+
+        #impl_head ::core::convert::TryFrom<#krate::Event<#a>> for #self_ty {
+            type Error = #krate::FromEventError;
+
+            fn try_from(_: #krate::Event<#a>) -> ::core::result::Result<Self, Self::Error> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}
+
+/// The lifetime the impls use, `impl<…>` and the struct's type with its
+/// lifetime (the shape was checked: at most one lifetime, nothing else).
+fn impl_parts(input: &syn::DeriveInput) -> (syn::Lifetime, TokenStream, TokenStream) {
+    let ident = &input.ident;
+    match input
+        .generics
+        .lifetimes()
+        .next()
+        .map(|l| l.lifetime.clone())
+    {
+        Some(l) => (l.clone(), quote!(impl<#l>), quote!(#ident<#l>)),
+        None => {
+            let l = syn::Lifetime::new("'__dovecot", Span::call_site());
+            (l.clone(), quote!(impl<#l>), quote!(#ident))
+        }
+    }
 }
 
 fn implementation(
@@ -444,33 +616,25 @@ fn implementation(
     slots: &[Slot],
     krate: &TokenStream,
 ) -> TokenStream {
-    let ident = &input.ident;
-    // Checked in `expand_struct`: at most one lifetime and nothing else.
-    let lifetime = input
-        .generics
-        .lifetimes()
-        .next()
-        .map(|l| l.lifetime.clone());
-    let (a, impl_head, self_ty) = match lifetime {
-        Some(l) => (l.clone(), quote!(impl<#l>), quote!(#ident<#l>)),
-        None => {
-            let l = syn::Lifetime::new("'__dovecot", Span::call_site());
-            (l.clone(), quote!(impl<#l>), quote!(#ident))
-        }
-    };
+    let (a, impl_head, self_ty) = impl_parts(input);
 
     let temps: Vec<syn::Ident> = slots
         .iter()
         .map(|s| syn::Ident::new(&format!("__{}", s.ident), s.ident.span()))
         .collect();
-    let decls = slots.iter().zip(&temps).map(|(s, t)| {
-        let ty = &s.ty;
-        if s.optional {
-            quote!(let mut #t: #ty = ::core::option::Option::None;)
-        } else {
-            quote!(let mut #t: ::core::option::Option<#ty> = ::core::option::Option::None;)
-        }
-    });
+    // A skipped field gets no slot: it is filled with `Default::default()`.
+    let decls = slots
+        .iter()
+        .zip(&temps)
+        .filter(|(s, _)| s.wire.is_some())
+        .map(|(s, t)| {
+            let ty = &s.ty;
+            if s.optional {
+                quote!(let mut #t: #ty = ::core::option::Option::None;)
+            } else {
+                quote!(let mut #t: ::core::option::Option<#ty> = ::core::option::Option::None;)
+            }
+        });
     let arms = slots.iter().zip(&temps).filter_map(|(s, t)| {
         let wire = s.wire.as_ref()?;
         let ty = &s.ty;
@@ -489,11 +653,11 @@ fn implementation(
     let inits = slots.iter().zip(&temps).map(|(s, t)| {
         let ident = &s.ident;
         match (&s.wire, s.optional) {
-            (_, true) => quote!(#ident: #t),
+            (None, _) => quote!(#ident: ::core::default::Default::default()),
+            (Some(_), true) => quote!(#ident: #t),
             (Some(wire), false) => {
                 quote!(#ident: #t.ok_or(#krate::FromEventError::Missing { field: #wire })?)
             }
-            (None, false) => quote!(#ident: ::core::default::Default::default()),
         }
     });
     quote! {

@@ -4,7 +4,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
+#[cfg(feature = "cli")]
 use crate::emit;
+#[cfg(feature = "cli")]
 use crate::model::EventModel;
 
 /// One generated file: its path relative to the repository root, and its
@@ -18,10 +20,12 @@ pub struct OutputFile {
 }
 
 /// Writes the generated section of a manifest.
+#[cfg(feature = "cli")]
 type SectionFn = fn(&EventModel) -> String;
 
 /// The manifests whose version-feature section is generated, with the
 /// function that writes the section.
+#[cfg(feature = "cli")]
 const MANIFESTS: [(&str, SectionFn); 2] = [
     ("generated/Cargo.toml", emit::cargo::runtime_features),
     ("derive/Cargo.toml", emit::cargo::derive_features),
@@ -34,6 +38,7 @@ const MANIFESTS: [(&str, SectionFn); 2] = [
 /// # Errors
 ///
 /// A manifest cannot be read or lacks the generated section's markers.
+#[cfg(feature = "cli")]
 pub fn outputs(model: &EventModel, root: &Path) -> Result<Vec<OutputFile>, Error> {
     let mut out = generated_sources(model);
     for (path, section) in MANIFESTS {
@@ -62,6 +67,7 @@ pub fn outputs(model: &EventModel, root: &Path) -> Result<Vec<OutputFile>, Error
 }
 
 /// The generated files that depend on the schema alone.
+#[cfg(feature = "cli")]
 #[must_use]
 pub fn generated_sources(model: &EventModel) -> Vec<OutputFile> {
     let rust = emit::rust::RustOptions {
@@ -88,6 +94,7 @@ pub fn generated_sources(model: &EventModel) -> Vec<OutputFile> {
 }
 
 /// Where `generate` puts each documentation format.
+#[cfg(feature = "cli")]
 const DOCS: [(emit::docs::Format, &str); 5] = [
     (emit::docs::Format::Markdown, "generated"),
     (emit::docs::Format::Rst, "generated/docs"),
@@ -99,6 +106,7 @@ const DOCS: [(emit::docs::Format, &str); 5] = [
     ),
 ];
 
+#[cfg(feature = "cli")]
 fn docs(model: &EventModel) -> Vec<OutputFile> {
     DOCS.iter()
         .flat_map(|(format, dir)| {

@@ -29,18 +29,35 @@
 //! let model = dovecot_events_codegen::load_embedded().expect("the embedded schema is valid");
 //! assert!(model.events.contains_key("imap_command_finished"));
 //! ```
+//!
+//! # Features
+//!
+//! - `cli` (default): the `dovecot-eventgen` binary and everything only it
+//!   does (documentation, JSON outputs, `lint`, `verify`, `diff`, `stats`),
+//!   with clap and serde. The `schema!` and `#[derive(DovecotEvent)]` macros
+//!   and build scripts using [`Builder`] need none of it: depend with
+//!   `default-features = false` and the build compiles no serde derive,
+//!   clap or serde_json.
+//! - `serde` (part of `cli`): `serde::Serialize` for the resolved model.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod builder;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
 pub mod derive_event;
 pub mod diag;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod diff;
 pub mod emit;
 pub mod files;
 pub mod format;
 pub mod ident;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod lint;
 mod load;
 pub mod model;
@@ -48,9 +65,18 @@ mod raw;
 mod resolve;
 pub mod schema_macro;
 pub mod select;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod stats;
 mod validate;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod verify;
+// Without the CLI, only the name patterns the emitters share.
+#[cfg(not(feature = "cli"))]
+mod verify {
+    pub(crate) use crate::select::pattern_matches;
+}
 pub mod version;
 mod yaml;
 
@@ -161,7 +187,10 @@ pub fn load_dir(dir: &Path) -> Result<EventModel, Error> {
 }
 
 /// An error of the library API.
-#[derive(Debug)]
+///
+/// `Debug` shows the same located messages as `Display` (the structure
+/// with `{:#?}`), because a build script whose `main` returns
+/// `Result<(), Box<dyn Error>>` prints its error with `Debug`.
 #[non_exhaustive]
 pub enum Error {
     /// The schema has problems; displays every one, located.
@@ -185,6 +214,23 @@ impl fmt::Display for Error {
             Error::Schema(errors) => errors.fmt(f),
             Error::Options(problems) => write!(f, "{}", problems.join("\n")),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            Error::Schema(errors) => f.debug_tuple("Schema").field(errors).finish(),
+            Error::Options(problems) => f.debug_tuple("Options").field(problems).finish(),
+            Error::Io { path, source } => f
+                .debug_struct("Io")
+                .field("path", path)
+                .field("source", source)
+                .finish(),
         }
     }
 }

@@ -5,12 +5,14 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "serde")]
 use serde::Serialize;
 
 use crate::version::Version;
 
 /// A whole resolved schema.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct EventModel {
     /// Known Dovecot releases, oldest first.
     pub versions: Vec<Version>,
@@ -31,8 +33,9 @@ pub struct EventModel {
 }
 
 /// Dovecot's editions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Edition {
     /// In the open-source server.
     #[default]
@@ -42,8 +45,9 @@ pub enum Edition {
 }
 
 /// What kind of value a field carries, refined beyond the wire form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum FieldType {
     /// Free text (`event_add_str`).
     String,
@@ -84,8 +88,9 @@ impl FieldType {
 }
 
 /// What an integer counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Unit {
     /// A size in bytes.
     Bytes,
@@ -126,19 +131,24 @@ impl Unit {
 }
 
 /// A change over time that is not an addition or a removal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Change {
     /// The first release with the change.
     pub version: Version,
     /// The field's type from this release on, if the change retyped it.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "type", skip_serializing_if = "Option::is_none")
+    )]
     pub ty: Option<FieldType>,
     /// What changed.
     pub note: String,
 }
 
 /// An event category.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Category {
     /// The category's name.
     pub name: String,
@@ -157,7 +167,8 @@ pub struct Category {
 }
 
 /// An event reason code.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Reason {
     /// The reason code.
     pub name: String,
@@ -176,7 +187,8 @@ pub struct Reason {
 }
 
 /// A named set of string values.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct EnumDef {
     /// The enum's schema name.
     pub name: String,
@@ -189,7 +201,8 @@ pub struct EnumDef {
 }
 
 /// One value of an enum.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct EnumValue {
     /// The value as Dovecot sends it.
     pub name: String,
@@ -204,8 +217,12 @@ pub struct EnumValue {
 }
 
 /// Where a resolved field came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "kind", content = "name", rename_all = "snake_case")
+)]
 pub enum Origin {
     /// Declared on the event or group itself.
     Own,
@@ -218,19 +235,20 @@ pub enum Origin {
 }
 
 /// A resolved field.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Field {
     /// The name as Dovecot sends it.
     pub name: String,
     /// The Rust field name (snake case, keyword-safe, without `r#`).
     pub rust_name: String,
     /// The value type.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub ty: FieldType,
     /// The unit of an integer.
     pub unit: Option<Unit>,
     /// The enum of an `enum` field.
-    #[serde(rename = "enum")]
+    #[cfg_attr(feature = "serde", serde(rename = "enum"))]
     pub enum_name: Option<String>,
     /// What the field holds.
     pub description: String,
@@ -255,6 +273,29 @@ pub struct Field {
 }
 
 impl Field {
+    /// The type as the docs show it: `integer (bytes)`,
+    /// `enum imap_tagged_reply_state`, and `string; ip from 2.4.0` for
+    /// retyped fields.
+    #[must_use]
+    pub fn type_text(&self) -> String {
+        let mut text = self.base_type(self.ty);
+        for change in &self.changes {
+            if let Some(ty) = change.ty {
+                text.push_str(&format!("; {} from {}", self.base_type(ty), change.version));
+            }
+        }
+        text
+    }
+
+    fn base_type(&self, ty: FieldType) -> String {
+        match (ty, self.unit, &self.enum_name) {
+            (FieldType::Integer, Some(unit), _) => format!("integer ({})", unit.as_str()),
+            (FieldType::Enum, _, Some(name)) => format!("enum {name}"),
+            (FieldType::StringList, _, _) => "string list".to_owned(),
+            _ => ty.as_str().to_owned(),
+        }
+    }
+
     /// Whether the field becomes a member of the generated Rust struct:
     /// fields that are never sent and name patterns do not.
     #[must_use]
@@ -264,7 +305,8 @@ impl Field {
 }
 
 /// A resolved field group.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Group {
     /// The group's name.
     pub name: String,
@@ -279,7 +321,8 @@ pub struct Group {
 }
 
 /// A resolved event.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Event {
     /// The event name as Dovecot sends it.
     pub name: String,
@@ -314,7 +357,8 @@ pub struct Event {
 }
 
 /// One direct inheritance of an event.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Inherit {
     /// The group or event inherited from.
     pub name: String,

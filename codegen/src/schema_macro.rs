@@ -5,6 +5,11 @@
 //! `dovecot-eventgen rust` write for the same schema and options, plus one
 //! `include_bytes!` per schema file so that the calling crate is rebuilt
 //! when any of them changes.
+//!
+//! Every mistake is an error on the token that is wrong: a schema that
+//! cannot be read or has errors on the path (with every schema error,
+//! located as `file:line:column`), an unknown category, event or release on
+//! its literal, an attribute that is not Rust on its literal.
 
 use std::path::{Path, PathBuf};
 
@@ -13,36 +18,58 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 
+use crate::SourceFile;
 use crate::builder::Config;
+use crate::diag::did_you_mean;
 use crate::version::Version;
 
-/// The parsed macro input.
+/// The options the macro takes.
+const OPTIONS: &[&str] = &[
+    "target",
+    "categories",
+    "events",
+    "derive",
+    "type_attribute",
+    "field_attribute",
+];
+
+/// The parsed macro input, with the literal of every name and attribute so
+/// that errors can point at it.
 struct Input {
     path: syn::LitStr,
     config: Config,
+    /// `(kind, literal)`, kind as in [`crate::select::UnknownName`].
+    names: Vec<(&'static str, syn::LitStr)>,
+    /// The attribute literals.
+    attributes: Vec<syn::LitStr>,
 }
 
-fn string_list(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
+fn string_list(input: ParseStream<'_>) -> syn::Result<Vec<syn::LitStr>> {
     let content;
     syn::bracketed!(content in input);
     let items: Punctuated<syn::LitStr, syn::Token![,]> =
         content.parse_terminated(|p| p.parse::<syn::LitStr>(), syn::Token![,])?;
-    Ok(items.into_iter().map(|l| l.value()).collect())
+    Ok(items.into_iter().collect())
 }
 
-fn pair(input: ParseStream<'_>) -> syn::Result<(String, String)> {
+fn pair(input: ParseStream<'_>) -> syn::Result<(String, syn::LitStr)> {
     let content;
     syn::parenthesized!(content in input);
     let pattern: syn::LitStr = content.parse()?;
     content.parse::<syn::Token![,]>()?;
     let attribute: syn::LitStr = content.parse()?;
-    Ok((pattern.value(), attribute.value()))
+    Ok((pattern.value(), attribute))
 }
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let path: syn::LitStr = input.parse()?;
-        let mut config = Config::default();
+        let mut out = Input {
+            path,
+            config: Config::default(),
+            names: Vec::new(),
+            attributes: Vec::new(),
+        };
         while !input.is_empty() {
             input.parse::<syn::Token![,]>()?;
             if input.is_empty() {
@@ -57,10 +84,21 @@ impl Parse for Input {
                         .value()
                         .parse()
                         .map_err(|e| syn::Error::new(lit.span(), format!("{e}")))?;
-                    config.selection.target = Some(version);
+                    out.config.selection.target = Some(version);
+                    out.names.push(("release", lit));
                 }
-                "categories" => config.selection.categories = string_list(input)?,
-                "events" => config.selection.events = string_list(input)?,
+                "categories" => {
+                    for lit in string_list(input)? {
+                        out.config.selection.categories.push(lit.value());
+                        out.names.push(("category", lit));
+                    }
+                }
+                "events" => {
+                    for lit in string_list(input)? {
+                        out.config.selection.events.push(lit.value());
+                        out.names.push(("event", lit));
+                    }
+                }
                 "derive" => {
                     let content;
                     syn::bracketed!(content in input);
@@ -70,24 +108,34 @@ impl Parse for Input {
                         .iter()
                         .map(|p| quote!(#p).to_string().replace(' ', ""))
                         .collect();
-                    config
+                    out.config
                         .type_attributes
                         .push(("*".to_owned(), format!("#[derive({})]", list.join(", "))));
                 }
-                "type_attribute" => config.type_attributes.push(pair(input)?),
-                "field_attribute" => config.field_attributes.push(pair(input)?),
+                "type_attribute" => {
+                    let (pattern, lit) = pair(input)?;
+                    out.config.type_attributes.push((pattern, lit.value()));
+                    out.attributes.push(lit);
+                }
+                "field_attribute" => {
+                    let (pattern, lit) = pair(input)?;
+                    out.config.field_attributes.push((pattern, lit.value()));
+                    out.attributes.push(lit);
+                }
                 other => {
+                    let hint = did_you_mean(other, OPTIONS.iter().copied())
+                        .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown schema! option `{other}`; expected target, categories, events, \
-                             derive, type_attribute or field_attribute"
+                            "unknown schema! option `{other}`{hint}\nexpected {}",
+                            OPTIONS.join(", ")
                         ),
                     ));
                 }
             }
         }
-        Ok(Input { path, config })
+        Ok(out)
     }
 }
 
@@ -99,20 +147,51 @@ pub fn expand(input: TokenStream, manifest_dir: &Path) -> TokenStream {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
-    let dir: PathBuf = manifest_dir.join(input.path.value());
+    let written = input.path.value();
+    let dir: PathBuf = manifest_dir.join(&written);
     let span = input.path.span();
     let sources = match crate::read_dir_sources(&dir) {
-        Ok(sources) => sources,
-        Err(err) => {
+        Ok(sources) if sources.is_empty() => {
             return error(
                 span,
-                &format!("cannot read the schema at {}: {err}", dir.display()),
+                &format!("the schema directory `{written}` holds no `.yaml` files"),
+            );
+        }
+        Ok(sources) => sources,
+        Err(err) => {
+            let reason = match &err {
+                crate::Error::Io { source, .. } => source.to_string(),
+                other => other.to_string(),
+            };
+            return error(
+                span,
+                &format!(
+                    "cannot read the schema directory `{written}`: {reason}\n\
+                     the path is relative to the directory of the crate's Cargo.toml"
+                ),
             );
         }
     };
-    let tokens = match input.config.tokens(&sources, quote!(::dovecot_events)) {
+    // Diagnostics name the files as the user wrote the path, not as this
+    // machine resolved it.
+    let shown: Vec<SourceFile> = sources
+        .iter()
+        .map(|s| SourceFile {
+            path: format!("{}/{}", written.trim_end_matches('/'), s.relative),
+            ..s.clone()
+        })
+        .collect();
+    let model = match crate::load_sources(&shown) {
+        Ok(model) => model,
+        Err(errors) => return error(span, &format!("invalid schema:\n{errors}")),
+    };
+    if let Some(err) = option_errors(&input, &model) {
+        return err.to_compile_error();
+    }
+    let tokens = match input.config.model_tokens(&model, quote!(::dovecot_events)) {
         Ok(tokens) => tokens,
-        Err(err) => return error(span, &err.to_string()),
+        // The checks above cover every option problem; this is a fallback.
+        Err(err) => return error(span, &format!("invalid schema! options:\n{err}")),
     };
     let rebuild = sources.iter().map(|s| {
         let path = s.path.clone();
@@ -124,6 +203,37 @@ pub fn expand(input: TokenStream, manifest_dir: &Path) -> TokenStream {
         #(#rebuild)*
         #tokens
     }
+}
+
+/// Names the schema does not have and attributes that are not Rust, each
+/// on its literal.
+fn option_errors(input: &Input, model: &crate::EventModel) -> Option<syn::Error> {
+    let mut all: Option<syn::Error> = None;
+    let mut push = |err: syn::Error| match &mut all {
+        Some(all) => all.combine(err),
+        None => all = Some(err),
+    };
+    for unknown in input.config.selection.unknown_names(model) {
+        let lit = input
+            .names
+            .iter()
+            .find(|(kind, lit)| *kind == unknown.kind && lit.value() == unknown.name)
+            .map_or(input.path.span(), |(_, lit)| lit.span());
+        push(syn::Error::new(lit, unknown.to_string()));
+    }
+    for lit in &input.attributes {
+        if let Err(err) = crate::builder::attributes(&lit.value()) {
+            let text = lit.value();
+            let message = match text.trim() {
+                t if !t.starts_with('#') && !t.is_empty() => {
+                    format!("`{text}` is not a Rust attribute; did you mean `#[{t}]`?")
+                }
+                _ => format!("`{text}` is not a Rust attribute: {err}"),
+            };
+            push(syn::Error::new(lit.span(), message));
+        }
+    }
+    all
 }
 
 fn error(span: Span, message: &str) -> TokenStream {

@@ -14,6 +14,9 @@ use crate::diag::did_you_mean;
 use crate::model::{Event, EventModel, Field, FieldType};
 use crate::version::Version;
 
+/// Re-exported: the same patterns as the emitters use.
+pub use crate::select::pattern_matches;
+
 /// The two serialisations of Dovecot's event exporter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -530,29 +533,6 @@ fn describe(value: &WireValue) -> String {
         WireValue::List(_) => "a list".to_owned(),
         WireValue::Other(what) => (*what).to_owned(),
     }
-}
-
-/// Matches a field name pattern in which `*` stands for any text.
-#[must_use]
-pub fn pattern_matches(pattern: &str, name: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else {
-        return pattern == name;
-    };
-    let Some(mut rest) = name.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[cfg(test)]

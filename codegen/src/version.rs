@@ -124,6 +124,7 @@ impl FromStr for Version {
     }
 }
 
+#[cfg(feature = "serde")]
 impl serde::Serialize for Version {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

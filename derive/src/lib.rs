@@ -55,7 +55,12 @@ pub fn derive_dovecot_event(input: TokenStream) -> TokenStream {
 /// `dovecot-eventgen rust` or the build-script `Builder` would write them.
 ///
 /// ```ignore
-/// dovecot_events::schema!("schema", target = "2.3.19", categories = ["imap"], derive = [Hash]);
+/// dovecot_events::schema!(
+///     "schema",
+///     target = "2.3.19",
+///     categories = ["imap"],
+///     type_attribute = ("imap_*", "#[doc(alias = \"imap\")]"),
+/// );
 /// ```
 ///
 /// The path is relative to the calling crate's `CARGO_MANIFEST_DIR`.

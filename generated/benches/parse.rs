@@ -3,7 +3,10 @@
 //! `serde_json::Value` and `serde::de::IgnoredAny` (parse and validate,
 //! build nothing), and the tab-text parser on the same events.
 //!
-//! Run with `cargo bench -p dovecot-events`.
+//! Run with `cargo bench -p dovecot-events`. The targets (issue 4): typed
+//! JSON at least 1.5 times the throughput of `serde_json::Value` and within
+//! twice the time of `IgnoredAny`, and tab-text faster than JSON. Compare
+//! ratios from one run: absolute times move with the machine's load.
 
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -62,6 +62,12 @@ impl<'a> ExportedEvent<'a> {
         }
     }
 
+    /// Whether [`ExportedEvent::name`] is `Some`, without looking the name
+    /// up.
+    pub(crate) fn is_named(&self) -> bool {
+        !matches!(&self.event, Event::Unknown(event) if event.name.is_empty())
+    }
+
     /// Copies borrowed text so the event outlives its input.
     #[must_use]
     pub fn into_owned(self) -> ExportedEvent<'static> {

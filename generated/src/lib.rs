@@ -42,6 +42,87 @@
 //!     Some(dovecot_events::enums::ImapTaggedReplyState::Ok)
 //! );
 //! ```
+//!
+//! # Version features
+//!
+//! Each Dovecot release that added or removed an event or field has a Cargo
+//! feature named after it (`v2_3_9`, `v2_3_11_2`, `v2_4_0`, …). The
+//! features are cumulative: each enables the one before it, so `v2_3_9`
+//! means "everything Dovecot 2.3.9 sends". `default` enables the newest
+//! release; with `default-features = false` and no version feature you get
+//! what the oldest release in the schema (2.3.0) sends.
+//!
+//! An event struct, an [`Event`] variant or a struct field that a release
+//! introduced exists only when that release's feature is enabled. Code that
+//! uses it without the feature does not compile, which makes the feature a
+//! compile-time guarantee. A library that must work with Dovecot 2.3.8 and
+//! later declares
+//!
+//! ```toml
+//! [dependencies]
+//! dovecot-events = { version = "0.1", default-features = false, features = ["v2_3_8"] }
+//! ```
+//!
+//! and reading `imap_command_finished`'s `cmd_name` (new in 2.3.9) is then a
+//! compile error ("no field `cmd_name`") rather than a field that is always
+//! `None` in production. Nothing is lost at run time: a field the enabled
+//! features leave out is still parsed, into the struct's `unknown_fields`,
+//! and an event they leave out becomes [`Event::Unknown`] with all its
+//! fields.
+//!
+//! **Unification.** Cargo builds `dovecot-events` once per build, with the
+//! union of the features that every crate in the dependency graph asks for.
+//! Features therefore only ever add items: enabling a newer release in one
+//! crate cannot break another crate that was written against an older one.
+//! That is also why the event structs and [`Event`] are `#[non_exhaustive]`:
+//! another crate's feature may add fields and variants, so build structs
+//! with `Default` and give `match` a `_` arm. The other side of unification
+//! is that the guarantee holds where your crate is compiled on its own: in
+//! a larger graph a dependency may enable a newer release, and code that
+//! uses newer items then compiles there too. Check the guarantee in your
+//! crate's own CI (`cargo check` on the crate alone; dev-dependencies do
+//! not count, since Cargo enables their features only for tests and
+//! examples). Applications choose the newest release they run, or keep the
+//! default.
+//!
+//! **Removals.** Items that Dovecot removed or renamed are not gated away
+//! by newer features. They stay, marked `#[deprecated]` with the release
+//! that stopped sending them and, for a rename, the new name. Gating them
+//! out (`cfg(not(feature = "v2_3_9"))`) would make a newer feature remove
+//! items, so one crate enabling `v2_3_9` would break another that reads
+//! the 2.3.8 name, which unification forbids. A program that receives
+//! events from servers of different releases (during an upgrade, say) also
+//! needs both names at once. Using a removed item is a warning, not an
+//! error.
+//!
+//! **Metadata.** The run-time metadata ([`meta`], [`EVENTS`], [`VERSIONS`])
+//! is never gated: it describes every release whatever the features, so a
+//! program built with any of them can answer "which events and fields
+//! exist in version X":
+//!
+//! ```
+//! use dovecot_events::{Version, meta};
+//!
+//! let cmd = meta::event("imap_command_finished").expect("known event");
+//! let (v2_3_8, v2_3_9) = (Version::new(&[2, 3, 8]), Version::new(&[2, 3, 9]));
+//! assert!(cmd.exists_in(v2_3_8));
+//!
+//! // Dovecot 2.3.9 renamed `name` to `cmd_name`.
+//! let cmd_name = cmd.field("cmd_name").expect("known field");
+//! assert!(!cmd_name.exists_in(v2_3_8) && cmd_name.exists_in(v2_3_9));
+//! let name = cmd.field("name").expect("known field");
+//! assert!(name.exists_in(v2_3_8) && !name.exists_in(v2_3_9));
+//! assert_eq!(name.renamed_to, Some("cmd_name"));
+//!
+//! // Events only Dovecot 2.4 sends are described even without `v2_4_0`.
+//! let new_in_2_4 = meta::events_in(Version::new(&[2, 4, 0]))
+//!     .filter(|event| !event.exists_in(Version::new(&[2, 3, 21])))
+//!     .count();
+//! assert!(new_in_2_4 > 0);
+//! ```
+//!
+//! On docs.rs every feature is enabled, and each gated item is labelled
+//! with the feature it needs.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

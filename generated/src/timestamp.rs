@@ -79,24 +79,45 @@ impl Timestamp {
 }
 
 fn parse_unix(text: &str) -> Option<Timestamp> {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let negative = int.starts_with('-');
-    let digits = int.strip_prefix('-').unwrap_or(int);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: i64 = digits.parse().ok()?;
-    let mut nanos: u32 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().ok()?
+    let (negative, text) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
     };
-    for _ in frac.len()..9 {
-        nanos *= 10;
+    let (int, frac) = match text.iter().position(|&b| b == b'.') {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, &[][..]),
+    };
+    if int.is_empty() || frac.len() > 9 {
+        return None;
     }
+    let mut secs = 0i64;
+    for &b in int {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        secs = secs.checked_mul(10)?.checked_add(i64::from(digit))?;
+    }
+    let mut nanos = 0u32;
+    for &b in frac {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        nanos = nanos * 10 + u32::from(digit);
+    }
+    nanos *= [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1000,
+        100,
+        10,
+        1,
+    ][frac.len()];
     if negative {
         if nanos == 0 {
             Timestamp::from_unix(-secs, 0)
@@ -109,32 +130,60 @@ fn parse_unix(text: &str) -> Option<Timestamp> {
 }
 
 /// Dovecot's own form, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, without the general
-/// parser's searching.
-fn parse_dovecot(b: &[u8; 27]) -> Option<Timestamp> {
-    const DIGITS: [usize; 20] = [
-        0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25,
+/// parser's searching: the text is read as four overlapping eight-byte
+/// words, each holding two separators and six digits.
+pub(crate) fn parse_dovecot(b: &[u8; 27]) -> Option<Timestamp> {
+    // (offset, separator bytes within the word, what they must be).
+    const WORDS: [(usize, u64, u64); 4] = [
+        (0, 0xFF00_00FF_0000_0000, 0x2D00_002D_0000_0000), // YYYY-MM-
+        (8, 0x0000_FF00_00FF_0000, 0x0000_3A00_0054_0000), // DDTHH:MM
+        (16, 0x0000_0000_FF00_00FF, 0x0000_0000_2E00_003A), // :SS.ffff
+        (19, 0xFF00_0000_0000_00FF, 0x5A00_0000_0000_002E), // .ffffffZ
     ];
-    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    // Byte `i` of each result is the two-digit number at bytes `i` and
+    // `i + 1` of its word.
+    let mut pairs = [0u64; 4];
+    for (pair, (at, separators, expected)) in pairs.iter_mut().zip(WORDS) {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(&b[at..at + 8]);
+        let word = u64::from_le_bytes(bytes);
+        // With its separators replaced by `0`, the word is all digits.
+        let digits = (word & !separators) | (separators & 0x3030_3030_3030_3030);
+        if word & separators != expected || !eight_digits(digits) {
+            return None;
+        }
+        // Each byte is now 0 to 9, so neither step carries into the next.
+        let values = digits - 0x3030_3030_3030_3030;
+        *pair = values * 10 + (values >> 8);
+    }
+    let at = |word: usize, byte: u32| ((pairs[word] >> (8 * byte)) & 0xFF) as u32;
+    let year = at(0, 0) * 100 + at(0, 2);
+    let (month, day) = (at(0, 5), at(1, 0));
+    let (hour, minute, second) = (at(1, 3), at(1, 6), at(2, 1));
+    let micros = at(3, 1) * 10_000 + at(3, 3) * 100 + at(3, 5);
+    if !(1..=12).contains(&month) || day < 1 || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    if b[19] != b'.' || b[26] != b'Z' || DIGITS.iter().any(|&i| !b[i].is_ascii_digit()) {
+    if day > days_in_month(i64::from(year), i64::from(month)) as u32 {
         return None;
     }
-    let n = |range: std::ops::Range<usize>| {
-        b[range]
-            .iter()
-            .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
-    };
-    let (year, month, day) = (n(0..4), n(5..7), n(8..10));
-    let (hour, minute, second) = (n(11..13), n(14..16), n(17..19));
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    Timestamp::from_unix(secs, n(20..26) as u32 * 1000)
+    // `days_from_civil` in unsigned arithmetic: years counted from March,
+    // so that a leap day ends the year, and 400 years (146_097 days) later
+    // so that none is negative.
+    const BEFORE_MONTH: [u32; 12] = [306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275];
+    let y = year + 400 - u32::from(month <= 2);
+    let days = y * 365 + y / 4 - y / 100 + y / 400 + BEFORE_MONTH[month as usize - 1] + day - 1;
+    let secs = (i64::from(days) - 146_097 - 719_468) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second);
+    Timestamp::from_unix(secs, micros * 1000)
+}
+
+/// Whether all eight bytes of `word` are ASCII digits: each byte's high
+/// nibble must be 3, and stay 3 when 6 is added.
+fn eight_digits(word: u64) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let nibbles = (word & HIGH) | ((word.wrapping_add(0x0606_0606_0606_0606) & HIGH) >> 4);
+    nibbles == 0x3333_3333_3333_3333
 }
 
 fn parse_rfc3339(b: &[u8]) -> Option<Timestamp> {
@@ -143,6 +192,10 @@ fn parse_rfc3339(b: &[u8]) -> Option<Timestamp> {
     {
         return Some(time);
     }
+    parse_rfc3339_general(b)
+}
+
+fn parse_rfc3339_general(b: &[u8]) -> Option<Timestamp> {
     fn num(b: &[u8]) -> Option<i64> {
         if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
             return None;
@@ -279,6 +332,34 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(a.to_string(), "2024-05-01T12:30:00.123456Z");
+    }
+
+    /// The fast path for Dovecot's own form agrees with the general parser
+    /// on every one-byte change of a valid time, valid or not.
+    #[test]
+    fn dovecot_form_agrees_with_the_general_parser() {
+        for base in [
+            "2026-11-23T20:35:56.669039Z",
+            "0000-01-01T00:00:00.000000Z",
+            "9999-12-31T23:59:59.999999Z",
+            "2016-12-31T23:59:60.000000Z",
+            "2024-02-29T12:00:00.500000Z",
+        ] {
+            let base: [u8; 27] = base.as_bytes().try_into().expect("27 bytes");
+            for at in 0..27 {
+                for byte in 0..=255u8 {
+                    let mut text = base;
+                    text[at] = byte;
+                    let fast = parse_dovecot(&text);
+                    assert!(
+                        fast.is_none() || fast == parse_rfc3339_general(&text),
+                        "{:?}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+            assert!(parse_dovecot(&base).is_some());
+        }
     }
 
     #[test]

@@ -146,11 +146,33 @@ impl ToValue for Cow<'_, str> {
 fn integer(value: &Value<'_>, expected: &'static str) -> Result<i64, FieldError> {
     match value {
         Value::Int(i) => Ok(*i),
-        Value::Str(s) => s
-            .parse::<i64>()
-            .map_err(|_| FieldError::new(expected, value)),
+        Value::Str(s) => match digits(s.as_bytes()) {
+            Some(i) => Ok(i),
+            None => s
+                .parse::<i64>()
+                .map_err(|_| FieldError::new(expected, value)),
+        },
         other => Err(FieldError::new(expected, other)),
     }
+}
+
+/// A run of one to eighteen ASCII digits (which cannot overflow an `i64`)
+/// as a number: how tab-text sends nearly every integer, read without the
+/// general parser's sign and overflow handling.
+#[inline]
+fn digits(text: &[u8]) -> Option<i64> {
+    if text.is_empty() || text.len() > 18 {
+        return None;
+    }
+    let mut n = 0i64;
+    for &b in text {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + i64::from(digit);
+    }
+    Some(n)
 }
 
 macro_rules! integer_impls {

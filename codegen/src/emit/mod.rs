@@ -6,10 +6,16 @@ use quote::quote;
 
 use crate::model::EventModel;
 
+#[cfg(feature = "cli")]
 pub mod cargo;
+#[cfg(feature = "cli")]
 pub mod derive_target;
+#[cfg(feature = "cli")]
 pub mod docs;
+#[cfg(feature = "cli")]
 pub mod json_schema;
+pub mod layout;
+#[cfg(feature = "cli")]
 pub mod resolved;
 pub mod rust;
 
@@ -36,9 +42,25 @@ pub fn doc_attrs(paragraphs: &[String]) -> TokenStream {
             if line.is_empty() {
                 String::new()
             } else {
-                format!(" {line}")
+                format!(" {}", escape_angle_brackets(line))
             }
         }));
     }
     quote!(#(#[doc = #lines])*)
+}
+
+/// Schema text such as `session:<n>` or `event_<name>` would read as HTML
+/// tags to rustdoc; outside code spans, `<` is escaped for Markdown.
+fn escape_angle_brackets(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    for c in line.chars() {
+        match c {
+            '`' => in_code = !in_code,
+            '<' if !in_code => out.push('\\'),
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }

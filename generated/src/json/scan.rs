@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use crate::error::{Error, shown};
 use crate::export::{ExportedEvent, apply};
+use crate::timestamp::parse_dovecot;
 use crate::{Event, Timestamp, Value};
 
 const FORMAT: &str = "JSON";
@@ -34,10 +35,75 @@ pub(super) fn parse(text: &str) -> Result<ExportedEvent<'_>, Error> {
         bytes: text.as_bytes(),
         pos: 0,
     };
-    let mut out = ExportedEvent::new(Event::new(Cow::Borrowed("")));
-    match scanner.document(&mut out) {
+    // Dovecot writes the name first. Knowing it before the event is built
+    // spares building a nameless event and then replacing it, which moves
+    // the whole enum (its largest variant is over a kilobyte).
+    let name = scanner.leading_name();
+    let leading = name.is_some();
+    let mut out = ExportedEvent::new(Event::new(name.unwrap_or(Cow::Borrowed(""))));
+    match scanner.document(&mut out, leading) {
         Ok(()) => Ok(out),
         Err(error) => Err(error.in_event(out.name())),
+    }
+}
+
+/// An envelope member.
+#[derive(Clone, Copy)]
+enum Member {
+    Event,
+    Hostname,
+    StartTime,
+    EndTime,
+    Categories,
+    Fields,
+}
+
+impl Member {
+    /// The member a key names, if it is one this crate knows.
+    #[inline]
+    fn of(key: &[u8]) -> Option<Self> {
+        match key.len() {
+            5 if key == b"event" => Some(Member::Event),
+            6 if key == b"fields" => Some(Member::Fields),
+            8 if key == b"hostname" => Some(Member::Hostname),
+            8 if key == b"end_time" => Some(Member::EndTime),
+            10 if key == b"start_time" => Some(Member::StartTime),
+            10 if key == b"categories" => Some(Member::Categories),
+            _ => None,
+        }
+    }
+
+    /// The member whose key, quoted and followed by `:` as Dovecot writes
+    /// it, starts `rest`, and the length of that text: a member found
+    /// without reading its key as a string.
+    #[inline]
+    fn quoted(rest: &[u8]) -> Option<(Self, usize)> {
+        let (member, key): (Self, &[u8]) = match rest.get(1)? {
+            b'e' if rest.get(2) == Some(&b'v') => (Member::Event, b"\"event\":"),
+            b'e' => (Member::EndTime, b"\"end_time\":"),
+            b'h' => (Member::Hostname, b"\"hostname\":"),
+            b's' => (Member::StartTime, b"\"start_time\":"),
+            b'c' => (Member::Categories, b"\"categories\":"),
+            b'f' => (Member::Fields, b"\"fields\":"),
+            _ => return None,
+        };
+        rest.starts_with(key).then_some((member, key.len()))
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Member::Event => "event",
+            Member::Hostname => "hostname",
+            Member::StartTime => "start_time",
+            Member::EndTime => "end_time",
+            Member::Categories => "categories",
+            Member::Fields => "fields",
+        }
+    }
+
+    /// The member's bit in the set of members seen.
+    fn bit(self) -> u8 {
+        1 << self as u8
     }
 }
 
@@ -73,6 +139,28 @@ fn special(bytes: &[u8], from: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// How many of the eight bytes of `word`, from its lowest, are ASCII digits.
+#[inline]
+fn leading_digits(word: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let values = word.wrapping_sub(ONES * u64::from(b'0'));
+    // A byte is flagged when its value is above 9 (the high bit of the
+    // value itself, or of the value plus 0x76); a borrow or carry only
+    // reaches bytes after the first flagged one.
+    let other = (values | values.wrapping_add(ONES * 0x76)) & (ONES * 0x80);
+    (other.trailing_zeros() / 8) as usize
+}
+
+/// The number spelled by the ASCII digits of `word`, the first in its
+/// lowest byte (a zero byte reads as the digit 0): pairs of digits, then
+/// fours, then all eight, each step one multiplication.
+#[inline]
+fn eight_digits_value(word: u64) -> u64 {
+    let pairs = (word & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul((10 << 8) | 1) >> 8;
+    let fours = (pairs & 0x00FF_00FF_00FF_00FF).wrapping_mul((100 << 16) | 1) >> 16;
+    ((fours & 0x0000_FFFF_0000_FFFF).wrapping_mul((10_000 << 32) | 1) >> 32) & 0xFFFF_FFFF
 }
 
 /// A JSON number as written.
@@ -160,11 +248,28 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string, at its opening quote; borrowed unless it has escapes.
-    #[inline]
+    ///
+    /// Inlined in every caller: strings are most of what a document holds,
+    /// and a call for each costs more than finding its end.
+    #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, Error> {
-        self.pos += 1;
-        let start = self.pos;
-        self.pos = special(self.bytes, start);
+        let start = self.pos + 1;
+        let end = special(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"')
+            && let Some(text) = self.text.get(start..end)
+        {
+            self.pos = end + 1;
+            return Ok(Cow::Borrowed(text));
+        }
+        self.pos = end;
+        self.string_end(start)
+    }
+
+    /// The end of a string that [`Scanner::string`] could not borrow,
+    /// from the byte that stopped it.
+    #[cold]
+    #[inline(never)]
+    fn string_end(&mut self, start: usize) -> Result<Cow<'a, str>, Error> {
         match self.peek() {
             Some(b'"') => {
                 let text = self.text.get(start..self.pos).unwrap_or_default();
@@ -260,7 +365,50 @@ impl<'a> Scanner<'a> {
     }
 
     /// A number, at its first byte (`-` or a digit).
+    #[inline]
     fn number(&mut self) -> Result<Number, Error> {
+        // Most numbers Dovecot sends are integers of a few digits: read
+        // those in one pass, up to seven digits as one eight-byte word, and
+        // up to eighteen (which cannot overflow an `i64`) digit by digit.
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        let first = start + usize::from(negative);
+        if let Some(chunk) = self.bytes.get(first..first + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let word = u64::from_le_bytes(word);
+            let digits = leading_digits(word);
+            if (1..8).contains(&digits)
+                && (digits == 1 || chunk[0] != b'0')
+                && !matches!(chunk[digits], b'.' | b'e' | b'E')
+            {
+                self.pos = first + digits;
+                let value = eight_digits_value(word << (8 * (8 - digits))) as i64;
+                return Ok(Number::Int(if negative { -value } else { value }));
+            }
+        }
+        let mut end = first;
+        let mut value = 0u64;
+        while let Some(&digit @ b'0'..=b'9') = self.bytes.get(end) {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit - b'0'));
+            end += 1;
+        }
+        let digits = end - first;
+        let plain = match digits {
+            1 => true,
+            2..=18 => self.bytes.get(first) != Some(&b'0'),
+            _ => false,
+        };
+        if plain && !matches!(self.bytes.get(end), Some(b'.' | b'e' | b'E')) {
+            self.pos = end;
+            let value = value as i64;
+            return Ok(Number::Int(if negative { -value } else { value }));
+        }
+        self.number_slow()
+    }
+
+    /// [`Scanner::number`] for everything but short integers.
+    fn number_slow(&mut self) -> Result<Number, Error> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -407,52 +555,84 @@ impl<'a> Scanner<'a> {
 
     // --- The envelope -------------------------------------------------------
 
-    fn document(&mut self, out: &mut ExportedEvent<'a>) -> Result<(), Error> {
-        self.skip_ws();
-        if self.peek() != Some(b'{') {
-            return Err(match self.peek() {
-                None => self.syntax("EOF while parsing a value"),
-                Some(_) => self.wrong("a JSON object"),
-            });
+    /// `{"event":"<name>"` at the very start of the text, as Dovecot writes
+    /// it: the name, with the scanner after it. Anything else leaves the
+    /// scanner where it was, for [`Scanner::document`] to read (or report)
+    /// in full.
+    fn leading_name(&mut self) -> Option<Cow<'a, str>> {
+        if !self.bytes.starts_with(b"{\"event\":\"") {
+            return None;
         }
-        self.pos += 1;
+        self.pos = 9;
+        match self.string() {
+            Ok(name) => Some(name),
+            Err(_) => {
+                self.pos = 0;
+                None
+            }
+        }
+    }
+
+    /// The document; `leading` when [`Scanner::leading_name`] has read its
+    /// first member.
+    fn document(&mut self, out: &mut ExportedEvent<'a>, leading: bool) -> Result<(), Error> {
         let mut seen = 0u8;
+        let mut named = leading && out.is_named();
         // Fields that arrive before the event's name wait here.
         let mut pending: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
+        let mut more = if leading {
+            seen = Member::Event.bit();
+            self.next_or_close(b'}', "`,` or `}`")?
         } else {
-            loop {
-                self.skip_ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.unexpected("a string key"));
-                }
-                let key = self.string()?;
-                self.expect(b':', "`:`")?;
-                self.skip_ws();
-                let (bit, member) = match &*key {
-                    "event" => (1, "event"),
-                    "hostname" => (2, "hostname"),
-                    "start_time" => (4, "start_time"),
-                    "end_time" => (8, "end_time"),
-                    "categories" => (16, "categories"),
-                    "fields" => (32, "fields"),
-                    // A member a newer Dovecot may add.
-                    _ => (0, ""),
-                };
-                if seen & bit != 0 {
-                    return Err(self
-                        .syntax(&format!("duplicate member `{member}`"))
-                        .in_member(member));
-                }
-                seen |= bit;
-                self.member(member, out, &mut pending)
-                    .map_err(|e| if bit == 0 { e } else { e.in_member(member) })?;
-                if !self.next_or_close(b'}', "`,` or `}`")? {
-                    break;
-                }
+            self.skip_ws();
+            if self.peek() != Some(b'{') {
+                return Err(match self.peek() {
+                    None => self.syntax("EOF while parsing a value"),
+                    Some(_) => self.wrong("a JSON object"),
+                });
             }
+            self.pos += 1;
+            self.skip_ws();
+            if self.peek() == Some(b'}') {
+                self.pos += 1;
+                false
+            } else {
+                true
+            }
+        };
+        while more {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected("a string key"));
+            }
+            let member = match Member::quoted(&self.bytes[self.pos..]) {
+                Some((member, len)) => {
+                    self.pos += len;
+                    Some(member)
+                }
+                None => {
+                    let key = self.string()?;
+                    self.expect(b':', "`:`")?;
+                    Member::of(key.as_bytes())
+                }
+            };
+            self.skip_ws();
+            match member {
+                Some(member) => {
+                    if seen & member.bit() != 0 {
+                        let name = member.name();
+                        return Err(self
+                            .syntax(&format!("duplicate member `{name}`"))
+                            .in_member(name));
+                    }
+                    seen |= member.bit();
+                    self.member(member, out, &mut named, &mut pending)
+                        .map_err(|e| e.in_member(member.name()))?;
+                }
+                // A member a newer Dovecot may add.
+                None => self.skip_value(1)?,
+            }
+            more = self.next_or_close(b'}', "`,` or `}`")?;
         }
         self.skip_ws();
         if self.pos < self.bytes.len() {
@@ -460,8 +640,11 @@ impl<'a> Scanner<'a> {
         }
         // Without a name, the event is the nameless unknown event it started
         // as, and it takes any field.
-        for (name, value) in pending {
-            apply(&mut out.event, name, value).map_err(|e| Error::from_field(FORMAT, e))?;
+        if !pending.is_empty() {
+            // (Checked first: an empty `Vec` needs no iterator to drop.)
+            for (name, value) in pending {
+                apply(&mut out.event, name, value).map_err(|e| Error::from_field(FORMAT, e))?;
+            }
         }
         Ok(())
     }
@@ -469,32 +652,47 @@ impl<'a> Scanner<'a> {
     /// One envelope member's value.
     fn member(
         &mut self,
-        member: &str,
+        member: Member,
         out: &mut ExportedEvent<'a>,
+        named: &mut bool,
         pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
     ) -> Result<(), Error> {
         match member {
-            "event" => {
+            Member::Event => {
                 out.event = Event::new(self.text_value()?);
-                let start = self.pos;
-                for (name, value) in pending.drain(..) {
-                    apply(&mut out.event, name, value).map_err(|e| {
-                        self.pos = start;
-                        self.here(Error::from_field(FORMAT, e))
-                    })?;
+                *named = out.is_named();
+                if !pending.is_empty() {
+                    self.apply_pending(out, pending)?;
                 }
             }
-            "hostname" => out.hostname = Some(self.text_value()?),
-            "start_time" => out.start_time = Some(self.time()?),
-            "end_time" => out.end_time = Some(self.time()?),
-            "categories" => out.categories = self.list("a list of strings")?,
-            "fields" => self.fields(out, pending)?,
-            _ => self.skip_value(1)?,
+            Member::Hostname => out.hostname = Some(self.text_value()?),
+            Member::StartTime => out.start_time = Some(self.time()?),
+            Member::EndTime => out.end_time = Some(self.time()?),
+            Member::Categories => out.categories = self.list("a list of strings")?,
+            Member::Fields => self.fields(out, *named, pending)?,
+        }
+        Ok(())
+    }
+
+    /// Stores the fields that arrived before the event's name.
+    #[cold]
+    fn apply_pending(
+        &mut self,
+        out: &mut ExportedEvent<'a>,
+        pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
+    ) -> Result<(), Error> {
+        let start = self.pos;
+        for (name, value) in pending.drain(..) {
+            apply(&mut out.event, name, value).map_err(|e| {
+                self.pos = start;
+                self.here(Error::from_field(FORMAT, e))
+            })?;
         }
         Ok(())
     }
 
     /// A string value.
+    #[inline]
     fn text_value(&mut self) -> Result<Cow<'a, str>, Error> {
         if self.peek() == Some(b'"') {
             self.string()
@@ -528,10 +726,23 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let parsed = match self.peek() {
             Some(b'"') => {
+                // Dovecot's own form, quoted, read in place: it has only
+                // digits and separators, so it is a string without escapes.
+                if let Some(quoted) = self.bytes.get(start..start + 29)
+                    && quoted[28] == b'"'
+                    && let Ok(fixed) = <&[u8; 27]>::try_from(&quoted[1..28])
+                    && let Some(time) = parse_dovecot(fixed)
+                {
+                    self.pos = start + 29;
+                    return Ok(time);
+                }
                 let text = self.string()?;
                 Timestamp::parse(&text).ok_or_else(|| shown(&text))
             }
             Some(b'-' | b'0'..=b'9') => {
+                if let Some(time) = self.unix_time() {
+                    return Ok(time);
+                }
                 let number = self.number()?;
                 // Read Dovecot's `secs.micros` from the text: exact, and
                 // faster than through a float.
@@ -552,10 +763,60 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// Unix seconds as Dovecot writes them (`1714566600.123456`: no sign,
+    /// no exponent, at most nine decimals), read in one pass; `None`, with
+    /// the scanner unmoved, for any other number.
+    #[inline]
+    fn unix_time(&mut self) -> Option<Timestamp> {
+        let bytes = self.bytes.get(self.pos..)?;
+        let digit = |at: usize| {
+            let d = bytes.get(at)?.wrapping_sub(b'0');
+            (d <= 9).then_some(d)
+        };
+        let mut secs = 0i64;
+        let mut at = 0;
+        while let Some(d) = digit(at) {
+            secs = secs * 10 + i64::from(d);
+            at += 1;
+            if at > 18 {
+                return None;
+            }
+        }
+        // JSON allows no leading zero.
+        if at == 0 || (at > 1 && bytes[0] == b'0') {
+            return None;
+        }
+        let mut nanos = 0;
+        if bytes.get(at) == Some(&b'.') {
+            let first = at + 1;
+            at = first;
+            while let Some(d) = digit(at) {
+                nanos = nanos * 10 + u32::from(d);
+                at += 1;
+                if at - first > 9 {
+                    return None;
+                }
+            }
+            if at == first {
+                return None;
+            }
+            for _ in at - first..9 {
+                nanos *= 10;
+            }
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            return None;
+        }
+        let time = Timestamp::from_unix(secs, nanos)?;
+        self.pos += at;
+        Some(time)
+    }
+
     /// The `fields` object, at its `{`.
     fn fields(
         &mut self,
         out: &mut ExportedEvent<'a>,
+        named: bool,
         pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
     ) -> Result<(), Error> {
         if self.peek() != Some(b'{') {
@@ -563,7 +824,6 @@ impl<'a> Scanner<'a> {
         }
         self.pos += 1;
         // Until the event's name arrives, fields wait in `pending`.
-        let named = out.name().is_some();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::diff::{self, Diff};
-use crate::model::{Event, EventModel, Field, FieldType, Origin};
+use crate::model::{Event, EventModel, Field, Origin};
 use crate::version::Version;
 
 pub mod dovecot_docs;
@@ -125,26 +125,7 @@ pub fn table_fields(event: &Event) -> impl Iterator<Item = &Field> {
 /// `string; ip from 2.4.0` for retyped fields.
 #[must_use]
 pub fn type_text(field: &Field) -> String {
-    let mut text = base_type(field.ty, field);
-    for change in &field.changes {
-        if let Some(ty) = change.ty {
-            text.push_str(&format!(
-                "; {} from {}",
-                base_type(ty, field),
-                change.version
-            ));
-        }
-    }
-    text
-}
-
-fn base_type(ty: FieldType, field: &Field) -> String {
-    match (ty, field.unit, &field.enum_name) {
-        (FieldType::Integer, Some(unit), _) => format!("integer ({})", unit.as_str()),
-        (FieldType::Enum, _, Some(name)) => format!("enum {name}"),
-        (FieldType::StringList, _, _) => "string list".to_owned(),
-        _ => ty.as_str().to_owned(),
-    }
+    field.type_text()
 }
 
 /// Where an inherited field comes from, for the "inherited" marker.
