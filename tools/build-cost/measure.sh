@@ -12,7 +12,9 @@
 # repository's Cargo.lock (so the dependency versions are the ones tested
 # here and the build works offline). Every run deletes the target directory
 # first. The runs go round-robin over the variants so that a change in
-# machine load hits all of them alike; the table shows the median of N.
+# machine load hits all of them alike; the table shows the median of N of
+# the wall time and of the CPU time (user + system, of cargo and every
+# compiler it ran), which other processes on the machine disturb far less.
 #
 # Usage: tools/build-cost/measure.sh [N]      (N defaults to 5)
 # Environment: KEEP=1 keeps the temporary directory; CARGO as usual.
@@ -132,16 +134,19 @@ for v in "${variants[@]}"; do
         { echo "error: $v does not build or run" >&2; exit 1; }
 done
 
-declare -A times
+declare -A times cpus
+TIMEFORMAT='%R %U %S'
 for ((i = 1; i <= runs; i++)); do
     for v in "${variants[@]}"; do
         rm -rf "$work/$v/target"
-        start=$(date +%s.%N)
-        (cd "$work/$v" && CARGO_TARGET_DIR="$work/$v/target" "$cargo" build --offline -q)
-        end=$(date +%s.%N)
-        t=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
-        times[$v]="${times[$v]:-} $t"
-        echo "run $i/$runs  $v  ${t}s" >&2
+        # `time` reports the wall time and the CPU time of cargo together
+        # with the compilers it waited for.
+        read -r wall user sys < <({ time (cd "$work/$v" &&
+            CARGO_TARGET_DIR="$work/$v/target" "$cargo" build --offline -q); } 2>&1 >/dev/null | tail -1)
+        cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+        times[$v]="${times[$v]:-} $wall"
+        cpus[$v]="${cpus[$v]:-} $cpu"
+        echo "run $i/$runs  $v  wall ${wall}s  cpu ${cpu}s" >&2
     done
 done
 
@@ -149,15 +154,17 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END {
     if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 minmax() { tr ' ' '\n' | grep . | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "-" hi }'; }
 
+percent() { awk -v m="$1" -v b="$2" 'BEGIN { printf "%+.0f%%", (m / b - 1) * 100 }'; }
 base=$(median <<<"${times[a-pregenerated]}")
+cpu_base=$(median <<<"${cpus[a-pregenerated]}")
 echo
-printf '%-36s %10s %14s %9s\n' "variant" "median (s)" "range (s)" "vs a"
+printf '%-36s %9s %13s %6s   %8s %6s\n' "variant (median of $runs)" "wall (s)" "range" "vs a" "CPU (s)" "vs a"
 for idx in "${!variants[@]}"; do
     v=${variants[$idx]}
     m=$(median <<<"${times[$v]}")
-    r=$(minmax <<<"${times[$v]}")
-    pct=$(awk -v m="$m" -v b="$base" 'BEGIN { printf "%+.0f%%", (m / b - 1) * 100 }')
-    printf '%-36s %10s %14s %9s\n' "${labels[$idx]}" "$m" "$r" "$pct"
+    c=$(median <<<"${cpus[$v]}")
+    printf '%-36s %9s %13s %6s   %8s %6s\n' "${labels[$idx]}" "$m" "$(minmax <<<"${times[$v]}")" \
+        "$(percent "$m" "$base")" "$c" "$(percent "$c" "$cpu_base")"
 done
 echo
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
