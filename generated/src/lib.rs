@@ -138,6 +138,7 @@ mod from_event;
 mod generated;
 pub mod json;
 pub mod meta;
+mod swar;
 pub mod tab_text;
 mod timestamp;
 mod value;

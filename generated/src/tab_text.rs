@@ -34,6 +34,7 @@ use std::borrow::Cow;
 
 use crate::error::{Error, shown};
 use crate::export::{ExportedEvent, apply};
+use crate::swar::{bytes_below, bytes_equal, first_flagged, word_at};
 use crate::{Event, Timestamp, Value};
 
 const FORMAT: &str = "tab-text";
@@ -51,16 +52,58 @@ const ESCAPE: char = '\x01';
 /// value does not fit its type.
 pub fn from_str(line: &str) -> Result<ExportedEvent<'_>, Error> {
     let line = strip_newline(line);
-    let mut parser = Parser::new();
-    if line.is_empty() {
-        return Ok(parser.out);
+    // Dovecot writes the `event:` item first. Knowing the name before the
+    // event is built spares building a nameless event and then replacing
+    // it, which moves the whole enum (its largest variant is over a
+    // kilobyte).
+    let (name, rest) = match leading_name(line) {
+        Some((name, rest)) => (name, Some(rest)),
+        None => ("", None),
+    };
+    // The event is built inside the value returned, so that it is not
+    // moved again on the way out.
+    let mut result = Ok(ExportedEvent::new(Event::new(Cow::Borrowed(name))));
+    if let Ok(out) = &mut result {
+        let parsed = match rest {
+            Some(start) => {
+                let mut parser = Parser::new(out, EVENT);
+                scan(&mut parser, line, start).and_then(|()| parser.finish())
+            }
+            None if line.is_empty() => Ok(()),
+            None => {
+                let mut parser = Parser::new(out, 0);
+                scan(&mut parser, line, 0).and_then(|()| parser.finish())
+            }
+        };
+        if let Err(error) = parsed {
+            result = Err(error);
+        }
     }
-    // One pass over the bytes, eight at a time, finds the items and whether
-    // each has escapes.
+    result
+}
+
+/// The event's name when the line starts with an `event:` item without
+/// escapes, and where the next item starts (past the line's end when there
+/// is none).
+fn leading_name(line: &str) -> Option<(&str, usize)> {
+    let rest = line.strip_prefix("event:")?;
+    let end = tab_or_escape(rest.as_bytes(), 0);
+    match rest.as_bytes().get(end) {
+        Some(b'\t') | None => Some((&rest[..end], "event:".len() + end + 1)),
+        Some(_) => None,
+    }
+}
+
+/// Feeds the items of `line` from byte `start` to the parser. One pass over
+/// the bytes, eight at a time, finds the items and whether each has
+/// escapes.
+fn scan<'a>(parser: &mut Parser<'a, '_>, line: &'a str, mut start: usize) -> Result<(), Error> {
+    if start > line.len() {
+        return Ok(());
+    }
     let bytes = line.as_bytes();
-    let mut start = 0;
     let mut escaped = false;
-    let mut at = 0;
+    let mut at = start;
     loop {
         at = tab_or_escape(bytes, at);
         match bytes.get(at) {
@@ -74,8 +117,7 @@ pub fn from_str(line: &str) -> Result<ExportedEvent<'_>, Error> {
         }
         at += 1;
     }
-    parser.item(&line[start..], escaped, start + 1)?;
-    parser.finish()
+    parser.item(&line[start..], escaped, start + 1)
 }
 
 /// Parses one tab-text line given as bytes.
@@ -190,19 +232,19 @@ pub(crate) fn split_list_cow(value: Cow<'_, str>) -> Vec<Cow<'_, str>> {
 /// Looks at eight bytes at a time.
 #[inline]
 fn tab_or_escape(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        let tab = v ^ (ONES * u64::from(b'\t'));
-        let escape = v ^ ONES;
-        // Only bytes after the first flagged one can be flagged wrongly.
-        let found = (tab.wrapping_sub(ONES) & !tab | escape.wrapping_sub(ONES) & !escape) & HIGH;
+    while let Some(word) = word_at(bytes, i) {
+        // One test finds every byte below 0x0A, which takes in TAB (0x09)
+        // and the escape byte (0x01). The rare other control bytes in that
+        // range are stepped over.
+        let found = bytes_below(word, 0x0A);
         if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
+            let at = i + first_flagged(found);
+            if matches!(bytes[at], b'\t' | 0x01) {
+                return at;
+            }
+            i = at + 1;
+            continue;
         }
         i += 8;
     }
@@ -213,6 +255,21 @@ fn tab_or_escape(bytes: &[u8], from: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The index of the first `=` in a `field:` item's text. Looks at eight
+/// bytes at a time: most names are longer than eight bytes.
+#[inline]
+fn equals_sign(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(word) = word_at(bytes, i) {
+        let found = bytes_equal(word, b'=');
+        if found != 0 {
+            return Some(i + first_flagged(found));
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|b| *b == b'=').map(|at| i + at)
 }
 
 fn strip_newline(line: &str) -> &str {
@@ -226,7 +283,8 @@ fn slice(line: &[u8], lossy: bool) -> Result<ExportedEvent<'_>, Error> {
     if let Ok(text) = std::str::from_utf8(line) {
         return from_str(text);
     }
-    let mut parser = Parser::new();
+    let mut out = ExportedEvent::new(Event::new(Cow::Borrowed("")));
+    let mut parser = Parser::new(&mut out, 0);
     let mut start = 0;
     for bytes in line.split(|b| *b == b'\t') {
         let column = start + 1;
@@ -245,7 +303,8 @@ fn slice(line: &[u8], lossy: bool) -> Result<ExportedEvent<'_>, Error> {
             }
         }
     }
-    parser.finish()
+    parser.finish()?;
+    Ok(out)
 }
 
 /// Whether the invalid UTF-8 at `valid_up_to` is the start of a character
@@ -357,8 +416,8 @@ fn not_an_item(text: &str) -> Error {
 }
 
 /// The event being built, in place, as items arrive.
-struct Parser<'a> {
-    out: ExportedEvent<'a>,
+struct Parser<'a, 'o> {
+    out: &'o mut ExportedEvent<'a>,
     /// Which of `event:`, `hostname:`, `start_time:`, `end_time:` were seen.
     seen: u8,
     /// Fields that arrived before the event's name.
@@ -370,7 +429,7 @@ const HOSTNAME: u8 = 2;
 const START_TIME: u8 = 4;
 const END_TIME: u8 = 8;
 
-fn time(text: &str, member: &'static str) -> Result<Timestamp, Error> {
+fn parse_time(text: &str, member: &'static str) -> Result<Timestamp, Error> {
     Timestamp::parse(text).ok_or_else(|| {
         Error::mismatch(
             FORMAT,
@@ -381,11 +440,13 @@ fn time(text: &str, member: &'static str) -> Result<Timestamp, Error> {
     })
 }
 
-impl<'a> Parser<'a> {
-    fn new() -> Self {
+impl<'a, 'o> Parser<'a, 'o> {
+    /// A parser filling `out`; `seen` has [`EVENT`] when `out` already has
+    /// its name.
+    fn new(out: &'o mut ExportedEvent<'a>, seen: u8) -> Self {
         Parser {
-            out: ExportedEvent::new(Event::new(Cow::Borrowed(""))),
-            seen: 0,
+            out,
+            seen,
             pending: Vec::new(),
         }
     }
@@ -395,27 +456,71 @@ impl<'a> Parser<'a> {
         error.in_event(self.out.name()).at(1, column as u64)
     }
 
-    #[inline]
+    #[inline(always)]
     fn item(&mut self, text: &'a str, escaped: bool, column: usize) -> Result<(), Error> {
-        // The common case, a field without escapes once the name is known,
-        // goes straight into the event.
-        if !escaped
-            && self.seen & EVENT != 0
-            && let Some(rest) = text.strip_prefix("field:")
-            && let Some(eq) = rest.bytes().position(|b| b == b'=')
-        {
-            let (name, value) = (&rest[..eq], &rest[eq + 1..]);
-            return apply(
-                &mut self.out.event,
-                Cow::Borrowed(name),
-                Value::Str(Cow::Borrowed(value)),
-            )
-            .map_err(|e| self.locate(Error::from_field(FORMAT, e), column));
+        if !escaped && let Some(done) = self.plain_item(text) {
+            return done.map_err(|e| self.locate(e, column));
         }
         match Item::parse(text, escaped) {
             Ok(item) => self.accept(item, column),
             Err(error) => Err(self.locate(error, column)),
         }
+    }
+
+    /// The items of nearly every line, without escapes, stored straight
+    /// into the event; `None` for anything else.
+    #[inline(always)]
+    fn plain_item(&mut self, text: &'a str) -> Option<Result<(), Error>> {
+        if let Some(rest) = text.strip_prefix("field:") {
+            if self.seen & EVENT == 0 {
+                return None;
+            }
+            let eq = equals_sign(rest.as_bytes())?;
+            let (name, value) = (&rest[..eq], &rest[eq + 1..]);
+            let stored = self
+                .out
+                .event
+                .set_field(Cow::Borrowed(name), Value::Str(Cow::Borrowed(value)));
+            return Some(match stored {
+                Ok(()) => Ok(()),
+                // As `apply` does: a value cut short by Dovecot is kept as
+                // sent.
+                Err(_) if value.ends_with("...") => {
+                    let unknown = self.out.event.unknown_fields_mut();
+                    unknown.push(Cow::Borrowed(name), Value::Str(Cow::Borrowed(value)));
+                    Ok(())
+                }
+                Err(e) => Err(Error::from_field(FORMAT, e)),
+            });
+        }
+        let done = match text.as_bytes().first()? {
+            b'c' => {
+                let name = text.strip_prefix("category:")?;
+                self.out.categories.push(Cow::Borrowed(name));
+                Ok(())
+            }
+            b'h' => {
+                let name = text.strip_prefix("hostname:")?;
+                self.once(HOSTNAME, "hostname")
+                    .map(|()| self.out.hostname = Some(Cow::Borrowed(name)))
+            }
+            b's' => {
+                let time = text.strip_prefix("start_time:")?;
+                self.once(START_TIME, "start_time").and_then(|()| {
+                    self.out.start_time = Some(parse_time(time, "start_time")?);
+                    Ok(())
+                })
+            }
+            b'e' => {
+                let time = text.strip_prefix("end_time:")?;
+                self.once(END_TIME, "end_time").and_then(|()| {
+                    self.out.end_time = Some(parse_time(time, "end_time")?);
+                    Ok(())
+                })
+            }
+            _ => return None,
+        };
+        Some(done)
     }
 
     /// Marks an item kind as seen; an error if it was seen before.
@@ -452,11 +557,11 @@ impl<'a> Parser<'a> {
                 self.out.hostname = Some(name);
             }),
             Item::StartTime(text) => self.once(START_TIME, "start_time").and_then(|()| {
-                self.out.start_time = Some(time(&text, "start_time")?);
+                self.out.start_time = Some(parse_time(&text, "start_time")?);
                 Ok(())
             }),
             Item::EndTime(text) => self.once(END_TIME, "end_time").and_then(|()| {
-                self.out.end_time = Some(time(&text, "end_time")?);
+                self.out.end_time = Some(parse_time(&text, "end_time")?);
                 Ok(())
             }),
         };
@@ -470,10 +575,9 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<ExportedEvent<'a>, Error> {
+    fn finish(mut self) -> Result<(), Error> {
         // Without a name, the event is the nameless unknown event it
         // started as, and it takes any field.
-        self.apply_pending()?;
-        Ok(self.out)
+        self.apply_pending()
     }
 }

@@ -186,6 +186,38 @@ fn newer_dovecot_is_not_an_error() {
 }
 
 #[test]
+fn tab_text_fast_paths_agree_with_json() {
+    // A cut typed value, an eight-byte and a long field name, a control
+    // byte that is neither TAB nor the escape byte, and an empty item.
+    let exported = both(
+        r#"{"event":"imap_command_finished","hostname":"mx","categories":["imap"],"fields":{"remote_port":"14...","tag":"a\u0002b","cmd_name":"SELECT","bytes_in":12345678}}"#,
+        "event:imap_command_finished\thostname:mx\tcategory:imap\t\tfield:remote_port=14...\
+         \tfield:tag=a\u{2}b\tfield:cmd_name=SELECT\tfield:bytes_in=12345678",
+    );
+    let Event::ImapCommandFinished(cmd) = &exported.event else {
+        panic!("typed")
+    };
+    assert_eq!(cmd.remote_port, None);
+    assert_eq!(
+        cmd.unknown_fields.get("remote_port"),
+        Some(&Value::Str("14...".into()))
+    );
+    assert_eq!(cmd.tag.as_deref(), Some("a\u{2}b"));
+    assert_eq!(cmd.bytes_in, Some(12_345_678));
+    for repeated in [
+        "hostname:a\thostname:b",
+        "start_time:1\tstart_time:2",
+        "end_time:1\tend_time:2",
+    ] {
+        let error = tab_text::from_str(&format!("event:x\t{repeated}")).expect_err(repeated);
+        assert_eq!(error.kind(), ErrorKind::Syntax, "{repeated}");
+    }
+    let error = tab_text::from_str("event:x\tstart_time:soon").expect_err("not a time");
+    assert_eq!(error.member(), Some("start_time"));
+    assert_eq!(error.column(), Some(9));
+}
+
+#[test]
 fn errors_name_the_line_event_field_and_type() {
     let error =
         json::from_str(r#"{"event":"imap_command_finished","fields":{"remote_port":70000}}"#)

@@ -7,6 +7,9 @@ use std::borrow::Cow;
 
 use crate::error::{Error, shown};
 use crate::export::{ExportedEvent, apply};
+use crate::swar::{
+    bytes_below, bytes_equal, eight_digits_value, first_flagged, leading_digits, word_at,
+};
 use crate::timestamp::parse_dovecot;
 use crate::{Event, Timestamp, Value};
 
@@ -112,23 +115,12 @@ impl Member {
 /// eight bytes at a time.
 #[inline]
 fn special(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        let quote = v ^ (ONES * u64::from(b'"'));
-        let backslash = v ^ (ONES * u64::from(b'\\'));
-        // A byte is flagged when it is zero (for the XORs) or below 0x20;
-        // only bytes after the first flagged one can be flagged wrongly.
-        let found = (quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash
-            | v.wrapping_sub(ONES * 0x20) & !v)
-            & HIGH;
+    while let Some(v) = word_at(bytes, i) {
+        // Only bytes after the first flagged one can be flagged wrongly.
+        let found = bytes_equal(v, b'"') | bytes_equal(v, b'\\') | bytes_below(v, 0x20);
         if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
+            return i + first_flagged(found);
         }
         i += 8;
     }
@@ -139,28 +131,6 @@ fn special(bytes: &[u8], from: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// How many of the eight bytes of `word`, from its lowest, are ASCII digits.
-#[inline]
-fn leading_digits(word: u64) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let values = word.wrapping_sub(ONES * u64::from(b'0'));
-    // A byte is flagged when its value is above 9 (the high bit of the
-    // value itself, or of the value plus 0x76); a borrow or carry only
-    // reaches bytes after the first flagged one.
-    let other = (values | values.wrapping_add(ONES * 0x76)) & (ONES * 0x80);
-    (other.trailing_zeros() / 8) as usize
-}
-
-/// The number spelled by the ASCII digits of `word`, the first in its
-/// lowest byte (a zero byte reads as the digit 0): pairs of digits, then
-/// fours, then all eight, each step one multiplication.
-#[inline]
-fn eight_digits_value(word: u64) -> u64 {
-    let pairs = (word & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul((10 << 8) | 1) >> 8;
-    let fours = (pairs & 0x00FF_00FF_00FF_00FF).wrapping_mul((100 << 16) | 1) >> 16;
-    ((fours & 0x0000_FFFF_0000_FFFF).wrapping_mul((10_000 << 32) | 1) >> 32) & 0xFFFF_FFFF
 }
 
 /// A JSON number as written.
@@ -365,14 +335,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// A number, at its first byte (`-` or a digit).
-    #[inline]
+    #[inline(always)]
     fn number(&mut self) -> Result<Number, Error> {
         // Most numbers Dovecot sends are integers of a few digits: read
         // those in one pass, up to seven digits as one eight-byte word, and
         // up to eighteen (which cannot overflow an `i64`) digit by digit.
-        let start = self.pos;
         let negative = self.peek() == Some(b'-');
-        let first = start + usize::from(negative);
+        let first = self.pos + usize::from(negative);
         if let Some(chunk) = self.bytes.get(first..first + 8) {
             let mut word = [0; 8];
             word.copy_from_slice(chunk);
@@ -387,6 +356,12 @@ impl<'a> Scanner<'a> {
                 return Ok(Number::Int(if negative { -value } else { value }));
             }
         }
+        self.number_by_digit(negative, first)
+    }
+
+    /// [`Scanner::number`] after its first try.
+    #[inline(never)]
+    fn number_by_digit(&mut self, negative: bool, first: usize) -> Result<Number, Error> {
         let mut end = first;
         let mut value = 0u64;
         while let Some(&digit @ b'0'..=b'9') = self.bytes.get(end) {
