@@ -182,7 +182,7 @@ fn builder_and_cli_agree() {
     };
     assert_eq!(body(&pretty), body(&code));
     assert!(
-        plain.lines().count() * 3 < pretty.lines().count(),
+        plain.lines().count() * 2 < pretty.lines().count(),
         "plain is not formatted"
     );
     let plain: syn::File = syn::parse_str(&body(&plain)).expect("plain code parses");

@@ -90,6 +90,8 @@ impl Config {
     /// # Errors
     ///
     /// As [`Config::tokens`].
+    #[cfg(feature = "pretty")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pretty")))]
     pub fn code(
         &self,
         sources: &[SourceFile],
@@ -198,6 +200,7 @@ pub struct Builder {
     target: Option<String>,
     out_file: String,
     out_dir: Option<PathBuf>,
+    #[cfg(feature = "pretty")]
     pretty: bool,
 }
 
@@ -209,6 +212,7 @@ impl Default for Builder {
             target: None,
             out_file: "dovecot_events.rs".to_owned(),
             out_dir: None,
+            #[cfg(feature = "pretty")]
             pretty: false,
         }
     }
@@ -361,11 +365,14 @@ impl Builder {
     /// Formats the file with prettyplease, as `dovecot-eventgen rust` does,
     /// instead of the default plain layout (one item or statement per line).
     /// The tokens are the same; formatting the full schema adds a few
-    /// seconds to every clean build in an unoptimised build script.
+    /// seconds to every clean build in an unoptimised build script. Needs
+    /// the `pretty` feature.
     ///
     /// ```no_run
     /// dovecot_events_codegen::Builder::new().pretty(true).generate().expect("generate");
     /// ```
+    #[cfg(feature = "pretty")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pretty")))]
     #[must_use]
     pub fn pretty(mut self, pretty: bool) -> Self {
         self.pretty = pretty;
@@ -426,11 +433,14 @@ impl Builder {
         // every change in the package.
         println!("cargo:rerun-if-changed=build.rs");
         let command = "dovecot_events_codegen::Builder (in build.rs)";
+        #[cfg(feature = "pretty")]
         let code = if self.pretty {
             config.code(&sources, quote!(::dovecot_events), command)?
         } else {
             config.plain_code(&sources, quote!(::dovecot_events), command)?
         };
+        #[cfg(not(feature = "pretty"))]
+        let code = config.plain_code(&sources, quote!(::dovecot_events), command)?;
         let dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")

@@ -1,10 +1,12 @@
 //! The Rust emitter: event structs, enums, the `Event` enum and the metadata
 //! tables of the `dovecot-events` crate.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::emit::{doc_attrs, header};
+use proc_macro2::{Literal, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+
+use crate::emit::doc_attrs;
 use crate::ident::{field_name, type_name};
 use crate::model::*;
 use crate::version::Version;
@@ -138,6 +140,8 @@ pub fn tokens(model: &EventModel, options: &RustOptions) -> TokenStream {
 }
 
 /// Generates the whole file, formatted, with its `@generated` header.
+#[cfg(feature = "pretty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pretty")))]
 #[must_use]
 pub fn generate(model: &EventModel, options: &RustOptions) -> String {
     let tokens = tokens(model, options);
@@ -145,11 +149,16 @@ pub fn generate(model: &EventModel, options: &RustOptions) -> String {
         Ok(file) => file,
         // The emitter only builds well-formed items; if that ever breaks,
         // unformatted code still shows the compiler's error at the right item.
-        Err(_) => return format!("{}{tokens}\n", header(model, &options.command, "//")),
+        Err(_) => {
+            return format!(
+                "{}{tokens}\n",
+                crate::emit::header(model, &options.command, "//")
+            );
+        }
     };
     format!(
         "{}{}",
-        header(model, &options.command, "//"),
+        crate::emit::header(model, &options.command, "//"),
         prettyplease::unparse(&file)
     )
 }
@@ -616,19 +625,139 @@ fn event_enum(events: &[&Event], model: &EventModel, options: &RustOptions) -> T
     }
 }
 
-fn version_lit(v: Version, rt: &TokenStream) -> TokenStream {
-    let parts = v.parts().iter().map(|p| Literal::u16_unsuffixed(*p));
-    quote!(#rt::Version::new(&[#(#parts),*]))
+/// The pieces the metadata tables share, each emitted once as a constant
+/// that the tables copy: every release, and every distinct field
+/// description (an inherited field is the same on most events that carry
+/// it). Evaluating a `Version::new` call or a field literal thousands of
+/// times, once per use, made the tables the slowest part of the generated
+/// code to compile.
+struct SharedMeta<'r> {
+    rt: &'r TokenStream,
+    versions: BTreeSet<Version>,
+    /// Each distinct field literal, in first-use order, with its text as
+    /// the key that finds it again.
+    fields: Vec<TokenStream>,
+    field_index: BTreeMap<String, usize>,
 }
 
-fn version(v: Option<Version>, rt: &TokenStream) -> TokenStream {
-    match v {
-        None => quote!(::core::option::Option::None),
-        Some(v) => {
-            let v = version_lit(v, rt);
-            quote!(::core::option::Option::Some(#v))
+impl<'r> SharedMeta<'r> {
+    fn new(rt: &'r TokenStream) -> Self {
+        SharedMeta {
+            rt,
+            versions: BTreeSet::new(),
+            fields: Vec::new(),
+            field_index: BTreeMap::new(),
         }
     }
+
+    fn version_lit(&mut self, v: Version) -> TokenStream {
+        self.versions.insert(v);
+        version_const(v).into_token_stream()
+    }
+
+    fn version(&mut self, v: Option<Version>) -> TokenStream {
+        match v {
+            None => quote!(::core::option::Option::None),
+            Some(v) => {
+                let v = self.version_lit(v);
+                quote!(::core::option::Option::Some(#v))
+            }
+        }
+    }
+
+    /// The constant holding the field's metadata.
+    fn field(&mut self, field: &Field) -> TokenStream {
+        let literal = self.field_literal(field);
+        let next = self.fields.len();
+        let index = *self.field_index.entry(literal.to_string()).or_insert(next);
+        if index == next {
+            self.fields.push(literal);
+        }
+        format_ident!("FIELD_{index}").into_token_stream()
+    }
+
+    fn field_literal(&mut self, field: &Field) -> TokenStream {
+        let rt = self.rt;
+        let name = Literal::string(&field.name);
+        let ty = field_type_meta(field.ty, rt);
+        let unit = match field.unit {
+            None => quote!(::core::option::Option::None),
+            Some(unit) => {
+                let variant = format_ident!("{}", type_name(unit.as_str()).name);
+                quote!(::core::option::Option::Some(#rt::Unit::#variant))
+            }
+        };
+        let enum_name = opt_str(field.enum_name.as_deref());
+        let description = Literal::string(&field.description);
+        let since = self.version(field.since);
+        let deprecated = self.version(field.deprecated);
+        let removed = self.version(field.removed);
+        let renamed_to = opt_str(field.renamed_to.as_deref());
+        let emitted = field.emitted;
+        let pattern = field.pattern;
+        let note = opt_str(field.note.as_deref());
+        let changes: Vec<TokenStream> = field
+            .changes
+            .iter()
+            .map(|c| {
+                let version = self.version_lit(c.version);
+                let ty = match c.ty {
+                    None => quote!(::core::option::Option::None),
+                    Some(ty) => {
+                        let ty = field_type_meta(ty, rt);
+                        quote!(::core::option::Option::Some(#ty))
+                    }
+                };
+                let note = Literal::string(&c.note);
+                quote!(#rt::ChangeMeta { version: #version, ty: #ty, note: #note })
+            })
+            .collect();
+        let origin = match &field.origin {
+            Origin::Own => quote!(#rt::Origin::Own),
+            Origin::Group(g) => quote!(#rt::Origin::Group(#g)),
+            Origin::Event(e) => quote!(#rt::Origin::Event(#e)),
+            Origin::Global => quote!(#rt::Origin::Global),
+        };
+        quote! {
+            #rt::FieldMeta {
+                name: #name,
+                ty: #ty,
+                unit: #unit,
+                enum_name: #enum_name,
+                description: #description,
+                since: #since,
+                deprecated: #deprecated,
+                removed: #removed,
+                renamed_to: #renamed_to,
+                emitted: #emitted,
+                pattern: #pattern,
+                note: #note,
+                changes: &[#(#changes),*],
+                origin: #origin,
+            }
+        }
+    }
+
+    /// The constants, releases first.
+    fn constants(&self) -> TokenStream {
+        let rt = self.rt;
+        let versions = self.versions.iter().map(|v| {
+            let name = version_const(*v);
+            let parts = v.parts().iter().map(|p| Literal::u16_unsuffixed(*p));
+            quote!(const #name: #rt::Version = #rt::Version::new(&[#(#parts),*]);)
+        });
+        let fields = self.fields.iter().enumerate().map(|(index, literal)| {
+            let name = format_ident!("FIELD_{index}");
+            quote!(const #name: #rt::FieldMeta = #literal;)
+        });
+        quote!(#(#versions)* #(#fields)*)
+    }
+}
+
+/// The name of the constant for release `v`, such as `V2_3_11_2`.
+fn version_const(v: Version) -> proc_macro2::Ident {
+    let parts: Vec<String> = v.parts().iter().map(u16::to_string).collect();
+    format_ident!("V{}", parts.join("_"))
 }
 
 fn opt_str(s: Option<&str>) -> TokenStream {
@@ -646,63 +775,6 @@ fn field_type_meta(ty: FieldType, rt: &TokenStream) -> TokenStream {
     quote!(#rt::FieldType::#variant)
 }
 
-fn field_meta(field: &Field, rt: &TokenStream) -> TokenStream {
-    let name = Literal::string(&field.name);
-    let ty = field_type_meta(field.ty, rt);
-    let unit = match field.unit {
-        None => quote!(::core::option::Option::None),
-        Some(unit) => {
-            let variant = format_ident!("{}", type_name(unit.as_str()).name);
-            quote!(::core::option::Option::Some(#rt::Unit::#variant))
-        }
-    };
-    let enum_name = opt_str(field.enum_name.as_deref());
-    let description = Literal::string(&field.description);
-    let since = version(field.since, rt);
-    let deprecated = version(field.deprecated, rt);
-    let removed = version(field.removed, rt);
-    let renamed_to = opt_str(field.renamed_to.as_deref());
-    let emitted = field.emitted;
-    let pattern = field.pattern;
-    let note = opt_str(field.note.as_deref());
-    let changes = field.changes.iter().map(|c| {
-        let version = version_lit(c.version, rt);
-        let ty = match c.ty {
-            None => quote!(::core::option::Option::None),
-            Some(ty) => {
-                let ty = field_type_meta(ty, rt);
-                quote!(::core::option::Option::Some(#ty))
-            }
-        };
-        let note = Literal::string(&c.note);
-        quote!(#rt::ChangeMeta { version: #version, ty: #ty, note: #note })
-    });
-    let origin = match &field.origin {
-        Origin::Own => quote!(#rt::Origin::Own),
-        Origin::Group(g) => quote!(#rt::Origin::Group(#g)),
-        Origin::Event(e) => quote!(#rt::Origin::Event(#e)),
-        Origin::Global => quote!(#rt::Origin::Global),
-    };
-    quote! {
-        #rt::FieldMeta {
-            name: #name,
-            ty: #ty,
-            unit: #unit,
-            enum_name: #enum_name,
-            description: #description,
-            since: #since,
-            deprecated: #deprecated,
-            removed: #removed,
-            renamed_to: #renamed_to,
-            emitted: #emitted,
-            pattern: #pattern,
-            note: #note,
-            changes: &[#(#changes),*],
-            origin: #origin,
-        }
-    }
-}
-
 fn edition(e: Edition, rt: &TokenStream) -> TokenStream {
     match e {
         Edition::Open => quote!(#rt::Edition::Open),
@@ -711,83 +783,118 @@ fn edition(e: Edition, rt: &TokenStream) -> TokenStream {
 }
 
 fn metadata(model: &EventModel, rt: &TokenStream) -> TokenStream {
-    let versions = model.versions.iter().map(|v| version_lit(*v, rt));
-    let categories = model.categories.values().map(|c| {
-        let name = Literal::string(&c.name);
-        let description = Literal::string(&c.description);
-        let parent = opt_str(c.parent.as_deref());
-        let since = version(c.since, rt);
-        let removed = version(c.removed, rt);
-        let edition = edition(c.edition, rt);
-        quote! {
-            #rt::CategoryMeta { name: #name, description: #description, parent: #parent, since: #since, removed: #removed, edition: #edition }
-        }
-    });
-    let enums = model.enums.values().map(|e| {
-        let name = Literal::string(&e.name);
-        let rust_name = Literal::string(&e.rust_name);
-        let description = Literal::string(&e.description);
-        let values = e.values.iter().map(|v| {
-            let name = Literal::string(&v.name);
-            let description = Literal::string(&v.description);
-            let since = version(v.since, rt);
-            let removed = version(v.removed, rt);
-            quote!(#rt::EnumValueMeta { name: #name, description: #description, since: #since, removed: #removed })
-        });
-        quote! {
-            #rt::EnumMeta { name: #name, rust_name: #rust_name, description: #description, values: &[#(#values),*] }
-        }
-    });
-    let globals = model.global_fields.iter().map(|f| field_meta(f, rt));
-    let events = model.events.values().map(|e| {
-        let name = Literal::string(&e.name);
-        let rust_name = opt_str(e.in_rust().then_some(e.rust_name.as_str()));
-        let category = opt_str(e.category.as_deref());
-        let categories = e.categories.iter().map(|c| Literal::string(c));
-        let description = Literal::string(&e.description);
-        let since = version(e.since, rt);
-        let deprecated = version(e.deprecated, rt);
-        let removed = version(e.removed, rt);
-        let renamed_to = opt_str(e.renamed_to.as_deref());
-        let emitted = e.emitted;
-        let edition = edition(e.edition, rt);
-        let note = opt_str(e.note.as_deref());
-        let mut sorted: Vec<&Field> = e.fields.iter().collect();
-        sorted.sort_by(|a, b| a.name.cmp(&b.name));
-        let fields = sorted.into_iter().map(|f| field_meta(f, rt));
-        quote! {
-            #rt::EventMeta {
-                name: #name,
-                rust_name: #rust_name,
-                category: #category,
-                categories: &[#(#categories),*],
-                description: #description,
-                since: #since,
-                deprecated: #deprecated,
-                removed: #removed,
-                renamed_to: #renamed_to,
-                emitted: #emitted,
-                edition: #edition,
-                note: #note,
-                fields: &[#(#fields),*],
+    let mut shared = SharedMeta::new(rt);
+    let versions: Vec<TokenStream> = model
+        .versions
+        .iter()
+        .map(|v| shared.version_lit(*v))
+        .collect();
+    let categories: Vec<TokenStream> = model
+        .categories
+        .values()
+        .map(|c| {
+            let name = Literal::string(&c.name);
+            let description = Literal::string(&c.description);
+            let parent = opt_str(c.parent.as_deref());
+            let since = shared.version(c.since);
+            let removed = shared.version(c.removed);
+            let edition = edition(c.edition, rt);
+            quote! {
+                #rt::CategoryMeta { name: #name, description: #description, parent: #parent, since: #since, removed: #removed, edition: #edition }
             }
-        }
-    });
+        })
+        .collect();
+    let enums: Vec<TokenStream> = model
+        .enums
+        .values()
+        .map(|e| {
+            let name = Literal::string(&e.name);
+            let rust_name = Literal::string(&e.rust_name);
+            let description = Literal::string(&e.description);
+            let values: Vec<TokenStream> = e
+                .values
+                .iter()
+                .map(|v| {
+                    let name = Literal::string(&v.name);
+                    let description = Literal::string(&v.description);
+                    let since = shared.version(v.since);
+                    let removed = shared.version(v.removed);
+                    quote!(#rt::EnumValueMeta { name: #name, description: #description, since: #since, removed: #removed })
+                })
+                .collect();
+            quote! {
+                #rt::EnumMeta { name: #name, rust_name: #rust_name, description: #description, values: &[#(#values),*] }
+            }
+        })
+        .collect();
+    let globals: Vec<TokenStream> = model
+        .global_fields
+        .iter()
+        .map(|f| shared.field(f))
+        .collect();
+    let events: Vec<TokenStream> = model
+        .events
+        .values()
+        .map(|e| {
+            let name = Literal::string(&e.name);
+            let rust_name = opt_str(e.in_rust().then_some(e.rust_name.as_str()));
+            let category = opt_str(e.category.as_deref());
+            let categories = e.categories.iter().map(|c| Literal::string(c));
+            let description = Literal::string(&e.description);
+            let since = shared.version(e.since);
+            let deprecated = shared.version(e.deprecated);
+            let removed = shared.version(e.removed);
+            let renamed_to = opt_str(e.renamed_to.as_deref());
+            let emitted = e.emitted;
+            let edition = edition(e.edition, rt);
+            let note = opt_str(e.note.as_deref());
+            let mut sorted: Vec<&Field> = e.fields.iter().collect();
+            sorted.sort_by(|a, b| a.name.cmp(&b.name));
+            let fields: Vec<TokenStream> = sorted.into_iter().map(|f| shared.field(f)).collect();
+            quote! {
+                #rt::EventMeta {
+                    name: #name,
+                    rust_name: #rust_name,
+                    category: #category,
+                    categories: &[#(#categories),*],
+                    description: #description,
+                    since: #since,
+                    deprecated: #deprecated,
+                    removed: #removed,
+                    renamed_to: #renamed_to,
+                    emitted: #emitted,
+                    edition: #edition,
+                    note: #note,
+                    fields: &[#(#fields),*],
+                }
+            }
+        })
+        .collect();
+    let constants = shared.constants();
     quote! {
-        /// Every Dovecot release the schema knows, oldest first.
-        pub static VERSIONS: &[#rt::Version] = &[#(#versions),*];
+        // A crate that includes this code privately may use none of them.
+        #[allow(unused_imports)]
+        pub use meta_tables::{CATEGORIES, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
 
-        /// Every category, sorted by name.
-        pub static CATEGORIES: &[#rt::CategoryMeta] = &[#(#categories),*];
+        /// The metadata tables, with the constants they share.
+        mod meta_tables {
+            #constants
 
-        /// Every named value set, sorted by name.
-        pub static ENUMS: &[#rt::EnumMeta] = &[#(#enums),*];
+            /// Every Dovecot release the schema knows, oldest first.
+            pub static VERSIONS: &[#rt::Version] = &[#(#versions),*];
 
-        /// Fields any event may carry.
-        pub static GLOBAL_FIELDS: &[#rt::FieldMeta] = &[#(#globals),*];
+            /// Every category, sorted by name.
+            pub static CATEGORIES: &[#rt::CategoryMeta] = &[#(#categories),*];
 
-        /// Every event the schema knows, sorted by name, including names
-        /// Dovecot documents but never sends and events it removed.
-        pub static EVENTS: &[#rt::EventMeta] = &[#(#events),*];
+            /// Every named value set, sorted by name.
+            pub static ENUMS: &[#rt::EnumMeta] = &[#(#enums),*];
+
+            /// Fields any event may carry.
+            pub static GLOBAL_FIELDS: &[#rt::FieldMeta] = &[#(#globals),*];
+
+            /// Every event the schema knows, sorted by name, including names
+            /// Dovecot documents but never sends and events it removed.
+            pub static EVENTS: &[#rt::EventMeta] = &[#(#events),*];
+        }
     }
 }
