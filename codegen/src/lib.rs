@@ -37,8 +37,10 @@
 //!   with clap and serde. The `schema!` and `#[derive(DovecotEvent)]` macros
 //!   and build scripts using [`Builder`] need none of it: depend with
 //!   `default-features = false` and the build compiles no serde derive,
-//!   clap or serde_json.
+//!   clap, serde_json or prettyplease, and syn without its `full` feature.
 //! - `serde` (part of `cli`): `serde::Serialize` for the resolved model.
+//! - `pretty` (part of `cli`): formatted output through prettyplease
+//!   (`Builder::pretty`, `builder::Config::code`, `emit::rust::generate`).
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
