@@ -24,9 +24,11 @@
 //!             field:cmd_name=SELECT\tfield:new_field=a\x01tb\n";
 //! let exported = tab_text::from_str(line)?;
 //! assert_eq!(exported.name(), Some("imap_command_finished"));
+//! # #[cfg(feature = "v2_3_13")] {
 //! let Event::ImapCommandFinished(cmd) = &exported.event else { panic!("typed") };
 //! assert_eq!(cmd.cmd_name.as_deref(), Some("SELECT"));
 //! assert_eq!(cmd.unknown_fields.get("new_field"), Some(&Value::Str("a\tb".into())));
+//! # }
 //! # Ok::<(), dovecot_events::Error>(())
 //! ```
 
