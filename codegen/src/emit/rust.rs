@@ -634,8 +634,9 @@ fn event_enum(events: &[&Event], model: &EventModel, options: &RustOptions) -> T
 struct SharedMeta<'r> {
     rt: &'r TokenStream,
     versions: BTreeSet<Version>,
-    /// Each distinct field literal, in first-use order, with its text as
-    /// the key that finds it again.
+    /// Each distinct field literal, in first-use order, and the index of
+    /// each distinct field. The key is the field's `Debug` text: building
+    /// (or printing) tokens costs far more inside a proc-macro.
     fields: Vec<TokenStream>,
     field_index: BTreeMap<String, usize>,
 }
@@ -667,12 +668,16 @@ impl<'r> SharedMeta<'r> {
 
     /// The constant holding the field's metadata.
     fn field(&mut self, field: &Field) -> TokenStream {
-        let literal = self.field_literal(field);
-        let next = self.fields.len();
-        let index = *self.field_index.entry(literal.to_string()).or_insert(next);
-        if index == next {
-            self.fields.push(literal);
-        }
+        let key = format!("{field:?}");
+        let index = match self.field_index.get(&key) {
+            Some(&index) => index,
+            None => {
+                let literal = self.field_literal(field);
+                self.fields.push(literal);
+                self.field_index.insert(key, self.fields.len() - 1);
+                self.fields.len() - 1
+            }
+        };
         format_ident!("FIELD_{index}").into_token_stream()
     }
 
