@@ -12,6 +12,7 @@ fn options() -> rust::RustOptions {
         type_attributes: vec![("*".into(), quote::quote!(#[doc(alias = "dovecot")]))],
         field_attributes: vec![("*.user".into(), quote::quote!(#[doc(alias = "login")]))],
         version_features: false,
+        runtime_metadata: false,
     }
 }
 

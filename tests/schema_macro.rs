@@ -237,6 +237,30 @@ mod events_2_3_19 {
     );
 }
 
+/// The repository's own schema, unselected: the expansion uses the
+/// runtime crate's metadata tables instead of a copy.
+#[allow(dead_code)]
+mod events_full {
+    dovecot_events::schema!("schema");
+}
+
+#[test]
+fn full_schema_expansion_shares_the_runtime_metadata() {
+    assert!(std::ptr::eq(events_full::EVENTS, dovecot_events::EVENTS));
+    assert_eq!(events_full::SCHEMA_HASH, dovecot_events::SCHEMA_HASH);
+    // Every typed event's metadata is its own entry of the shared table.
+    let mut typed = 0;
+    for meta in dovecot_events::EVENTS.iter().filter(|e| e.rust_name.is_some()) {
+        let event = events_full::Event::new(Cow::Borrowed(meta.name));
+        assert_eq!(event.meta().map(|m| m.name), Some(meta.name));
+        typed += 1;
+    }
+    assert!(typed > 100);
+    // A selection gets tables of its own, limited to it.
+    assert!(!std::ptr::eq(events_2_3_19::EVENTS, dovecot_events::EVENTS));
+    assert!(events_2_3_19::EVENTS.len() < dovecot_events::EVENTS.len());
+}
+
 #[test]
 fn macro_code_reads_real_2_3_19_events() {
     use events_2_3_19::Event;

@@ -154,10 +154,17 @@ impl Config {
         if !problems.is_empty() {
             return Err(Error::Options(problems));
         }
+        let selection = &self.selection;
+        let unselected = selection.target.is_none()
+            && selection.categories.is_empty()
+            && selection.events.is_empty();
         let options = RustOptions {
             runtime,
             type_attributes,
             field_attributes,
+            // The runtime crate already holds the tables of its own schema;
+            // a second copy would only cost compile time.
+            runtime_metadata: unselected && model.source_hash == crate::embedded_source_hash(),
             ..RustOptions::default()
         };
         Ok((self.selection.apply(model), options))

@@ -150,7 +150,8 @@ pub use error::{Error, ErrorKind};
 pub use export::ExportedEvent;
 pub use from_event::{FromEvent, FromEventError, IntoValue};
 pub use generated::{
-    CATEGORIES, ENUMS, EVENTS, Event, GLOBAL_FIELDS, UnknownEvent, VERSIONS, enums, events,
+    CATEGORIES, ENUMS, EVENTS, Event, GLOBAL_FIELDS, SCHEMA_HASH, UnknownEvent, VERSIONS, enums,
+    events,
 };
 pub use meta::{
     CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta, FieldType,
@@ -164,4 +165,21 @@ pub use value::{EventFields, FieldError, Fields, FromValue, ToValue, Value};
 pub mod __private {
     pub use crate::from_event::from_event;
     pub use crate::value::{own_list, own_str, set};
+
+    /// Whether two strings are equal, in a constant.
+    #[must_use]
+    pub const fn same_text(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
 }

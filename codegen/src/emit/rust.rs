@@ -29,6 +29,11 @@ pub struct RustOptions {
     /// version features of the `dovecot-events` crate, and mark removed
     /// ones `#[deprecated]`. Only that crate has the features.
     pub version_features: bool,
+    /// Use the runtime crate's metadata tables instead of emitting a copy:
+    /// right when the code is generated from the very schema the runtime
+    /// crate was generated from, unselected. The generated code checks that
+    /// at compile time against the runtime's `SCHEMA_HASH`.
+    pub runtime_metadata: bool,
 }
 
 impl Default for RustOptions {
@@ -39,6 +44,7 @@ impl Default for RustOptions {
             type_attributes: Vec::new(),
             field_attributes: Vec::new(),
             version_features: false,
+            runtime_metadata: false,
         }
     }
 }
@@ -120,7 +126,11 @@ pub fn tokens(model: &EventModel, options: &RustOptions) -> TokenStream {
     let events: Vec<&Event> = model.events.values().filter(|e| e.in_rust()).collect();
     let structs = events.iter().map(|e| event_struct(e, model, options));
     let event_enum = event_enum(&events, model, options);
-    let metadata = metadata(model, rt);
+    let metadata = if options.runtime_metadata {
+        runtime_metadata(model, rt)
+    } else {
+        metadata(model, rt)
+    };
     quote! {
         /// One enum per named value set of the schema. Every enum is open:
         /// values the schema does not list are kept in `Other`.
@@ -876,7 +886,11 @@ fn metadata(model: &EventModel, rt: &TokenStream) -> TokenStream {
         })
         .collect();
     let constants = shared.constants();
+    let hash = &model.source_hash;
     quote! {
+        /// A hash of the schema files this code was generated from.
+        pub const SCHEMA_HASH: &str = #hash;
+
         // A crate that includes this code privately may use none of them.
         #[allow(unused_imports)]
         pub use meta_tables::{CATEGORIES, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
@@ -901,5 +915,26 @@ fn metadata(model: &EventModel, rt: &TokenStream) -> TokenStream {
             /// Dovecot documents but never sends and events it removed.
             pub static EVENTS: &[#rt::EventMeta] = &[#(#events),*];
         }
+    }
+}
+
+/// The metadata of code generated from the runtime crate's own schema: its
+/// tables, re-exported, and a compile-time check that they really describe
+/// this schema (a runtime crate of another release would not).
+fn runtime_metadata(model: &EventModel, rt: &TokenStream) -> TokenStream {
+    let hash = &model.source_hash;
+    quote! {
+        /// A hash of the schema files this code was generated from.
+        pub const SCHEMA_HASH: &str = #hash;
+
+        const _: () = ::core::assert!(
+            #rt::__private::same_text(#rt::SCHEMA_HASH, SCHEMA_HASH),
+            "this code was generated from the schema of another dovecot-events release: \
+             regenerate it, or use the matching dovecot-events release",
+        );
+
+        // A crate that includes this code privately may use none of them.
+        #[allow(unused_imports)]
+        pub use #rt::{CATEGORIES, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
     }
 }
