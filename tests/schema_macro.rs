@@ -250,7 +250,10 @@ fn full_schema_expansion_shares_the_runtime_metadata() {
     assert_eq!(events_full::SCHEMA_HASH, dovecot_events::SCHEMA_HASH);
     // Every typed event's metadata is its own entry of the shared table.
     let mut typed = 0;
-    for meta in dovecot_events::EVENTS.iter().filter(|e| e.rust_name.is_some()) {
+    for meta in dovecot_events::EVENTS
+        .iter()
+        .filter(|e| e.rust_name.is_some())
+    {
         let event = events_full::Event::new(Cow::Borrowed(meta.name));
         assert_eq!(event.meta().map(|m| m.name), Some(meta.name));
         typed += 1;
