@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::Member;
 use crate::error::{Error, shown};
 use crate::export::{ExportedEvent, apply};
 use crate::value::FieldError;
@@ -30,30 +31,6 @@ struct State<'de> {
     error: Option<Error>,
     field: Option<String>,
     member: Option<&'static str>,
-}
-
-/// The envelope members, as bits for [`State::seen`].
-#[derive(Clone, Copy)]
-enum Member {
-    Event = 1,
-    Hostname = 2,
-    StartTime = 4,
-    EndTime = 8,
-    Categories = 16,
-    Fields = 32,
-}
-
-impl Member {
-    fn name(self) -> &'static str {
-        match self {
-            Member::Event => "event",
-            Member::Hostname => "hostname",
-            Member::StartTime => "start_time",
-            Member::EndTime => "end_time",
-            Member::Categories => "categories",
-            Member::Fields => "fields",
-        }
-    }
 }
 
 impl<'de> State<'de> {
@@ -86,13 +63,13 @@ impl<'de> State<'de> {
     /// Marks a member as seen; an error if it was seen before.
     fn enter<E: de::Error>(&mut self, member: Member) -> Result<(), E> {
         self.member = Some(member.name());
-        if self.seen & member as u8 != 0 {
+        if self.seen & member.bit() != 0 {
             return Err(self.fail(Error::syntax(
                 FORMAT,
                 format!("duplicate member `{}`", member.name()),
             )));
         }
-        self.seen |= member as u8;
+        self.seen |= member.bit();
         Ok(())
     }
 
@@ -392,7 +369,7 @@ impl<'de> Visitor<'de> for FieldsSeed<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let state = self.state;
         // Until the event's name arrives, fields wait in `pending`.
-        let named = state.seen & Member::Event as u8 != 0;
+        let named = state.seen & Member::Event.bit() != 0;
         while let Some(name) = map.next_key_seed(KeySeed)? {
             let value = match map.next_value_seed(WireSeed { state: &mut *state }) {
                 Ok(value) => value,

@@ -39,6 +39,49 @@ mod scan;
 use crate::error::Error;
 use crate::export::ExportedEvent;
 
+/// A member of the envelope object Dovecot exports, for both parsers.
+#[derive(Clone, Copy)]
+enum Member {
+    Event,
+    Hostname,
+    StartTime,
+    EndTime,
+    Categories,
+    Fields,
+}
+
+impl Member {
+    /// The member a key names, if it is one this crate knows.
+    #[inline]
+    fn of(key: &[u8]) -> Option<Self> {
+        match key.len() {
+            5 if key == b"event" => Some(Member::Event),
+            6 if key == b"fields" => Some(Member::Fields),
+            8 if key == b"hostname" => Some(Member::Hostname),
+            8 if key == b"end_time" => Some(Member::EndTime),
+            10 if key == b"start_time" => Some(Member::StartTime),
+            10 if key == b"categories" => Some(Member::Categories),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Member::Event => "event",
+            Member::Hostname => "hostname",
+            Member::StartTime => "start_time",
+            Member::EndTime => "end_time",
+            Member::Categories => "categories",
+            Member::Fields => "fields",
+        }
+    }
+
+    /// The member's bit in a set of members seen.
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
 /// Parses one JSON document into an exported event.
 ///
 /// # Errors

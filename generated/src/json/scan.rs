@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use super::Member;
 use crate::error::{Error, shown};
 use crate::export::{ExportedEvent, apply};
 use crate::swar::{
@@ -50,32 +51,7 @@ pub(super) fn parse(text: &str) -> Result<ExportedEvent<'_>, Error> {
     }
 }
 
-/// An envelope member.
-#[derive(Clone, Copy)]
-enum Member {
-    Event,
-    Hostname,
-    StartTime,
-    EndTime,
-    Categories,
-    Fields,
-}
-
 impl Member {
-    /// The member a key names, if it is one this crate knows.
-    #[inline]
-    fn of(key: &[u8]) -> Option<Self> {
-        match key.len() {
-            5 if key == b"event" => Some(Member::Event),
-            6 if key == b"fields" => Some(Member::Fields),
-            8 if key == b"hostname" => Some(Member::Hostname),
-            8 if key == b"end_time" => Some(Member::EndTime),
-            10 if key == b"start_time" => Some(Member::StartTime),
-            10 if key == b"categories" => Some(Member::Categories),
-            _ => None,
-        }
-    }
-
     /// The member whose key, quoted and followed by `:` as Dovecot writes
     /// it, starts `rest`, and the length of that text: a member found
     /// without reading its key as a string.
@@ -91,22 +67,6 @@ impl Member {
             _ => return None,
         };
         rest.starts_with(key).then_some((member, key.len()))
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Member::Event => "event",
-            Member::Hostname => "hostname",
-            Member::StartTime => "start_time",
-            Member::EndTime => "end_time",
-            Member::Categories => "categories",
-            Member::Fields => "fields",
-        }
-    }
-
-    /// The member's bit in the set of members seen.
-    fn bit(self) -> u8 {
-        1 << self as u8
     }
 }
 
