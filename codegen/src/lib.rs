@@ -124,11 +124,7 @@ pub fn embedded_sources() -> Vec<SourceFile> {
 /// The `source_hash` of the schema embedded in this crate, which is the
 /// schema the matching `dovecot-events` release was generated from.
 pub(crate) fn embedded_source_hash() -> String {
-    let sources: Vec<(String, String)> = EMBEDDED
-        .iter()
-        .map(|(relative, text)| ((*relative).to_owned(), (*text).to_owned()))
-        .collect();
-    crate::resolve::source_hash(&sources)
+    crate::resolve::source_hash(EMBEDDED.iter().copied())
 }
 
 /// Loads the schema embedded in this crate.

@@ -112,7 +112,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
         global_fields,
         groups,
         events,
-        source_hash: source_hash(&raw.sources),
+        source_hash: source_hash(raw.sources.iter().map(|(p, t)| (p.as_str(), t.as_str()))),
     }
 }
 
@@ -291,7 +291,7 @@ fn value<T: Copy>(spanned: &Option<Spanned<T>>) -> Option<T> {
 
 /// FNV-1a over every file's path and text: stable across platforms and runs,
 /// and enough to tell whether a generated file matches its schema.
-pub(crate) fn source_hash(sources: &[(String, String)]) -> String {
+pub(crate) fn source_hash<'s>(sources: impl IntoIterator<Item = (&'s str, &'s str)>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for (path, text) in sources {
         for byte in path.bytes().chain([0]).chain(text.bytes()).chain([0]) {

@@ -58,26 +58,16 @@ pub fn from_str(line: &str) -> Result<ExportedEvent<'_>, Error> {
     // event is built spares building a nameless event and then replacing
     // it, which moves the whole enum (its largest variant is over a
     // kilobyte).
-    let (name, rest) = match leading_name(line) {
-        Some((name, rest)) => (name, Some(rest)),
-        None => ("", None),
+    let (name, seen, start) = match leading_name(line) {
+        Some((name, start)) => (name, EVENT, start),
+        None => ("", 0, 0),
     };
     // The event is built inside the value returned, so that it is not
     // moved again on the way out.
     let mut result = Ok(ExportedEvent::new(Event::new(Cow::Borrowed(name))));
     if let Ok(out) = &mut result {
-        let parsed = match rest {
-            Some(start) => {
-                let mut parser = Parser::new(out, EVENT);
-                scan(&mut parser, line, start).and_then(|()| parser.finish())
-            }
-            None if line.is_empty() => Ok(()),
-            None => {
-                let mut parser = Parser::new(out, 0);
-                scan(&mut parser, line, 0).and_then(|()| parser.finish())
-            }
-        };
-        if let Err(error) = parsed {
+        let mut parser = Parser::new(out, seen);
+        if let Err(error) = scan(&mut parser, line, start).and_then(|()| parser.finish()) {
             result = Err(error);
         }
     }
