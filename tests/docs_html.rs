@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use dovecot_events_codegen::emit::docs::{self, live_in, one_line};
+use dovecot_events_codegen::emit::docs::{self, one_line};
 use dovecot_events_codegen::model::EventModel;
 use dovecot_events_codegen::{Version, load_dir};
 use test_support::repo_root;
@@ -74,7 +74,7 @@ fn expected(model: &EventModel, query: &str, version: Option<Version>) -> Vec<St
     model
         .events
         .values()
-        .filter(|e| version.is_none_or(|v| live_in(e.since, e.removed, v)))
+        .filter(|e| version.is_none_or(|v| e.lifetime.exists_in(v)))
         .filter(|e| {
             let mut text = e.name.clone();
             for f in &e.fields {

@@ -2,7 +2,8 @@
 //! with checked-in snapshots (bless with `EXPECTORATE=overwrite`), and the
 //! snapshots compiled as real Rust.
 
-use dovecot_events_codegen::emit::{resolved, rust};
+use dovecot_eventgen::resolved;
+use dovecot_events_codegen::emit::rust;
 use test_support::fixture;
 
 fn options() -> rust::RustOptions {

@@ -27,9 +27,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use dovecot_eventgen::verify;
 use dovecot_events::Event;
 use dovecot_events::enums::ImapTaggedReplyState;
-use dovecot_events_codegen::verify;
 use test_support::{fixture, repo_root};
 
 const INSTALL_HINT: &str = "run the install step of .ci/run first: `sudo bash tests/live/install.sh` \
@@ -627,14 +627,28 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
             Format::Json => verify::InputFormat::Json,
             Format::TabText => verify::InputFormat::TabText,
         };
-        let found = verify::verify(&model, &bytes, input, target);
+        let found = verify::verify(
+            &model,
+            &bytes[..],
+            Some(input),
+            target,
+            verify::Limits::default(),
+        )
+        .expect("read from memory");
         if !found.is_clean() {
             let _ = writeln!(report, "{file}: verify --target {target}:\n{found}");
         }
         // An older target must see the newer release's names as too new.
         if series == Series::V2_4 {
             let old: dovecot_events_codegen::Version = "2.3.19".parse().expect("a release number");
-            let against_old = verify::verify(&model, &bytes, input, old);
+            let against_old = verify::verify(
+                &model,
+                &bytes[..],
+                Some(input),
+                old,
+                verify::Limits::default(),
+            )
+            .expect("read from memory");
             let too_new: BTreeSet<String> = against_old
                 .findings
                 .iter()

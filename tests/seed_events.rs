@@ -288,7 +288,7 @@ fn all_28_seed_events_are_known() {
     for (name, _) in SEED {
         let event = real_event(name);
         assert!(event.emitted, "{name}");
-        assert!(event.since.is_some(), "`{name}` has no version");
+        assert!(event.lifetime.since.is_some(), "`{name}` has no version");
         assert!(event.rust_name.is_some(), "`{name}` has no Rust type");
     }
 }
@@ -301,7 +301,10 @@ fn every_seed_field_has_a_type_and_a_version() {
         for field in *fields {
             match event.field(field) {
                 Some(meta) => {
-                    assert!(meta.since.is_some(), "{name}.{field} has no version");
+                    assert!(
+                        meta.lifetime.since.is_some(),
+                        "{name}.{field} has no version"
+                    );
                     // A documented-only or renamed field must say what to
                     // use instead, or why it is kept.
                     if !meta.emitted {

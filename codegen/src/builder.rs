@@ -29,7 +29,7 @@
 //! dovecot-events-codegen = { version = "0.1", default-features = false }
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -85,13 +85,12 @@ impl Config {
         Ok(crate::emit::rust::tokens(&model, &options))
     }
 
-    /// The generated code as formatted source with its `@generated` header.
+    /// The generated code as source laid out for reading, with its
+    /// `@generated` header naming `command`.
     ///
     /// # Errors
     ///
     /// As [`Config::tokens`].
-    #[cfg(feature = "pretty")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "pretty")))]
     pub fn code(
         &self,
         sources: &[SourceFile],
@@ -102,29 +101,6 @@ impl Config {
         let (model, mut options) = self.prepare(&model, runtime)?;
         command.clone_into(&mut options.command);
         Ok(crate::emit::rust::generate(&model, &options))
-    }
-
-    /// The generated code with its `@generated` header, laid out one item or
-    /// statement per line instead of formatted: the same tokens as
-    /// [`Config::code`], in a fraction of the time.
-    ///
-    /// # Errors
-    ///
-    /// As [`Config::tokens`].
-    pub fn plain_code(
-        &self,
-        sources: &[SourceFile],
-        runtime: TokenStream,
-        command: &str,
-    ) -> Result<String, Error> {
-        let model = crate::load_sources(sources)?;
-        let (model, options) = self.prepare(&model, runtime)?;
-        let tokens = crate::emit::rust::tokens(&model, &options);
-        Ok(format!(
-            "{}{}",
-            crate::emit::header(&model, command, "//"),
-            crate::emit::layout::layout(&tokens)
-        ))
     }
 
     fn prepare(
@@ -207,8 +183,6 @@ pub struct Builder {
     target: Option<String>,
     out_file: String,
     out_dir: Option<PathBuf>,
-    #[cfg(feature = "pretty")]
-    pretty: bool,
 }
 
 impl Default for Builder {
@@ -219,8 +193,6 @@ impl Default for Builder {
             target: None,
             out_file: "dovecot_events.rs".to_owned(),
             out_dir: None,
-            #[cfg(feature = "pretty")]
-            pretty: false,
         }
     }
 }
@@ -369,23 +341,6 @@ impl Builder {
         self
     }
 
-    /// Formats the file with prettyplease, as `dovecot-eventgen rust` does,
-    /// instead of the default plain layout (one item or statement per line).
-    /// The tokens are the same; formatting the full schema adds a few
-    /// seconds to every clean build in an unoptimised build script. Needs
-    /// the `pretty` feature.
-    ///
-    /// ```no_run
-    /// dovecot_events_codegen::Builder::new().pretty(true).generate().expect("generate");
-    /// ```
-    #[cfg(feature = "pretty")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "pretty")))]
-    #[must_use]
-    pub fn pretty(mut self, pretty: bool) -> Self {
-        self.pretty = pretty;
-        self
-    }
-
     /// The options as a [`Config`], for callers that want the code without
     /// writing it.
     ///
@@ -440,14 +395,7 @@ impl Builder {
         // every change in the package.
         println!("cargo:rerun-if-changed=build.rs");
         let command = "dovecot_events_codegen::Builder (in build.rs)";
-        #[cfg(feature = "pretty")]
-        let code = if self.pretty {
-            config.code(&sources, quote!(::dovecot_events), command)?
-        } else {
-            config.plain_code(&sources, quote!(::dovecot_events), command)?
-        };
-        #[cfg(not(feature = "pretty"))]
-        let code = config.plain_code(&sources, quote!(::dovecot_events), command)?;
+        let code = config.code(&sources, quote!(::dovecot_events), command)?;
         let dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -460,14 +408,7 @@ impl Builder {
                 })?,
         };
         let path = dir.join(&self.out_file);
-        write_if_changed(&path, &code)?;
+        crate::write_if_changed(&path, code.as_bytes())?;
         Ok(path)
     }
-}
-
-fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
-    if std::fs::read(path).ok().as_deref() == Some(contents.as_bytes()) {
-        return Ok(());
-    }
-    crate::files::write_atomic(path, contents.as_bytes())
 }

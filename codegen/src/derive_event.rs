@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 
 use crate::diag::did_you_mean;
 use crate::model::{Event, EventModel, Field, FieldType};
-use crate::version::Version;
+use dovecot_events_vocab::{Lifetime, Status, Version};
 
 /// Expands the derive for `input`, checking it against `model` as of
 /// `default_target` (the release the enabled version features stand for)
@@ -256,8 +256,7 @@ fn expand_struct(
         && let Some(message) = lifetime_problem(
             "event",
             &event.name,
-            event.since,
-            event.removed,
+            &event.lifetime,
             event.renamed_to.as_deref(),
             target,
         )
@@ -307,8 +306,7 @@ fn expand_struct(
                     && let Some(message) = lifetime_problem(
                         "field",
                         &wire_name,
-                        schema_field.since,
-                        schema_field.removed,
+                        &schema_field.lifetime,
                         schema_field.renamed_to.as_deref(),
                         target,
                     )
@@ -364,23 +362,13 @@ struct Slot {
 }
 
 fn find_field<'m>(event: &'m Event, name: &str) -> Option<&'m Field> {
-    event
-        .fields
-        .iter()
-        .find(|f| !f.pattern && f.name == name)
-        .or_else(|| {
-            event
-                .fields
-                .iter()
-                .find(|f| f.pattern && crate::select::pattern_matches(&f.name, name))
-        })
+    event.field(name)
 }
 
 fn lifetime_problem(
     what: &str,
     name: &str,
-    since: Option<Version>,
-    removed: Option<Version>,
+    lifetime: &Lifetime,
     renamed_to: Option<&str>,
     target: Target,
 ) -> Option<String> {
@@ -390,26 +378,29 @@ fn lifetime_problem(
     } else {
         format!("{version}, the newest release whose version feature is enabled")
     };
-    if let Some(since) = since.filter(|s| *s > version) {
-        let raise = if target.explicit {
-            format!("raise `since` to \"{since}\"")
-        } else {
-            format!(
-                "enable the `{}` feature of dovecot-events, or write `#[dovecot(since = \"{since}\")]`",
-                since.feature_name()
-            )
-        };
-        let drop = if what == "event" {
-            ""
-        } else {
-            ", or drop the field"
-        };
-        return Some(format!(
-            "{what} `{name}` first appears in Dovecot {since}, after the release this struct is \
+    let removed = match lifetime.status_at(version) {
+        Status::Current | Status::Deprecated { .. } => return None,
+        Status::Removed { since } => since,
+        Status::NotYet { since } => {
+            let raise = if target.explicit {
+                format!("raise `since` to \"{since}\"")
+            } else {
+                format!(
+                    "enable the `{}` feature of dovecot-events, or write `#[dovecot(since = \"{since}\")]`",
+                    since.feature_name()
+                )
+            };
+            let drop = if what == "event" {
+                ""
+            } else {
+                ", or drop the field"
+            };
+            return Some(format!(
+                "{what} `{name}` first appears in Dovecot {since}, after the release this struct is \
              checked against ({checked})\n{raise}{drop}"
-        ));
-    }
-    let removed = removed.filter(|r| *r <= version)?;
+            ));
+        }
+    };
     let rename = renamed_to.map_or_else(String::new, |n| format!("; it is `{n}` from then on"));
     Some(format!(
         "{what} `{name}` was removed in Dovecot {removed}, before the release this struct is \
@@ -489,23 +480,21 @@ fn classify(ty: &syn::Type) -> RustKind {
     }
 }
 
-fn type_at(field: &Field, target: Option<Version>) -> FieldType {
-    field
-        .changes
-        .iter()
-        .filter(|c| target.is_none_or(|t| c.version <= t))
-        .filter_map(|c| c.ty)
-        .next_back()
-        .unwrap_or(field.ty)
-}
-
 fn compatible(
     ty: &syn::Type,
     field: &Field,
     target: Option<Version>,
     model: &EventModel,
 ) -> Result<(), String> {
-    let schema = type_at(field, target);
+    let schema = match target {
+        Some(target) => field.type_at(target),
+        None => field
+            .changes
+            .iter()
+            .filter_map(|c| c.ty)
+            .next_back()
+            .unwrap_or(field.ty),
+    };
     let kind = classify(ty);
     let ok = match (&kind, schema) {
         (RustKind::Text, FieldType::String | FieldType::Enum | FieldType::Ip | FieldType::Flag) => {

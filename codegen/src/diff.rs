@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::model::{Event, EventModel, Field, FieldType};
-use crate::version::Version;
+use crate::Version;
+use crate::model::{Event, EventModel, FieldType};
 
 /// Everything that differs between two releases.
 #[derive(Clone, Debug, Serialize)]
@@ -106,30 +106,12 @@ impl Diff {
     }
 }
 
-fn event_in(event: &Event, v: Version) -> bool {
-    event.emitted && event.since.is_none_or(|s| s <= v) && event.removed.is_none_or(|r| r > v)
-}
-
-fn field_in(field: &Field, v: Version) -> bool {
-    field.emitted && field.since.is_none_or(|s| s <= v) && field.removed.is_none_or(|r| r > v)
-}
-
-fn type_at(field: &Field, v: Version) -> FieldType {
-    field
-        .changes
-        .iter()
-        .filter(|c| c.version <= v)
-        .filter_map(|c| c.ty)
-        .next_back()
-        .unwrap_or(field.ty)
-}
-
 /// Follows `renamed_to` from `name` while the renames happened by `to`.
 fn rename_target<'m>(model: &'m EventModel, event: &'m Event, to: Version) -> Option<&'m Event> {
     let mut current = event;
     for _ in 0..16 {
         let next = model.events.get(current.renamed_to.as_deref()?)?;
-        if event_in(next, to) {
+        if next.exists_in(to) {
             return Some(next);
         }
         current = next;
@@ -151,20 +133,20 @@ pub fn diff(model: &EventModel, from: Version, to: Version) -> Diff {
     };
     let mut renamed_into = std::collections::BTreeSet::new();
     for event in model.events.values() {
-        let (before, after) = (event_in(event, from), event_in(event, to));
+        let (before, after) = (event.exists_in(from), event.exists_in(to));
         if before && !after {
             if let Some(new) = rename_target(model, event, to) {
                 renamed_into.insert(new.name.as_str());
                 out.events_renamed.push(Rename {
                     old: event.name.clone(),
                     new: new.name.clone(),
-                    version: event.removed,
+                    version: event.lifetime.removed,
                 });
                 field_changes(event, new, from, to, &mut out.fields);
             } else {
                 out.events_removed.push(EventChange {
                     event: event.name.clone(),
-                    version: event.removed,
+                    version: event.lifetime.removed,
                 });
             }
         } else if before && after {
@@ -172,13 +154,13 @@ pub fn diff(model: &EventModel, from: Version, to: Version) -> Diff {
         }
     }
     for event in model.events.values() {
-        if !event_in(event, from)
-            && event_in(event, to)
+        if !event.exists_in(from)
+            && event.exists_in(to)
             && !renamed_into.contains(event.name.as_str())
         {
             out.events_added.push(EventChange {
                 event: event.name.clone(),
-                version: event.since,
+                version: event.lifetime.since,
             });
         }
     }
@@ -187,18 +169,18 @@ pub fn diff(model: &EventModel, from: Version, to: Version) -> Diff {
 
 fn field_changes(old: &Event, new: &Event, from: Version, to: Version, out: &mut Vec<FieldChange>) {
     let mut renamed_into = std::collections::BTreeSet::new();
-    for field in old.fields.iter().filter(|f| field_in(f, from)) {
+    for field in old.fields.iter().filter(|f| f.exists_in(from)) {
         let push = |out: &mut Vec<FieldChange>, kind| {
             out.push(FieldChange {
                 event: new.name.clone(),
                 field: field.name.clone(),
                 kind,
-                version: field.removed,
+                version: field.lifetime.removed,
             });
         };
         match new.fields.iter().find(|f| f.name == field.name) {
-            Some(same) if field_in(same, to) => {
-                let (a, b) = (type_at(field, from), type_at(same, to));
+            Some(same) if same.exists_in(to) => {
+                let (a, b) = (field.type_at(from), same.type_at(to));
                 if a != b {
                     let version = same
                         .changes
@@ -217,7 +199,7 @@ fn field_changes(old: &Event, new: &Event, from: Version, to: Version, out: &mut
             _ => match field
                 .renamed_to
                 .as_deref()
-                .and_then(|n| new.fields.iter().find(|f| f.name == n && field_in(f, to)))
+                .and_then(|n| new.fields.iter().find(|f| f.name == n && f.exists_in(to)))
             {
                 Some(target) => {
                     renamed_into.insert(target.name.as_str());
@@ -232,17 +214,17 @@ fn field_changes(old: &Event, new: &Event, from: Version, to: Version, out: &mut
             },
         }
     }
-    for field in new.fields.iter().filter(|f| field_in(f, to)) {
+    for field in new.fields.iter().filter(|f| f.exists_in(to)) {
         let existed = old
             .fields
             .iter()
-            .any(|f| f.name == field.name && field_in(f, from));
+            .any(|f| f.name == field.name && f.exists_in(from));
         if !existed && !renamed_into.contains(field.name.as_str()) {
             out.push(FieldChange {
                 event: new.name.clone(),
                 field: field.name.clone(),
                 kind: FieldChangeKind::Added,
-                version: field.since,
+                version: field.lifetime.since,
             });
         }
     }

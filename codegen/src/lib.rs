@@ -30,56 +30,46 @@
 //! assert!(model.events.contains_key("imap_command_finished"));
 //! ```
 //!
+//! The operators' command-line tool (`dovecot-eventgen`: docs, lint,
+//! verify, diff, stats) is its own package; this library is what build
+//! scripts and the `dovecot-events-derive` macros need.
+//!
 //! # Features
 //!
-//! - `cli` (default): the `dovecot-eventgen` binary and everything only it
-//!   does (documentation, JSON outputs, `lint`, `verify`, `diff`, `stats`),
-//!   with clap and serde. The `schema!` and `#[derive(DovecotEvent)]` macros
-//!   and build scripts using [`Builder`] need none of it: depend with
-//!   `default-features = false` and the build compiles no serde derive,
-//!   clap, serde_json or prettyplease, and syn without its `full` feature.
-//! - `serde` (part of `cli`): `serde::Serialize` for the resolved model.
-//! - `pretty` (part of `cli`): formatted output through prettyplease
-//!   (`Builder::pretty`, `builder::Config::code`, `emit::rust::generate`).
+//! None are on by default, so a build script or proc-macro compiles only
+//! syn (without `full`), quote, proc-macro2, heck and the YAML parser.
+//!
+//! - `serde`: `serde::Serialize` for the resolved model.
+//! - `docs`: the documentation emitters ([`emit::docs`]: Markdown,
+//!   reStructuredText, JSON, HTML, the data of Dovecot's documentation
+//!   site) and the release [`diff`] they show. They live here rather than
+//!   in the `dovecot-eventgen` tool so that the repository's
+//!   regeneration task builds without the runtime crate whose code it
+//!   writes.
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod builder;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod cli;
+#[doc(hidden)]
 pub mod derive_event;
 pub mod diag;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+#[cfg(feature = "docs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
 pub mod diff;
 pub mod emit;
-pub mod files;
+#[doc(hidden)]
 pub mod format;
 pub mod ident;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod lint;
 mod load;
 pub mod model;
 mod raw;
 mod resolve;
+#[doc(hidden)]
 pub mod schema_macro;
 pub mod select;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod stats;
 mod validate;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod verify;
-// Without the CLI, only the name patterns the emitters share.
-#[cfg(not(feature = "cli"))]
-mod verify {
-    pub(crate) use crate::select::pattern_matches;
-}
-pub mod version;
+mod write;
 mod yaml;
 
 use std::fmt;
@@ -87,9 +77,13 @@ use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
 pub use diag::{Diagnostic, Location, SchemaErrors};
+pub use dovecot_events_vocab::{
+    Edition, FieldType, Lifetime, Repr, Status, Unit, Version, VersionError, pattern_matches,
+    type_at,
+};
 pub use load::SourceFile;
 pub use model::EventModel;
-pub use version::Version;
+pub use write::{write_atomic, write_if_changed};
 
 /// The repository's schema files, embedded at build time, as
 /// (path relative to the schema directory, text).

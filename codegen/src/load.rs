@@ -9,8 +9,8 @@ use crate::diag::{Diagnostics, Location, did_you_mean};
 use crate::format::{self, Kind};
 use crate::model::{Edition, FieldType, Unit};
 use crate::raw::*;
-use crate::version::Version;
 use crate::yaml::{self, Node, NodeKind};
+use dovecot_events_vocab::Version;
 
 /// One schema file's path (as shown in diagnostics) and text.
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 #[cfg(feature = "serde")]
 use serde::Serialize;
 
-use crate::version::Version;
+pub use dovecot_events_vocab::{Edition, FieldType, Lifetime, Unit, Version};
 
 /// A whole resolved schema.
 #[derive(Clone, Debug)]
@@ -30,104 +30,6 @@ pub struct EventModel {
     pub events: BTreeMap<String, Event>,
     /// A hex digest of the schema sources, for `@generated` headers.
     pub source_hash: String,
-}
-
-/// Dovecot's editions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
-pub enum Edition {
-    /// In the open-source server.
-    #[default]
-    Open,
-    /// Only in the commercial edition.
-    Pro,
-}
-
-/// What kind of value a field carries, refined beyond the wire form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum FieldType {
-    /// Free text (`event_add_str`).
-    String,
-    /// A signed integer (`event_add_int`).
-    Integer,
-    /// A point in time (`event_add_timeval`).
-    Timestamp,
-    /// An IP address (`event_add_ip`, or a string holding one).
-    Ip,
-    /// A list of strings (`event_strlist_*`).
-    StringList,
-    /// A string from a known set of values.
-    Enum,
-    /// A string that is only ever `yes` when present.
-    Flag,
-}
-
-impl FieldType {
-    /// Every type with its schema spelling.
-    pub const ALL: [(&'static str, FieldType); 7] = [
-        ("string", FieldType::String),
-        ("integer", FieldType::Integer),
-        ("timestamp", FieldType::Timestamp),
-        ("ip", FieldType::Ip),
-        ("string_list", FieldType::StringList),
-        ("enum", FieldType::Enum),
-        ("flag", FieldType::Flag),
-    ];
-
-    /// The schema spelling.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, t)| *t == self)
-            .map_or("string", |(name, _)| name)
-    }
-}
-
-/// What an integer counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Unit {
-    /// A size in bytes.
-    Bytes,
-    /// A number of things.
-    Count,
-    /// A duration in microseconds.
-    Microseconds,
-    /// A duration in milliseconds.
-    Milliseconds,
-    /// A duration in seconds.
-    Seconds,
-    /// A TCP or UDP port.
-    Port,
-    /// An identifier.
-    Id,
-}
-
-impl Unit {
-    /// Every unit with its schema spelling.
-    pub const ALL: [(&'static str, Unit); 7] = [
-        ("bytes", Unit::Bytes),
-        ("count", Unit::Count),
-        ("microseconds", Unit::Microseconds),
-        ("milliseconds", Unit::Milliseconds),
-        ("seconds", Unit::Seconds),
-        ("port", Unit::Port),
-        ("id", Unit::Id),
-    ];
-
-    /// The schema spelling.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, u)| *u == self)
-            .map_or("count", |(name, _)| name)
-    }
 }
 
 /// A change over time that is not an addition or a removal.
@@ -156,10 +58,9 @@ pub struct Category {
     pub description: String,
     /// The parent category, if any.
     pub parent: Option<String>,
-    /// The first release with the category.
-    pub since: Option<Version>,
-    /// The first release without it.
-    pub removed: Option<Version>,
+    /// When it exists.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub lifetime: Lifetime,
     /// Which edition has it.
     pub edition: Edition,
     /// Remarks, such as where docs and source disagree.
@@ -176,10 +77,9 @@ pub struct Reason {
     pub category: Option<String>,
     /// What the reason means.
     pub description: String,
-    /// The first release with the reason.
-    pub since: Option<Version>,
-    /// The first release without it.
-    pub removed: Option<Version>,
+    /// When it exists.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub lifetime: Lifetime,
     /// Which edition uses it.
     pub edition: Edition,
     /// Remarks, such as where docs and source disagree.
@@ -210,10 +110,9 @@ pub struct EnumValue {
     pub rust_name: String,
     /// What the value means.
     pub description: String,
-    /// The first release that sends the value.
-    pub since: Option<Version>,
-    /// The first release that no longer sends it.
-    pub removed: Option<Version>,
+    /// When it exists.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub lifetime: Lifetime,
 }
 
 /// Where a resolved field came from.
@@ -252,12 +151,9 @@ pub struct Field {
     pub enum_name: Option<String>,
     /// What the field holds.
     pub description: String,
-    /// The first release that sends the field on this event.
-    pub since: Option<Version>,
-    /// The release that deprecated it.
-    pub deprecated: Option<Version>,
-    /// The first release that no longer sends it.
-    pub removed: Option<Version>,
+    /// When it exists.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub lifetime: Lifetime,
     /// Its name from `removed` on.
     pub renamed_to: Option<String>,
     /// False for fields Dovecot documents but never sends.
@@ -293,6 +189,29 @@ impl Field {
             (FieldType::Enum, _, Some(name)) => format!("enum {name}"),
             (FieldType::StringList, _, _) => "string list".to_owned(),
             _ => ty.as_str().to_owned(),
+        }
+    }
+
+    /// The field's type in release `at`, after any retyping changes.
+    #[must_use]
+    pub fn type_at(&self, at: Version) -> FieldType {
+        dovecot_events_vocab::type_at(self.ty, self.changes.iter().map(|c| (c.version, c.ty)), at)
+    }
+
+    /// Whether Dovecot `version` sends this field (on an event that exists
+    /// then).
+    #[must_use]
+    pub fn exists_in(&self, version: Version) -> bool {
+        self.emitted && self.lifetime.exists_in(version)
+    }
+
+    /// Whether `name` is this field's name, or matches its pattern.
+    #[must_use]
+    pub fn matches(&self, name: &str) -> bool {
+        if self.pattern {
+            dovecot_events_vocab::pattern_matches(&self.name, name)
+        } else {
+            self.name == name
         }
     }
 
@@ -334,12 +253,9 @@ pub struct Event {
     pub categories: Vec<String>,
     /// What the event reports.
     pub description: String,
-    /// The first release that sends the event.
-    pub since: Option<Version>,
-    /// The release that deprecated it.
-    pub deprecated: Option<Version>,
-    /// The first release that no longer sends it.
-    pub removed: Option<Version>,
+    /// When it exists.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub lifetime: Lifetime,
     /// Its name from `removed` on.
     pub renamed_to: Option<String>,
     /// False for names Dovecot documents but never sends.
@@ -369,6 +285,22 @@ pub struct Inherit {
 }
 
 impl Event {
+    /// The field called `name`: one of that name, or else the first whose
+    /// pattern matches it.
+    #[must_use]
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields
+            .iter()
+            .find(|f| !f.pattern && f.name == name)
+            .or_else(|| self.fields.iter().find(|f| f.pattern && f.matches(name)))
+    }
+
+    /// Whether Dovecot `version` sends this event.
+    #[must_use]
+    pub fn exists_in(&self, version: Version) -> bool {
+        self.emitted && self.lifetime.exists_in(version)
+    }
+
     /// Whether the event becomes a Rust type: names that are never sent are
     /// kept in the metadata only.
     #[must_use]

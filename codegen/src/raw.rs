@@ -3,7 +3,7 @@
 
 use crate::diag::Location;
 use crate::model::{Edition, FieldType, Unit};
-use crate::version::Version;
+use dovecot_events_vocab::Version;
 
 /// A value and where it was written.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ident;
 use crate::model::*;
 use crate::raw::*;
-use crate::version::Version;
+use dovecot_events_vocab::Version;
 
 /// Builds the resolved model.
 #[must_use]
@@ -24,8 +24,11 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                 name: c.name.value.clone(),
                 description: c.description.clone(),
                 parent: c.parent.as_ref().map(|p| p.value.clone()),
-                since: value(&c.since),
-                removed: value(&c.removed),
+                lifetime: Lifetime {
+                    since: value(&c.since),
+                    deprecated: None,
+                    removed: value(&c.removed),
+                },
                 edition: c.edition,
                 note: c.note.clone(),
             };
@@ -40,8 +43,11 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                 name: r.name.value.clone(),
                 category: r.category.as_ref().map(|c| c.value.clone()),
                 description: r.description.clone(),
-                since: value(&r.since),
-                removed: value(&r.removed),
+                lifetime: Lifetime {
+                    since: value(&r.since),
+                    deprecated: None,
+                    removed: value(&r.removed),
+                },
                 edition: r.edition,
                 note: r.note.clone(),
             };
@@ -63,8 +69,11 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                         name: v.name.value.clone(),
                         rust_name: ident::variant_name(&v.name.value).name,
                         description: v.description.clone(),
-                        since: value(&v.since),
-                        removed: value(&v.removed),
+                        lifetime: Lifetime {
+                            since: value(&v.since),
+                            deprecated: None,
+                            removed: value(&v.removed),
+                        },
                     })
                     .collect(),
             };
@@ -127,7 +136,7 @@ fn event(
         category
             .as_ref()
             .and_then(|c| categories.get(c))
-            .and_then(|c| c.since)
+            .and_then(|c| c.lifetime.since)
     });
     let removed = value(&e.removed);
     let mut fields: Vec<Field> = e
@@ -148,9 +157,11 @@ fn event(
         category,
         categories: e.categories.iter().map(|c| c.value.clone()).collect(),
         description: e.description.clone(),
-        since,
-        deprecated: value(&e.deprecated),
-        removed,
+        lifetime: Lifetime {
+            since,
+            deprecated: value(&e.deprecated),
+            removed,
+        },
         renamed_to: e.renamed_to.as_ref().map(|r| r.value.clone()),
         emitted: e.emitted,
         edition: e.edition,
@@ -212,12 +223,13 @@ fn inherit_into(
                 // any path gives it, from the earliest release to the
                 // latest removal.
                 Some(have) if have.origin != Origin::Own => {
-                    have.since = have.since.min(candidate.since);
-                    have.removed = match (have.removed, candidate.removed) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        _ => None,
-                    };
-                    if have.removed.is_none() {
+                    have.lifetime.since = have.lifetime.since.min(candidate.lifetime.since);
+                    have.lifetime.removed =
+                        match (have.lifetime.removed, candidate.lifetime.removed) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            _ => None,
+                        };
+                    if have.lifetime.removed.is_none() {
                         have.renamed_to = None;
                     }
                 }
@@ -241,9 +253,11 @@ fn field(f: &RawField, origin: Origin, since: Option<Version>, removed: Option<V
             unit: f.unit.as_ref().map(|u| u.value),
             enum_name: f.enum_name.as_ref().map(|e| e.value.clone()),
             description: f.description.clone(),
-            since: value(&f.since),
-            deprecated: value(&f.deprecated),
-            removed: value(&f.removed),
+            lifetime: Lifetime {
+                since: value(&f.since),
+                deprecated: value(&f.deprecated),
+                removed: value(&f.removed),
+            },
             renamed_to: f.renamed_to.as_ref().map(|r| r.value.clone()),
             emitted: f.emitted,
             pattern: f.pattern,
@@ -259,8 +273,8 @@ fn field(f: &RawField, origin: Origin, since: Option<Version>, removed: Option<V
 /// Narrows a field's lifetime to its event's: a field inherited from a group
 /// cannot be sent before the event exists or after it is gone.
 fn bound(mut field: Field, since: Option<Version>, removed: Option<Version>) -> Field {
-    field.since = field.since.max(since);
-    field.removed = match (field.removed, removed) {
+    field.lifetime.since = field.lifetime.since.max(since);
+    field.lifetime.removed = match (field.lifetime.removed, removed) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
@@ -269,7 +283,7 @@ fn bound(mut field: Field, since: Option<Version>, removed: Option<Version>) -> 
 
 /// Whether a bounded lifetime still covers at least one release.
 fn alive(field: &Field) -> bool {
-    match (field.since, field.removed) {
+    match (field.lifetime.since, field.lifetime.removed) {
         (Some(since), Some(removed)) => since < removed,
         _ => true,
     }

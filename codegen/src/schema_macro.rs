@@ -21,7 +21,7 @@ use syn::punctuated::Punctuated;
 use crate::SourceFile;
 use crate::builder::Config;
 use crate::diag::did_you_mean;
-use crate::version::Version;
+use dovecot_events_vocab::Version;
 
 /// The options the macro takes.
 const OPTIONS: &[&str] = &[

@@ -3,7 +3,7 @@
 //! the narrowed model, so they agree on what "included" means.
 
 use crate::model::EventModel;
-use crate::version::Version;
+use dovecot_events_vocab::Version;
 
 /// Which part of the schema to generate for. The default is everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,12 +37,6 @@ impl std::fmt::Display for UnknownName {
         }
         Ok(())
     }
-}
-
-/// Whether `since`/`removed` bounds include `version`.
-#[must_use]
-pub fn live_in(since: Option<Version>, removed: Option<Version>, version: Version) -> bool {
-    since.is_none_or(|s| s <= version) && removed.is_none_or(|r| r > version)
 }
 
 impl Selection {
@@ -99,15 +93,13 @@ impl Selection {
         let mut out = model.clone();
         if let Some(target) = self.target {
             out.versions.retain(|v| *v <= target);
-            out.events
-                .retain(|_, e| live_in(e.since, e.removed, target));
+            out.events.retain(|_, e| e.lifetime.exists_in(target));
             for event in out.events.values_mut() {
-                event.fields.retain(|f| live_in(f.since, f.removed, target));
+                event.fields.retain(|f| f.lifetime.exists_in(target));
             }
-            out.global_fields
-                .retain(|f| live_in(f.since, f.removed, target));
+            out.global_fields.retain(|f| f.lifetime.exists_in(target));
             for group in out.groups.values_mut() {
-                group.fields.retain(|f| live_in(f.since, f.removed, target));
+                group.fields.retain(|f| f.lifetime.exists_in(target));
             }
         }
         if !self.categories.is_empty() || !self.events.is_empty() {
@@ -131,28 +123,4 @@ impl Selection {
         }
         out
     }
-}
-
-/// Matches a name pattern in which `*` stands for any text (field patterns
-/// of the schema, and the patterns of type and field attributes).
-#[must_use]
-pub fn pattern_matches(pattern: &str, name: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let Some(first) = parts.next() else {
-        return pattern == name;
-    };
-    let Some(mut rest) = name.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
 }

@@ -9,7 +9,7 @@ use crate::diag::{Diagnostics, Location, did_you_mean};
 use crate::ident;
 use crate::model::FieldType;
 use crate::raw::*;
-use crate::version::Version;
+use dovecot_events_vocab::Version;
 
 /// Runs every rule. `incomplete` (a file failed to parse) skips the rules
 /// about references, which would only echo that failure.

@@ -7,8 +7,7 @@
 //! dedented by [`yaml`], so line 1 is the case's first YAML line.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use dovecot_events_codegen::{EventModel, SchemaErrors, SourceFile, load_sources};
 
@@ -620,46 +619,6 @@ fn every_mistake_is_reported_at_once_in_file_order() {
         5
     );
     assert_eq!(text.lines().last(), Some("5 schema errors found"));
-}
-
-fn eventgen(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dovecot-eventgen"))
-        .current_dir(codegen_dir())
-        .args(args)
-        .output()
-        .expect("dovecot-eventgen runs")
-}
-
-#[test]
-fn cli_validate_reports_every_mistake_and_exits_2() {
-    let output = eventgen(&["validate", FIVE_MISTAKES]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "stderr:\n{stderr}");
-    let mistakes = five_mistakes();
-    let headlines: Vec<&str> = stderr
-        .lines()
-        .map(|line| line.strip_prefix("error: ").unwrap_or(line))
-        .filter(|line| line.starts_with(FIVE_MISTAKES))
-        .collect();
-    assert_eq!(headlines, mistakes, "stderr:\n{stderr}");
-    assert!(
-        stderr.trim_end().ends_with("5 schema errors found"),
-        "stderr:\n{stderr}"
-    );
-}
-
-#[test]
-fn cli_validate_accepts_the_small_schema() {
-    let small: PathBuf = codegen_dir().join("../tests/fixtures/schemas/small");
-    let output = eventgen(&["validate", &small.to_string_lossy()]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("schema is valid: "));
 }
 
 /// Malformed inputs that must be reported, not crash the loader.

@@ -141,19 +141,20 @@ fn every_event_the_source_sets_is_in_the_schema_with_its_versions() {
                 continue;
             };
             let since = dovecot_version(&model, &row["first_tag"], pigeonhole);
-            if event.since != Some(since) && !explained(event.note.as_deref(), Some(since)) {
+            if event.lifetime.since != Some(since) && !explained(event.note.as_deref(), Some(since))
+            {
                 problems.0.push(format!(
                     "{name}: schema says since {}, the source sets it from {since}",
-                    show(event.since)
+                    show(event.lifetime.since)
                 ));
             }
             let removed = removed_after(&model, &tags, &row["last_tag"], pigeonhole);
-            if event.removed != removed
-                && !explained(event.note.as_deref(), removed.or(event.removed))
+            if event.lifetime.removed != removed
+                && !explained(event.note.as_deref(), removed.or(event.lifetime.removed))
             {
                 problems.0.push(format!(
                     "{name}: schema says removed {}, the source's last tag is {} (removed {})",
-                    show(event.removed),
+                    show(event.lifetime.removed),
                     row["last_tag"],
                     show(removed)
                 ));

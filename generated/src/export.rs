@@ -4,7 +4,6 @@ use std::borrow::Cow;
 
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::value::{FieldError, Value};
 use crate::{Event, Timestamp};
 
 /// One event as Dovecot's event exporter sends it: the typed event with its
@@ -62,12 +61,6 @@ impl<'a> ExportedEvent<'a> {
         }
     }
 
-    /// Whether [`ExportedEvent::name`] is `Some`, without looking the name
-    /// up.
-    pub(crate) fn is_named(&self) -> bool {
-        !matches!(&self.event, Event::Unknown(event) if event.name.is_empty())
-    }
-
     /// Copies borrowed text so the event outlives its input.
     #[must_use]
     pub fn into_owned(self) -> ExportedEvent<'static> {
@@ -83,37 +76,6 @@ impl<'a> ExportedEvent<'a> {
                 .collect(),
         }
     }
-}
-
-/// Stores one field into the event. A value that does not fit a known
-/// field's type but ends in `...` (Dovecot's mark for a value cut at the
-/// exporter's `format_max_field_len`) is kept as sent among the unknown
-/// fields instead of failing.
-#[inline]
-pub(crate) fn apply<'a>(
-    event: &mut Event<'a>,
-    name: Cow<'a, str>,
-    value: Value<'a>,
-) -> Result<(), FieldError> {
-    if let Value::Str(text) = &value
-        && text.ends_with("...")
-    {
-        return apply_truncated(event, name, value);
-    }
-    event.set_field(name, value)
-}
-
-#[cold]
-fn apply_truncated<'a>(
-    event: &mut Event<'a>,
-    name: Cow<'a, str>,
-    value: Value<'a>,
-) -> Result<(), FieldError> {
-    let kept = (name.clone(), value.clone());
-    if event.set_field(name, value).is_err() {
-        event.unknown_fields_mut().push(kept.0, kept.1);
-    }
-    Ok(())
 }
 
 impl serde::Serialize for ExportedEvent<'_> {

@@ -128,7 +128,10 @@
 
 // The generated module is formatted by the generator (prettyplease), not
 // by rustfmt, and must stay warning-free.
+mod assemble;
+mod declare;
 mod error;
+mod event_api;
 mod export;
 mod from_event;
 // Dovecot versions have up to four parts (2.3.11.2), which is not semver.
@@ -138,15 +141,19 @@ mod from_event;
 mod generated;
 pub mod json;
 pub mod meta;
+mod raw;
 mod swar;
 pub mod tab_text;
 mod timestamp;
 mod value;
 
+pub use assemble::Target;
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use dovecot_events_derive::{DovecotEvent, schema};
+pub use dovecot_events_vocab::{Repr, pattern_matches};
 pub use error::{Error, ErrorKind};
+pub use event_api::EventFields;
 pub use export::ExportedEvent;
 pub use from_event::{FromEvent, FromEventError, IntoValue};
 pub use generated::{
@@ -155,16 +162,21 @@ pub use generated::{
 };
 pub use meta::{
     CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta, FieldType,
-    Origin, Unit, Version,
+    Lifetime, Origin, Status, Unit, Version,
 };
+pub use raw::RawEvent;
 pub use timestamp::Timestamp;
-pub use value::{EventFields, FieldError, Fields, FromValue, ToValue, Value};
+pub use value::{FieldError, Fields, Fit, FromValue, ToValue, Value};
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::event_api::{
+        DynEvent, EventEnum, IntoStatic, Slot, UnknownParts, debug_event, own, same_fields, slot,
+        store, take, visit,
+    };
     pub use crate::from_event::from_event;
-    pub use crate::value::{own_list, own_str, set};
+    pub use crate::value::set;
 
     /// Whether two strings are equal, in a constant.
     #[must_use]

@@ -34,10 +34,12 @@
 
 use std::borrow::Cow;
 
+use crate::Value;
+use crate::assemble::{Assembler, Member, Target};
 use crate::error::{Error, shown};
-use crate::export::{ExportedEvent, apply};
+use crate::export::ExportedEvent;
+use crate::raw::RawEvent;
 use crate::swar::{bytes_below, bytes_equal, first_flagged, word_at};
-use crate::{Event, Timestamp, Value};
 
 const FORMAT: &str = "tab-text";
 const ESCAPE: char = '\x01';
@@ -53,25 +55,34 @@ const ESCAPE: char = '\x01';
 /// `end_time:` item, a time that is not a timestamp, and a known field whose
 /// value does not fit its type.
 pub fn from_str(line: &str) -> Result<ExportedEvent<'_>, Error> {
+    parse(line)
+}
+
+/// Parses one tab-text line into a [`RawEvent`]: the same rules as
+/// [`from_str`], without typing the fields.
+///
+/// # Errors
+///
+/// As [`from_str`], except that no field has a type to mismatch.
+pub fn from_str_raw(line: &str) -> Result<RawEvent<'_>, Error> {
+    parse(line)
+}
+
+fn parse<'a, T: Target<'a>>(line: &'a str) -> Result<T, Error> {
     let line = strip_newline(line);
     // Dovecot writes the `event:` item first. Knowing the name before the
     // event is built spares building a nameless event and then replacing
     // it, which moves the whole enum (its largest variant is over a
     // kilobyte).
-    let (name, seen, start) = match leading_name(line) {
-        Some((name, start)) => (name, EVENT, start),
-        None => ("", 0, 0),
+    let (name, start) = match leading_name(line) {
+        Some((name, start)) => (Some(Cow::Borrowed(name)), start),
+        None => (None, 0),
     };
-    // The event is built inside the value returned, so that it is not
-    // moved again on the way out.
-    let mut result = Ok(ExportedEvent::new(Event::new(Cow::Borrowed(name))));
-    if let Ok(out) = &mut result {
-        let mut parser = Parser::new(out, seen);
-        if let Err(error) = scan(&mut parser, line, start).and_then(|()| parser.finish()) {
-            result = Err(error);
-        }
-    }
-    result
+    let mut parser = Parser {
+        asm: Assembler::new(FORMAT, name),
+    };
+    scan(&mut parser, line, start)?;
+    parser.asm.finish()
 }
 
 /// The event's name when the line starts with an `event:` item without
@@ -89,7 +100,11 @@ fn leading_name(line: &str) -> Option<(&str, usize)> {
 /// Feeds the items of `line` from byte `start` to the parser. One pass over
 /// the bytes, eight at a time, finds the items and whether each has
 /// escapes.
-fn scan<'a>(parser: &mut Parser<'a, '_>, line: &'a str, mut start: usize) -> Result<(), Error> {
+fn scan<'a, T: Target<'a>>(
+    parser: &mut Parser<'a, T>,
+    line: &'a str,
+    mut start: usize,
+) -> Result<(), Error> {
     if start > line.len() {
         return Ok(());
     }
@@ -125,6 +140,24 @@ fn scan<'a>(parser: &mut Parser<'a, '_>, line: &'a str, mut start: usize) -> Res
 /// for bytes that are not UTF-8.
 pub fn from_slice(line: &[u8]) -> Result<ExportedEvent<'_>, Error> {
     slice(line, false)
+}
+
+/// [`from_slice`] into a [`RawEvent`].
+///
+/// # Errors
+///
+/// As [`from_slice`], except that no field has a type to mismatch.
+pub fn from_slice_raw(line: &[u8]) -> Result<RawEvent<'_>, Error> {
+    slice(line, false)
+}
+
+/// [`from_slice_lossy`] into a [`RawEvent`].
+///
+/// # Errors
+///
+/// As [`from_str_raw`].
+pub fn from_slice_lossy_raw(line: &[u8]) -> Result<RawEvent<'_>, Error> {
+    slice(line, true)
 }
 
 /// Parses one tab-text line given as bytes, replacing invalid UTF-8 with
@@ -269,14 +302,15 @@ fn strip_newline(line: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
-fn slice(line: &[u8], lossy: bool) -> Result<ExportedEvent<'_>, Error> {
+fn slice<'a, T: Target<'a>>(line: &'a [u8], lossy: bool) -> Result<T, Error> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if let Ok(text) = std::str::from_utf8(line) {
-        return from_str(text);
+        return parse(text);
     }
-    let mut out = ExportedEvent::new(Event::new(Cow::Borrowed("")));
-    let mut parser = Parser::new(&mut out, 0);
+    let mut parser = Parser {
+        asm: Assembler::new(FORMAT, None),
+    };
     let mut start = 0;
     for bytes in line.split(|b| *b == b'\t') {
         let column = start + 1;
@@ -295,8 +329,7 @@ fn slice(line: &[u8], lossy: bool) -> Result<ExportedEvent<'_>, Error> {
             }
         }
     }
-    parser.finish()?;
-    Ok(out)
+    parser.asm.finish()
 }
 
 /// Whether the invalid UTF-8 at `valid_up_to` is the start of a character
@@ -407,45 +440,16 @@ fn not_an_item(text: &str) -> Error {
     Error::syntax(FORMAT, format!("{} is not a tab-text item", shown(text)))
 }
 
-/// The event being built, in place, as items arrive.
-struct Parser<'a, 'o> {
-    out: &'o mut ExportedEvent<'a>,
-    /// Which of `event:`, `hostname:`, `start_time:`, `end_time:` were seen.
-    seen: u8,
-    /// Fields that arrived before the event's name.
-    pending: Vec<(Cow<'a, str>, Value<'a>)>,
+/// Feeds the items of one line to the assembler.
+struct Parser<'a, T> {
+    asm: Assembler<'a, T>,
 }
 
-const EVENT: u8 = 1;
-const HOSTNAME: u8 = 2;
-const START_TIME: u8 = 4;
-const END_TIME: u8 = 8;
-
-fn parse_time(text: &str, member: &'static str) -> Result<Timestamp, Error> {
-    Timestamp::parse(text).ok_or_else(|| {
-        Error::mismatch(
-            FORMAT,
-            "a timestamp (RFC 3339 text or Unix seconds)",
-            shown(text),
-        )
-        .in_member(member)
-    })
-}
-
-impl<'a, 'o> Parser<'a, 'o> {
-    /// A parser filling `out`; `seen` has [`EVENT`] when `out` already has
-    /// its name.
-    fn new(out: &'o mut ExportedEvent<'a>, seen: u8) -> Self {
-        Parser {
-            out,
-            seen,
-            pending: Vec::new(),
-        }
-    }
-
+impl<'a, T: Target<'a>> Parser<'a, T> {
     /// Adds the event's name and the position to an error.
+    #[cold]
     fn locate(&self, error: Error, column: usize) -> Error {
-        error.in_event(self.out.name()).at(1, column as u64)
+        self.asm.locate(error).at(1, column as u64)
     }
 
     #[inline(always)]
@@ -459,117 +463,67 @@ impl<'a, 'o> Parser<'a, 'o> {
         }
     }
 
-    /// The items of nearly every line, without escapes, stored straight
-    /// into the event; `None` for anything else.
+    /// The items of nearly every line, without escapes, read without
+    /// building an [`Item`]; `None` for anything else.
     #[inline(always)]
     fn plain_item(&mut self, text: &'a str) -> Option<Result<(), Error>> {
         if let Some(rest) = text.strip_prefix("field:") {
-            if self.seen & EVENT == 0 {
-                return None;
-            }
             let eq = equals_sign(rest.as_bytes())?;
             let (name, value) = (&rest[..eq], &rest[eq + 1..]);
-            let stored = self
-                .out
-                .event
-                .set_field(Cow::Borrowed(name), Value::Str(Cow::Borrowed(value)));
-            return Some(match stored {
-                Ok(()) => Ok(()),
-                // As `apply` does: a value cut short by Dovecot is kept as
-                // sent.
-                Err(_) if value.ends_with("...") => {
-                    let unknown = self.out.event.unknown_fields_mut();
-                    unknown.push(Cow::Borrowed(name), Value::Str(Cow::Borrowed(value)));
-                    Ok(())
-                }
-                Err(e) => Err(Error::from_field(FORMAT, e)),
-            });
+            return Some(
+                self.asm
+                    .field(Cow::Borrowed(name), Value::Str(Cow::Borrowed(value))),
+            );
         }
         let done = match text.as_bytes().first()? {
             b'c' => {
                 let name = text.strip_prefix("category:")?;
-                self.out.categories.push(Cow::Borrowed(name));
+                self.asm.category(Cow::Borrowed(name));
                 Ok(())
             }
             b'h' => {
                 let name = text.strip_prefix("hostname:")?;
-                self.once(HOSTNAME, "hostname")
-                    .map(|()| self.out.hostname = Some(Cow::Borrowed(name)))
+                self.asm
+                    .enter(Member::Hostname)
+                    .map(|()| self.asm.hostname(Cow::Borrowed(name)))
             }
             b's' => {
                 let time = text.strip_prefix("start_time:")?;
-                self.once(START_TIME, "start_time").and_then(|()| {
-                    self.out.start_time = Some(parse_time(time, "start_time")?);
-                    Ok(())
-                })
+                self.time(Member::StartTime, time)
             }
             b'e' => {
                 let time = text.strip_prefix("end_time:")?;
-                self.once(END_TIME, "end_time").and_then(|()| {
-                    self.out.end_time = Some(parse_time(time, "end_time")?);
-                    Ok(())
-                })
+                self.time(Member::EndTime, time)
             }
             _ => return None,
         };
         Some(done)
     }
 
-    /// Marks an item kind as seen; an error if it was seen before.
-    fn once(&mut self, bit: u8, member: &'static str) -> Result<(), Error> {
-        if self.seen & bit != 0 {
-            return Err(
-                Error::syntax(FORMAT, format!("more than one `{member}:` item")).in_member(member),
-            );
-        }
-        self.seen |= bit;
-        Ok(())
+    fn time(&mut self, member: Member, text: &str) -> Result<(), Error> {
+        self.asm.enter(member)?;
+        self.asm.time_text(member, text)
     }
 
     fn accept(&mut self, item: Item<'a>, column: usize) -> Result<(), Error> {
         let result = match item {
             Item::Skip => Ok(()),
-            Item::Field(name, value) if self.seen & EVENT != 0 => {
-                apply(&mut self.out.event, name, Value::Str(value))
-                    .map_err(|e| Error::from_field(FORMAT, e))
-            }
-            Item::Field(name, value) => {
-                self.pending.push((name, Value::Str(value)));
-                Ok(())
-            }
+            Item::Field(name, value) => self.asm.field(name, Value::Str(value)),
             Item::Category(name) => {
-                self.out.categories.push(name);
+                self.asm.category(name);
                 Ok(())
             }
-            Item::Event(name) => self.once(EVENT, "event").and_then(|()| {
-                self.out.event = Event::new(name);
-                self.apply_pending()
-            }),
-            Item::Hostname(name) => self.once(HOSTNAME, "hostname").map(|()| {
-                self.out.hostname = Some(name);
-            }),
-            Item::StartTime(text) => self.once(START_TIME, "start_time").and_then(|()| {
-                self.out.start_time = Some(parse_time(&text, "start_time")?);
-                Ok(())
-            }),
-            Item::EndTime(text) => self.once(END_TIME, "end_time").and_then(|()| {
-                self.out.end_time = Some(parse_time(&text, "end_time")?);
-                Ok(())
-            }),
+            Item::Event(name) => self
+                .asm
+                .enter(Member::Event)
+                .and_then(|()| self.asm.name(name)),
+            Item::Hostname(name) => self
+                .asm
+                .enter(Member::Hostname)
+                .map(|()| self.asm.hostname(name)),
+            Item::StartTime(text) => self.time(Member::StartTime, &text),
+            Item::EndTime(text) => self.time(Member::EndTime, &text),
         };
         result.map_err(|e| self.locate(e, column))
-    }
-
-    fn apply_pending(&mut self) -> Result<(), Error> {
-        for (name, value) in std::mem::take(&mut self.pending) {
-            apply(&mut self.out.event, name, value).map_err(|e| Error::from_field(FORMAT, e))?;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<(), Error> {
-        // Without a name, the event is the nameless unknown event it
-        // started as, and it takes any field.
-        self.apply_pending()
     }
 }

@@ -79,15 +79,26 @@ impl Timestamp {
 }
 
 fn parse_unix(text: &str) -> Option<Timestamp> {
-    let (negative, text) = match text.as_bytes() {
+    parse_unix_bytes(text.as_bytes())
+}
+
+/// Unix seconds as Dovecot writes them: an optional `-`, digits without a
+/// leading zero (as in JSON), and an optional fraction of one to nine
+/// digits. Every step is checked, so any input gives an answer.
+pub(crate) fn parse_unix_bytes(text: &[u8]) -> Option<Timestamp> {
+    let (negative, text) = match text {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
     let (int, frac) = match text.iter().position(|&b| b == b'.') {
-        Some(dot) => (&text[..dot], &text[dot + 1..]),
-        None => (text, &[][..]),
+        Some(dot) => (&text[..dot], Some(&text[dot + 1..])),
+        None => (text, None),
     };
-    if int.is_empty() || frac.len() > 9 {
+    // The seconds of any time RFC 3339 can write have at most 12 digits.
+    if int.is_empty() || int.len() > 12 || (int.len() > 1 && int[0] == b'0') {
+        return None;
+    }
+    if frac.is_some_and(|f| f.is_empty() || f.len() > 9) {
         return None;
     }
     let mut secs = 0i64;
@@ -96,8 +107,9 @@ fn parse_unix(text: &str) -> Option<Timestamp> {
         if digit > 9 {
             return None;
         }
-        secs = secs.checked_mul(10)?.checked_add(i64::from(digit))?;
+        secs = secs * 10 + i64::from(digit);
     }
+    let frac = frac.unwrap_or_default();
     let mut nanos = 0u32;
     for &b in frac {
         let digit = b.wrapping_sub(b'0');
@@ -106,18 +118,7 @@ fn parse_unix(text: &str) -> Option<Timestamp> {
         }
         nanos = nanos * 10 + u32::from(digit);
     }
-    nanos *= [
-        1_000_000_000,
-        100_000_000,
-        10_000_000,
-        1_000_000,
-        100_000,
-        10_000,
-        1000,
-        100,
-        10,
-        1,
-    ][frac.len()];
+    nanos *= 10u32.pow(9 - frac.len() as u32);
     if negative {
         if nanos == 0 {
             Timestamp::from_unix(-secs, 0)
@@ -236,7 +237,11 @@ fn parse_rfc3339_general(b: &[u8]) -> Option<Timestamp> {
     let offset = match rest {
         b"Z" | b"z" => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let minutes = num(&[*h1, *h2])? * 60 + num(&[*m1, *m2])?;
+            let (hours, minutes) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let minutes = hours * 60 + minutes;
             if *sign == b'+' { minutes } else { -minutes }
         }
         _ => return None,
@@ -377,6 +382,15 @@ mod tests {
             "99999999999999",
             "-",
             "--1",
+            "2024-05-01T12:30:00+99:99",
+            "2024-05-01T12:30:00+24:00",
+            "0001",
+            "01.5",
+            "0.5000000000",
+            "9223372036854775808",
+            "99999999999999999999",
+            "1.",
+            ".5",
         ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad}");
         }

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
+use dovecot_events_vocab::Repr;
+
 use crate::timestamp::Timestamp;
 
 /// A field value in its wire form: what a JSON export or a tab-text line
@@ -49,6 +51,45 @@ impl Value<'_> {
         }
     }
 
+    /// Whether this is text that Dovecot cut short: it ends in `...`, the
+    /// mark the exporter appends to a value longer than its
+    /// `format_max_field_len`. Such a value is kept as sent when it does
+    /// not fit its field's type.
+    #[must_use]
+    pub fn is_truncated(&self) -> bool {
+        matches!(self, Value::Str(text) if text.ends_with("..."))
+    }
+
+    /// How this value fits a field held as `repr`, by the same conversion
+    /// the typed events use: [`Fit::Typed`], [`Fit::Truncated`] when it does
+    /// not fit but was cut short (and is kept as sent), or the error a
+    /// parser reports.
+    ///
+    /// # Errors
+    ///
+    /// The value does not fit and is not truncated.
+    pub fn fit(&self, repr: Repr) -> Result<Fit, FieldError> {
+        fn convert<'v, T: FromValue<'v>>(value: Value<'v>) -> Result<(), FieldError> {
+            T::from_value(value).map(drop)
+        }
+        let value = self.reborrow();
+        let converted = match repr {
+            Repr::Text | Repr::Enum => convert::<Cow<'_, str>>(value),
+            Repr::I64 => convert::<i64>(value),
+            Repr::U64 => convert::<u64>(value),
+            Repr::U16 => convert::<u16>(value),
+            Repr::Timestamp => convert::<Timestamp>(value),
+            Repr::Ip => convert::<IpAddr>(value),
+            Repr::TextList => convert::<Vec<Cow<'_, str>>>(value),
+            Repr::Flag => convert::<bool>(value),
+        };
+        match converted {
+            Ok(()) => Ok(Fit::Typed),
+            Err(_) if self.is_truncated() => Ok(Fit::Truncated),
+            Err(error) => Err(error),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Value::Str(_) => "a string",
@@ -57,6 +98,15 @@ impl Value<'_> {
             Value::List(_) => "a list",
         }
     }
+}
+
+/// How a wire value fits its field's type; see [`Value::fit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// It converts to the field's type.
+    Typed,
+    /// It does not, but Dovecot cut it short; it is kept as sent.
+    Truncated,
 }
 
 /// Why a value could not be converted to a field's type.
@@ -270,24 +320,6 @@ impl ToValue for Timestamp {
     }
 }
 
-/// Copies an optional borrowed string. Used by the generated `into_owned`.
-#[must_use]
-pub fn own_str(value: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
-    value.map(|s| Cow::Owned(s.into_owned()))
-}
-
-/// Copies an optional list of borrowed strings. Used by the generated
-/// `into_owned`.
-#[must_use]
-pub fn own_list(value: Option<Vec<Cow<'_, str>>>) -> Option<Vec<Cow<'static, str>>> {
-    value.map(|items| {
-        items
-            .into_iter()
-            .map(|s| Cow::Owned(s.into_owned()))
-            .collect()
-    })
-}
-
 /// Stores a converted value into an optional struct field. Used by the
 /// generated `set_field` methods.
 ///
@@ -325,6 +357,12 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// No fields.
+    #[must_use]
+    pub const fn new() -> Self {
+        Fields { items: Vec::new() }
+    }
+
     /// Adds a field.
     pub fn push(&mut self, name: Cow<'a, str>, value: Value<'a>) {
         self.items.push((name, value));
@@ -379,26 +417,4 @@ impl<'a> Extend<(Cow<'a, str>, Value<'a>)> for Fields<'a> {
     fn extend<I: IntoIterator<Item = (Cow<'a, str>, Value<'a>)>>(&mut self, iter: I) {
         self.items.extend(iter);
     }
-}
-
-/// What every generated event struct can do.
-pub trait EventFields<'a>: Default {
-    /// The event name as Dovecot sends it.
-    const NAME: &'static str;
-
-    /// The schema's metadata for this event.
-    fn meta() -> &'static crate::EventMeta;
-
-    /// Stores one field: a known one into its typed member, anything else
-    /// into the unknown fields.
-    ///
-    /// # Errors
-    ///
-    /// Returns a [`FieldError`] naming the field when a known field's value
-    /// does not fit its type; the struct is unchanged then.
-    fn set_field(&mut self, name: Cow<'a, str>, value: Value<'a>) -> Result<(), FieldError>;
-
-    /// Calls `f` with every present field, known ones first in schema order,
-    /// then unknown ones in arrival order.
-    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>));
 }

@@ -8,37 +8,30 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::Member;
+use crate::assemble::{Assembler, Member, TIMESTAMP};
 use crate::error::{Error, shown};
-use crate::export::{ExportedEvent, apply};
-use crate::value::FieldError;
-use crate::{Event, Timestamp, Value};
+use crate::export::ExportedEvent;
+use crate::{Timestamp, Value};
 
 const FORMAT: &str = "JSON";
 
 /// The event being built, and what the visitors know when something goes
-/// wrong. The event is built in place here rather than passed up through
-/// serde's return values, which would copy it at every level.
+/// wrong. The event is built in place by the assembler rather than passed
+/// up through serde's return values, which would copy it at every level.
 ///
 /// A visitor that finds a semantic problem stores a structured [`Error`]
 /// here and hands serde_json a placeholder, whose position is then added.
 struct State<'de> {
-    out: ExportedEvent<'de>,
-    /// Which envelope members have been seen (bits of [`Member`]).
-    seen: u8,
-    /// Fields that arrived before the event's name.
-    pending: Vec<(Cow<'de, str>, Value<'de>)>,
+    asm: Assembler<'de, ExportedEvent<'de>>,
     error: Option<Error>,
     field: Option<String>,
     member: Option<&'static str>,
 }
 
-impl<'de> State<'de> {
+impl State<'_> {
     fn new() -> Self {
         State {
-            out: ExportedEvent::new(Event::new(Cow::Borrowed(""))),
-            seen: 0,
-            pending: Vec::new(),
+            asm: Assembler::new(FORMAT, None),
             error: None,
             field: None,
             member: None,
@@ -55,32 +48,15 @@ impl<'de> State<'de> {
         self.fail(Error::mismatch(FORMAT, expected, found))
     }
 
-    fn field_error<E: de::Error>(&mut self, error: FieldError) -> E {
-        let error = Error::from_field(FORMAT, error).in_event(self.out.name());
-        self.fail(error)
-    }
-
     /// Marks a member as seen; an error if it was seen before.
     fn enter<E: de::Error>(&mut self, member: Member) -> Result<(), E> {
         self.member = Some(member.name());
-        if self.seen & member.bit() != 0 {
-            return Err(self.fail(Error::syntax(
-                FORMAT,
-                format!("duplicate member `{}`", member.name()),
-            )));
-        }
-        self.seen |= member.bit();
-        Ok(())
+        self.asm.enter(member).map_err(|error| self.fail(error))
     }
 
-    /// Applies the fields that arrived before the event's name.
-    fn apply_pending<E: de::Error>(&mut self) -> Result<(), E> {
-        for (name, value) in std::mem::take(&mut self.pending) {
-            if let Err(error) = apply(&mut self.out.event, name, value) {
-                return Err(self.field_error(error));
-            }
-        }
-        Ok(())
+    /// Hands the assembler's verdict to serde.
+    fn check<E: de::Error>(&mut self, result: Result<(), Error>) -> Result<(), E> {
+        result.map_err(|error| self.fail(error))
     }
 }
 
@@ -153,30 +129,28 @@ impl<'de> Visitor<'de> for Top<'_, 'de> {
                 "event" => {
                     state.enter(Member::Event)?;
                     let name = map.next_value_seed(StrSeed { state: &mut *state })?;
-                    state.out.event = Event::new(name);
-                    if !state.pending.is_empty() {
-                        state.apply_pending()?;
-                    }
+                    let result = state.asm.name(name);
+                    state.check(result)?;
                 }
                 "hostname" => {
                     state.enter(Member::Hostname)?;
                     let hostname = map.next_value_seed(StrSeed { state: &mut *state })?;
-                    state.out.hostname = Some(hostname);
+                    state.asm.hostname(hostname);
                 }
-                "start_time" => {
-                    state.enter(Member::StartTime)?;
+                "start_time" | "end_time" => {
+                    let member = if &*key == "start_time" {
+                        Member::StartTime
+                    } else {
+                        Member::EndTime
+                    };
+                    state.enter(member)?;
                     let time = map.next_value_seed(TimeSeed { state: &mut *state })?;
-                    state.out.start_time = Some(time);
-                }
-                "end_time" => {
-                    state.enter(Member::EndTime)?;
-                    let time = map.next_value_seed(TimeSeed { state: &mut *state })?;
-                    state.out.end_time = Some(time);
+                    state.asm.time(member, time);
                 }
                 "categories" => {
                     state.enter(Member::Categories)?;
                     let categories = map.next_value_seed(ListSeed { state: &mut *state })?;
-                    state.out.categories = categories;
+                    state.asm.categories(categories);
                 }
                 "fields" => {
                     state.enter(Member::Fields)?;
@@ -190,9 +164,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de> {
             }
             state.member = None;
         }
-        // Without a name, the event is the nameless unknown event it
-        // started as, and it takes any field.
-        state.apply_pending()
+        Ok(())
     }
 
     reject!("a JSON object"; bool unit num str seq);
@@ -315,8 +287,6 @@ impl<'de> DeserializeSeed<'de> for TimeSeed<'_, '_> {
     }
 }
 
-const TIMESTAMP: &str = "a timestamp (RFC 3339 text or Unix seconds)";
-
 impl<'de> Visitor<'de> for TimeSeed<'_, '_> {
     type Value = Timestamp;
 
@@ -368,8 +338,6 @@ impl<'de> Visitor<'de> for FieldsSeed<'_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let state = self.state;
-        // Until the event's name arrives, fields wait in `pending`.
-        let named = state.seen & Member::Event.bit() != 0;
         while let Some(name) = map.next_key_seed(KeySeed)? {
             let value = match map.next_value_seed(WireSeed { state: &mut *state }) {
                 Ok(value) => value,
@@ -378,13 +346,8 @@ impl<'de> Visitor<'de> for FieldsSeed<'_, 'de> {
                     return Err(error);
                 }
             };
-            if named {
-                if let Err(error) = apply(&mut state.out.event, name, value) {
-                    return Err(state.field_error(error));
-                }
-            } else {
-                state.pending.push((name, value));
-            }
+            let result = state.asm.field(name, value);
+            state.check(result)?;
         }
         Ok(())
     }
@@ -454,21 +417,25 @@ impl<'de> serde::Deserialize<'de> for ExportedEvent<'de> {
     /// export, [`from_str`](super::from_str) gives better errors.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut state = State::new();
-        match (Top { state: &mut state }).deserialize(deserializer) {
-            Ok(()) => Ok(state.out),
-            Err(error) => match state.error.take() {
-                Some(structured) => {
-                    let mut structured = structured;
-                    if let Some(field) = &state.field {
-                        structured = structured.in_field(field);
-                    }
-                    if let Some(member) = state.member {
-                        structured = structured.in_member(member);
-                    }
-                    Err(de::Error::custom(structured.in_event(state.out.name())))
-                }
-                None => Err(error),
+        let read = (Top { state: &mut state }).deserialize(deserializer);
+        let error = match read {
+            Ok(()) => match state.asm.finish() {
+                Ok(event) => return Ok(event),
+                Err(error) => return Err(de::Error::custom(error)),
             },
+            Err(error) => error,
+        };
+        match state.error.take() {
+            Some(mut structured) => {
+                if let Some(field) = &state.field {
+                    structured = structured.in_field(field);
+                }
+                if let Some(member) = state.member {
+                    structured = structured.in_member(member);
+                }
+                Err(de::Error::custom(state.asm.locate(structured)))
+            }
+            None => Err(error),
         }
     }
 }

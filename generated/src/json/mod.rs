@@ -38,49 +38,7 @@ mod scan;
 
 use crate::error::Error;
 use crate::export::ExportedEvent;
-
-/// A member of the envelope object Dovecot exports, for both parsers.
-#[derive(Clone, Copy)]
-enum Member {
-    Event,
-    Hostname,
-    StartTime,
-    EndTime,
-    Categories,
-    Fields,
-}
-
-impl Member {
-    /// The member a key names, if it is one this crate knows.
-    #[inline]
-    fn of(key: &[u8]) -> Option<Self> {
-        match key.len() {
-            5 if key == b"event" => Some(Member::Event),
-            6 if key == b"fields" => Some(Member::Fields),
-            8 if key == b"hostname" => Some(Member::Hostname),
-            8 if key == b"end_time" => Some(Member::EndTime),
-            10 if key == b"start_time" => Some(Member::StartTime),
-            10 if key == b"categories" => Some(Member::Categories),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Member::Event => "event",
-            Member::Hostname => "hostname",
-            Member::StartTime => "start_time",
-            Member::EndTime => "end_time",
-            Member::Categories => "categories",
-            Member::Fields => "fields",
-        }
-    }
-
-    /// The member's bit in a set of members seen.
-    fn bit(self) -> u8 {
-        1 << self as u8
-    }
-}
+use crate::raw::RawEvent;
 
 /// Parses one JSON document into an exported event.
 ///
@@ -102,8 +60,31 @@ pub fn from_str(text: &str) -> Result<ExportedEvent<'_>, Error> {
 /// As [`from_str`], and [`ErrorKind::Encoding`](crate::ErrorKind::Encoding)
 /// for bytes that are not UTF-8.
 pub fn from_slice(bytes: &[u8]) -> Result<ExportedEvent<'_>, Error> {
+    scan::parse(utf8(bytes)?)
+}
+
+/// Parses one JSON document into a [`RawEvent`]: the same rules as
+/// [`from_str`], without typing the fields.
+///
+/// # Errors
+///
+/// As [`from_str`], except that no field has a type to mismatch.
+pub fn from_str_raw(text: &str) -> Result<RawEvent<'_>, Error> {
+    scan::parse(text)
+}
+
+/// [`from_str_raw`] for bytes, as [`from_slice`].
+///
+/// # Errors
+///
+/// As [`from_slice`].
+pub fn from_slice_raw(bytes: &[u8]) -> Result<RawEvent<'_>, Error> {
+    scan::parse(utf8(bytes)?)
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, Error> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => scan::parse(text),
+        Ok(text) => Ok(text),
         Err(error) => {
             let (line, column) = scan::position(bytes, error.valid_up_to());
             Err(Error::encoding(

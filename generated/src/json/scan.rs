@@ -5,21 +5,19 @@
 
 use std::borrow::Cow;
 
-use super::Member;
+use crate::assemble::{Assembler, Member, TIMESTAMP, Target};
 use crate::error::{Error, shown};
-use crate::export::{ExportedEvent, apply};
 use crate::swar::{
     bytes_below, bytes_equal, eight_digits_value, first_flagged, leading_digits, word_at,
 };
-use crate::timestamp::parse_dovecot;
-use crate::{Event, Timestamp, Value};
+use crate::timestamp::{parse_dovecot, parse_unix_bytes};
+use crate::{Timestamp, Value};
 
 const FORMAT: &str = "JSON";
 
 /// How deep a member this crate does not know may nest (serde_json's limit).
 const MAX_DEPTH: usize = 128;
 
-const TIMESTAMP: &str = "a timestamp (RFC 3339 text or Unix seconds)";
 const WIRE: &str = "a string, an integer, a number or a list of strings";
 
 /// Line and column (1-based, the column in bytes) of byte `offset`.
@@ -33,21 +31,20 @@ pub(super) fn position(text: &[u8], offset: usize) -> (u64, u64) {
     (line, (before.len() - start) as u64 + 1)
 }
 
-pub(super) fn parse(text: &str) -> Result<ExportedEvent<'_>, Error> {
+pub(super) fn parse<'a, T: Target<'a>>(text: &'a str) -> Result<T, Error> {
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         pos: 0,
     };
-    // Dovecot writes the name first. Knowing it before the event is built
-    // spares building a nameless event and then replacing it, which moves
-    // the whole enum (its largest variant is over a kilobyte).
+    // Dovecot writes the name first: knowing it before the event is built
+    // spares building a nameless event and then replacing it.
     let name = scanner.leading_name();
     let leading = name.is_some();
-    let mut out = ExportedEvent::new(Event::new(name.unwrap_or(Cow::Borrowed(""))));
-    match scanner.document(&mut out, leading) {
-        Ok(()) => Ok(out),
-        Err(error) => Err(error.in_event(out.name())),
+    let mut asm = Assembler::new(FORMAT, name);
+    match scanner.document(&mut asm, leading) {
+        Ok(()) => asm.finish(),
+        Err(error) => Err(asm.locate(error)),
     }
 }
 
@@ -91,6 +88,24 @@ fn special(bytes: &[u8], from: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The end of `-?[0-9]*(\.[0-9]*)?` from `start`: the extent of Unix
+/// seconds as Dovecot writes them, whose validity `parse_unix_bytes`
+/// decides.
+#[inline]
+fn unix_extent(bytes: &[u8], start: usize) -> usize {
+    let digits = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = digits(start + usize::from(bytes.get(start) == Some(&b'-')));
+    if bytes.get(at) == Some(&b'.') {
+        at = digits(at + 1);
+    }
+    at
 }
 
 /// A JSON number as written.
@@ -510,13 +525,12 @@ impl<'a> Scanner<'a> {
 
     /// The document; `leading` when [`Scanner::leading_name`] has read its
     /// first member.
-    fn document(&mut self, out: &mut ExportedEvent<'a>, leading: bool) -> Result<(), Error> {
-        let mut seen = 0u8;
-        let mut named = leading && out.is_named();
-        // Fields that arrive before the event's name wait here.
-        let mut pending: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+    fn document<T: Target<'a>>(
+        &mut self,
+        asm: &mut Assembler<'a, T>,
+        leading: bool,
+    ) -> Result<(), Error> {
         let mut more = if leading {
-            seen = Member::Event.bit();
             self.next_or_close(b'}', "`,` or `}`")?
         } else {
             self.skip_ws();
@@ -554,14 +568,8 @@ impl<'a> Scanner<'a> {
             self.skip_ws();
             match member {
                 Some(member) => {
-                    if seen & member.bit() != 0 {
-                        let name = member.name();
-                        return Err(self
-                            .syntax(&format!("duplicate member `{name}`"))
-                            .in_member(name));
-                    }
-                    seen |= member.bit();
-                    self.member(member, out, &mut named, &mut pending)
+                    asm.enter(member).map_err(|e| self.here(e))?;
+                    self.member(member, asm)
                         .map_err(|e| e.in_member(member.name()))?;
                 }
                 // A member a newer Dovecot may add.
@@ -573,55 +581,31 @@ impl<'a> Scanner<'a> {
         if self.pos < self.bytes.len() {
             return Err(self.syntax("trailing characters"));
         }
-        // Without a name, the event is the nameless unknown event it started
-        // as, and it takes any field.
-        if !pending.is_empty() {
-            // (Checked first: an empty `Vec` needs no iterator to drop.)
-            for (name, value) in pending {
-                apply(&mut out.event, name, value).map_err(|e| Error::from_field(FORMAT, e))?;
-            }
-        }
         Ok(())
     }
 
     /// One envelope member's value.
-    fn member(
+    fn member<T: Target<'a>>(
         &mut self,
         member: Member,
-        out: &mut ExportedEvent<'a>,
-        named: &mut bool,
-        pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
+        asm: &mut Assembler<'a, T>,
     ) -> Result<(), Error> {
         match member {
             Member::Event => {
-                out.event = Event::new(self.text_value()?);
-                *named = out.is_named();
-                if !pending.is_empty() {
-                    self.apply_pending(out, pending)?;
-                }
+                let name = self.text_value()?;
+                let start = self.pos;
+                asm.name(name).map_err(|e| {
+                    self.pos = start;
+                    self.here(e)
+                })?;
             }
-            Member::Hostname => out.hostname = Some(self.text_value()?),
-            Member::StartTime => out.start_time = Some(self.time()?),
-            Member::EndTime => out.end_time = Some(self.time()?),
-            Member::Categories => out.categories = self.list("a list of strings")?,
-            Member::Fields => self.fields(out, *named, pending)?,
-        }
-        Ok(())
-    }
-
-    /// Stores the fields that arrived before the event's name.
-    #[cold]
-    fn apply_pending(
-        &mut self,
-        out: &mut ExportedEvent<'a>,
-        pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
-    ) -> Result<(), Error> {
-        let start = self.pos;
-        for (name, value) in pending.drain(..) {
-            apply(&mut out.event, name, value).map_err(|e| {
-                self.pos = start;
-                self.here(Error::from_field(FORMAT, e))
-            })?;
+            Member::Hostname => asm.hostname(self.text_value()?),
+            Member::StartTime | Member::EndTime => {
+                let time = self.time()?;
+                asm.time(member, time);
+            }
+            Member::Categories => asm.categories(self.list("a list of strings")?),
+            Member::Fields => self.fields(asm)?,
         }
         Ok(())
     }
@@ -657,6 +641,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A time: RFC 3339 text, or Unix seconds as a number.
     fn time(&mut self) -> Result<Timestamp, Error> {
         let start = self.pos;
         let parsed = match self.peek() {
@@ -675,14 +660,20 @@ impl<'a> Scanner<'a> {
                 Timestamp::parse(&text).ok_or_else(|| shown(&text))
             }
             Some(b'-' | b'0'..=b'9') => {
-                if let Some(time) = self.unix_time() {
+                // Dovecot's `secs.micros`, read from the text in one pass:
+                // exact, and faster than through a float.
+                let end = unix_extent(self.bytes, start);
+                if !matches!(self.bytes.get(end), Some(b'e' | b'E'))
+                    && let Some(time) = parse_unix_bytes(&self.bytes[start..end])
+                {
+                    self.pos = end;
                     return Ok(time);
                 }
+                // Anything else by JSON's number grammar, then as a float
+                // (an exponent, more than nine decimals).
                 let number = self.number()?;
-                // Read Dovecot's `secs.micros` from the text: exact, and
-                // faster than through a float.
                 let literal = self.text.get(start..self.pos).unwrap_or_default();
-                match (Timestamp::parse(literal), number) {
+                match (parse_unix_bytes(literal.as_bytes()), number) {
                     (Some(time), _) => Ok(time),
                     (None, Number::Float(secs)) => {
                         Timestamp::from_unix_f64(secs).ok_or_else(|| literal.to_owned())
@@ -698,67 +689,12 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// Unix seconds as Dovecot writes them (`1714566600.123456`: no sign,
-    /// no exponent, at most nine decimals), read in one pass; `None`, with
-    /// the scanner unmoved, for any other number.
-    #[inline]
-    fn unix_time(&mut self) -> Option<Timestamp> {
-        let bytes = self.bytes.get(self.pos..)?;
-        let digit = |at: usize| {
-            let d = bytes.get(at)?.wrapping_sub(b'0');
-            (d <= 9).then_some(d)
-        };
-        let mut secs = 0i64;
-        let mut at = 0;
-        while let Some(d) = digit(at) {
-            secs = secs * 10 + i64::from(d);
-            at += 1;
-            if at > 18 {
-                return None;
-            }
-        }
-        // JSON allows no leading zero.
-        if at == 0 || (at > 1 && bytes[0] == b'0') {
-            return None;
-        }
-        let mut nanos = 0;
-        if bytes.get(at) == Some(&b'.') {
-            let first = at + 1;
-            at = first;
-            while let Some(d) = digit(at) {
-                nanos = nanos * 10 + u32::from(d);
-                at += 1;
-                if at - first > 9 {
-                    return None;
-                }
-            }
-            if at == first {
-                return None;
-            }
-            for _ in at - first..9 {
-                nanos *= 10;
-            }
-        }
-        if matches!(bytes.get(at), Some(b'e' | b'E')) {
-            return None;
-        }
-        let time = Timestamp::from_unix(secs, nanos)?;
-        self.pos += at;
-        Some(time)
-    }
-
     /// The `fields` object, at its `{`.
-    fn fields(
-        &mut self,
-        out: &mut ExportedEvent<'a>,
-        named: bool,
-        pending: &mut Vec<(Cow<'a, str>, Value<'a>)>,
-    ) -> Result<(), Error> {
+    fn fields<T: Target<'a>>(&mut self, asm: &mut Assembler<'a, T>) -> Result<(), Error> {
         if self.peek() != Some(b'{') {
             return Err(self.wrong("an object of fields"));
         }
         self.pos += 1;
-        // Until the event's name arrives, fields wait in `pending`.
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -777,13 +713,9 @@ impl<'a> Scanner<'a> {
                 Ok(value) => value,
                 Err(error) => return Err(error.in_field(&name)),
             };
-            if named {
-                if let Err(error) = apply(&mut out.event, name, value) {
-                    self.pos = start;
-                    return Err(self.here(Error::from_field(FORMAT, error)));
-                }
-            } else {
-                pending.push((name, value));
+            if let Err(error) = asm.field(name, value) {
+                self.pos = start;
+                return Err(self.here(error));
             }
             if !self.next_or_close(b'}', "`,` or `}`")? {
                 return Ok(());

@@ -7,8 +7,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .target("2.3.19")
         .include_categories(["imap"])
         .type_attribute("imap_command_*", "#[doc(alias = \"imap_command\")]")
-        // Formatted, so the test can read the output like a person would.
-        .pretty(true)
         .generate()?;
     Ok(())
 }

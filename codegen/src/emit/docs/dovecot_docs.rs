@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{one_line, type_text};
+use crate::Version;
 use crate::model::{Change, Edition, EventModel, Field, Origin};
-use crate::version::Version;
 
 /// The `events.js` module.
 #[must_use]
@@ -40,7 +40,7 @@ pub fn events_js(model: &EventModel) -> String {
         if let Some(root) = &event.category {
             let _ = writeln!(out, "\t\troot: '{}',", root.replace('\'', "\\'"));
         }
-        if let Some(since) = event.since.filter(|s| Some(*s) > first) {
+        if let Some(since) = event.lifetime.since.filter(|s| Some(*s) > first) {
             tags(
                 &mut out,
                 2,
@@ -60,7 +60,7 @@ pub fn events_js(model: &EventModel) -> String {
             })
             .collect();
         tags(&mut out, 2, "changed", &changed);
-        if let Some(d) = event.deprecated {
+        if let Some(d) = event.lifetime.deprecated {
             tags(
                 &mut out,
                 2,
@@ -68,7 +68,7 @@ pub fn events_js(model: &EventModel) -> String {
                 &[(tag(&event.name, None, "deprecated"), d, None)],
             );
         }
-        if let Some(r) = event.removed {
+        if let Some(r) = event.lifetime.removed {
             let text = event
                 .renamed_to
                 .as_ref()
@@ -97,7 +97,7 @@ pub fn events_js(model: &EventModel) -> String {
             .iter()
             .filter(|f| f.origin == Origin::Own)
             .collect();
-        fields(&mut out, &event.name, &own, event.since, first);
+        fields(&mut out, &event.name, &own, event.lifetime.since, first);
         let mut text = one_line(&event.description);
         if let Some(note) = &event.note {
             text.push_str("\n\n");
@@ -120,20 +120,20 @@ pub fn updates_js(model: &EventModel) -> String {
         }
     }
     for event in model.events.values() {
-        if let Some(since) = event.since.filter(|s| Some(*s) > first) {
+        if let Some(since) = event.lifetime.since.filter(|s| Some(*s) > first) {
             map.insert(tag(&event.name, None, "added"), since);
         }
         for c in &event.changes {
             map.insert(change_tag(&event.name, None, c), c.version);
         }
-        if let Some(d) = event.deprecated {
+        if let Some(d) = event.lifetime.deprecated {
             map.insert(tag(&event.name, None, "deprecated"), d);
         }
-        if let Some(r) = event.removed {
+        if let Some(r) = event.lifetime.removed {
             map.insert(tag(&event.name, None, "removed"), r);
         }
         for f in event.fields.iter().filter(|f| f.origin == Origin::Own) {
-            collect_field_tags(&mut map, &event.name, f, event.since, first);
+            collect_field_tags(&mut map, &event.name, f, event.lifetime.since, first);
         }
     }
     let mut out = header(model);
@@ -153,6 +153,7 @@ fn collect_field_tags(
     first: Option<Version>,
 ) {
     if let Some(since) = f
+        .lifetime
         .since
         .filter(|s| Some(*s) > first && Some(*s) > owner_since)
     {
@@ -161,10 +162,10 @@ fn collect_field_tags(
     for c in &f.changes {
         map.insert(change_tag(owner, Some(&f.name), c), c.version);
     }
-    if let Some(d) = f.deprecated {
+    if let Some(d) = f.lifetime.deprecated {
         map.insert(tag(owner, Some(&f.name), "deprecated"), d);
     }
-    if let Some(r) = f.removed {
+    if let Some(r) = f.lifetime.removed {
         map.insert(tag(owner, Some(&f.name), "removed"), r);
     }
 }
@@ -190,6 +191,7 @@ fn fields(
     for f in fields {
         let _ = writeln!(out, "\t\t\t{}: {{", key(&f.name));
         if let Some(since) = f
+            .lifetime
             .since
             .filter(|s| Some(*s) > first && Some(*s) > owner_since)
         {
@@ -212,7 +214,7 @@ fn fields(
             })
             .collect();
         tags(out, 4, "changed", &changed);
-        if let Some(d) = f.deprecated {
+        if let Some(d) = f.lifetime.deprecated {
             tags(
                 out,
                 4,
@@ -220,7 +222,7 @@ fn fields(
                 &[(tag(owner, Some(&f.name), "deprecated"), d, None)],
             );
         }
-        if let Some(r) = f.removed {
+        if let Some(r) = f.lifetime.removed {
             let text = f.renamed_to.as_ref().map(|n| format!("Renamed to `{n}`."));
             tags(
                 out,

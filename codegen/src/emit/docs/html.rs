@@ -166,8 +166,8 @@ fn write_event(out: &mut String, event: &Event) {
         "<section class=\"event\" id=\"{}\" data-search=\"{}\"{}{}>",
         esc(&event.name),
         esc(&search.to_lowercase()),
-        attr("data-since", event.since),
-        attr("data-removed", event.removed)
+        attr("data-since", event.lifetime.since),
+        attr("data-removed", event.lifetime.removed)
     );
     let _ = write!(
         out,
@@ -176,13 +176,13 @@ fn write_event(out: &mut String, event: &Event) {
         esc(&one_line(&event.description))
     );
     let mut facts = Vec::new();
-    if let Some(since) = event.since {
+    if let Some(since) = event.lifetime.since {
         facts.push(format!("Since {since}."));
     }
     facts.extend(life_text(
-        event.removed,
+        event.lifetime.removed,
         event.renamed_to.as_deref(),
-        event.deprecated,
+        event.lifetime.deprecated,
         event.emitted,
     ));
     if event.edition == Edition::Pro {
@@ -207,8 +207,8 @@ fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
     }
     out.push_str("<table><tr><th>field</th><th>type</th><th>description</th><th>since</th><th>removed</th></tr>");
     for f in fields {
-        let mut extra = life_text(None, None, f.deprecated, f.emitted);
-        if let (Some(r), Some(new)) = (f.removed, &f.renamed_to) {
+        let mut extra = life_text(None, None, f.lifetime.deprecated, f.emitted);
+        if let (Some(r), Some(new)) = (f.lifetime.removed, &f.renamed_to) {
             extra.push(format!("Renamed to {new} in {r}."));
         }
         if let (None, Some(note)) = (inherited_from(f), &f.note) {
@@ -220,8 +220,8 @@ fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
         let _ = write!(
             out,
             "<tr{}{}><td><code>{}</code>{inherited}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
-            attr("data-since", f.since),
-            attr("data-removed", f.removed),
+            attr("data-since", f.lifetime.since),
+            attr("data-removed", f.lifetime.removed),
             esc(&f.name),
             esc(&type_text(f)),
             esc(&one_line(&f.description)),
@@ -230,8 +230,8 @@ fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
             } else {
                 format!("<br><span class=\"meta\">{}</span>", esc(&extra.join(" ")))
             },
-            show(f.since),
-            show(f.removed)
+            show(f.lifetime.since),
+            show(f.lifetime.removed)
         );
     }
     out.push_str("</table>");

@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::Version;
 use crate::diff::{self, Diff};
 use crate::model::{Event, EventModel, Field, Origin};
-use crate::version::Version;
 
 pub mod dovecot_docs;
 pub mod html;
@@ -74,8 +74,6 @@ pub fn render(model: &EventModel, format: Format) -> Vec<DocFile> {
         ],
     }
 }
-
-pub use crate::select::live_in;
 
 /// The model as one release sees it: only events and fields that release
 /// sends (or documents), versions up to it, groups and enums unchanged.

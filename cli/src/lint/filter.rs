@@ -1,0 +1,604 @@
+//! The unified event filter language of Dovecot 2.3.12 and later: lexer,
+//! parser and syntax tree, with character positions for every part.
+//!
+//! The grammar is that of `src/lib/event-filter-parser.y` and
+//! `event-filter-lexer.l`:
+//!
+//! ```text
+//! filter    := expr | (empty)
+//! expr      := expr AND expr | expr OR expr | NOT expr | '(' expr ')' | key op value
+//! key       := TOKEN | STRING
+//! op        := '=' | '<' | '>' | '<' '=' | '>' '='
+//! value     := TOKEN | STRING | AND | OR | NOT
+//! ```
+//!
+//! `AND`, `OR` and `NOT` are case-insensitive. `AND` and `OR` have the same
+//! precedence and group to the left, so `a OR b AND c` is `(a OR b) AND c`.
+//! `NOT` binds tighter than both from 2.3.14 on; in 2.3.12 and 2.3.13 it
+//! bound looser (`NOT a AND b` was `NOT (a AND b)`). An unquoted TOKEN is a
+//! run of `A-Za-z0-9:.*_-`, plus `?` from 2.3.16 and `/` and `%` from 2.4.0.
+//! Only fields may be compared with anything but `=`.
+
+use super::text::Text;
+use dovecot_events_codegen::Version;
+use dovecot_events_codegen::diag::Location;
+
+/// From this release on `NOT` binds tighter than `AND` and `OR`.
+const NOT_BINDS_TIGHT: Version = Version::new(&[2, 3, 14]);
+/// From this release on `?` may appear in unquoted tokens.
+const QUESTION_IN_TOKENS: Version = Version::new(&[2, 3, 16]);
+/// From this release on `/` and `%` may appear in unquoted tokens, and
+/// backslash escapes inside quotes are kept for the matcher.
+const V2_4: Version = Version::new(&[2, 4, 0]);
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Eq,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+impl Op {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Lt => "<",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Ge => ">=",
+        }
+    }
+}
+
+/// `key op value`, with the location of the key and of the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Cmp {
+    pub(crate) key: String,
+    pub(crate) key_at: Location,
+    pub(crate) op: Op,
+    pub(crate) value: String,
+    pub(crate) value_at: Location,
+}
+
+/// A parsed filter expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Expr {
+    Cmp(Cmp),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+}
+
+/// A malformed expression: where, what and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub(crate) at: Location,
+    pub(crate) message: String,
+    pub(crate) fix: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tok {
+    And,
+    Or,
+    Not,
+    Open,
+    Close,
+    Eq,
+    Lt,
+    Gt,
+    Word(String),
+    Str(String),
+    /// A character the lexer has no rule for.
+    Other(char),
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    tok: Tok,
+    start: usize,
+    end: usize,
+}
+
+fn is_token_char(c: char, target: Version) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, ':' | '.' | '*' | '_' | '-')
+        || (c == '?' && target >= QUESTION_IN_TOKENS)
+        || (matches!(c, '/' | '%') && target >= V2_4)
+}
+
+fn lex(text: &Text, target: Version) -> Result<Vec<Token>, SyntaxError> {
+    let chars = &text.chars;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let tok = match c {
+            ' ' | '\t' | '\n' | '\r' => {
+                i += 1;
+                continue;
+            }
+            '(' => Tok::Open,
+            ')' => Tok::Close,
+            '=' => Tok::Eq,
+            '<' => Tok::Lt,
+            '>' => Tok::Gt,
+            '"' => {
+                i += 1;
+                let mut s = String::new();
+                loop {
+                    match chars.get(i) {
+                        None => {
+                            return Err(SyntaxError {
+                                at: text.location(start),
+                                message: "this quoted string has no closing `\"`".to_owned(),
+                                fix: Some("add the closing `\"`".to_owned()),
+                            });
+                        }
+                        Some('"') => break,
+                        Some('\\') if i + 1 < chars.len() && chars[i + 1] != '\n' => {
+                            let next = chars[i + 1];
+                            if target >= V2_4 || !matches!(next, '\\' | '"') {
+                                s.push('\\');
+                            }
+                            s.push(next);
+                            i += 2;
+                        }
+                        Some(c) => {
+                            s.push(*c);
+                            i += 1;
+                        }
+                    }
+                }
+                i += 1;
+                out.push(Token {
+                    tok: Tok::Str(s),
+                    start,
+                    end: i,
+                });
+                continue;
+            }
+            c if is_token_char(c, target) => {
+                while i < chars.len() && is_token_char(chars[i], target) {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let tok = match word.to_ascii_lowercase().as_str() {
+                    "and" => Tok::And,
+                    "or" => Tok::Or,
+                    "not" => Tok::Not,
+                    _ => Tok::Word(word),
+                };
+                out.push(Token { tok, start, end: i });
+                continue;
+            }
+            other => Tok::Other(other),
+        };
+        i += 1;
+        out.push(Token { tok, start, end: i });
+    }
+    Ok(out)
+}
+
+/// Parses `chars` as a filter for release `target`; `Ok(None)` for an
+/// empty filter.
+pub(crate) fn parse(text: &Text, target: Version) -> Result<Option<Expr>, SyntaxError> {
+    let tokens = lex(text, target)?;
+    let chars = &text.chars;
+    if tokens.is_empty() {
+        return Ok(None);
+    }
+    let mut parser = Parser {
+        text,
+        chars,
+        tokens,
+        next: 0,
+        target,
+    };
+    let expr = parser.expr()?;
+    if let Some(token) = parser.peek() {
+        let token = token.clone();
+        return Err(match token.tok {
+            Tok::Close => SyntaxError {
+                at: text.location(token.start),
+                message: "this `)` has no matching `(`".to_owned(),
+                fix: Some("remove it or add the `(` it closes".to_owned()),
+            },
+            Tok::Other(c) => parser.bad_char(c, token.start),
+            _ => SyntaxError {
+                at: text.location(token.start),
+                message: format!(
+                    "expected AND or OR before {}",
+                    describe(&token.tok, chars, &token)
+                ),
+                fix: Some("join comparisons with AND or OR".to_owned()),
+            },
+        });
+    }
+    Ok(Some(expr))
+}
+
+struct Parser<'a> {
+    text: &'a Text,
+    chars: &'a [char],
+    tokens: Vec<Token>,
+    next: usize,
+    target: Version,
+}
+
+fn describe(tok: &Tok, chars: &[char], token: &Token) -> String {
+    match tok {
+        Tok::And => "AND".to_owned(),
+        Tok::Or => "OR".to_owned(),
+        Tok::Not => "NOT".to_owned(),
+        _ => format!(
+            "`{}`",
+            chars[token.start..token.end].iter().collect::<String>()
+        ),
+    }
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.next)
+    }
+
+    fn end(&self) -> usize {
+        self.chars.len()
+    }
+
+    fn bump(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.next).cloned();
+        self.next += 1;
+        token
+    }
+
+    /// `expr (AND|OR expr)*`, grouping to the left.
+    fn expr(&mut self) -> Result<Expr, SyntaxError> {
+        let mut left = self.unary()?;
+        loop {
+            let op = match self.peek().map(|t| &t.tok) {
+                Some(Tok::And) => Tok::And,
+                Some(Tok::Or) => Tok::Or,
+                _ => return Ok(left),
+            };
+            self.next += 1;
+            let right = self.unary()?;
+            left = if op == Tok::And {
+                Expr::And(Box::new(left), Box::new(right))
+            } else {
+                Expr::Or(Box::new(left), Box::new(right))
+            };
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, SyntaxError> {
+        let Some(token) = self.bump() else {
+            return Err(SyntaxError {
+                at: self.text.location(self.end()),
+                message: "the filter ends where a comparison such as `event=name` should follow"
+                    .to_owned(),
+                fix: Some("complete the expression or remove the trailing operator".to_owned()),
+            });
+        };
+        match &token.tok {
+            Tok::Not => {
+                let inner = if self.target >= NOT_BINDS_TIGHT {
+                    self.unary()?
+                } else {
+                    self.expr()?
+                };
+                Ok(Expr::Not(Box::new(inner)))
+            }
+            Tok::Open => {
+                let inner = self.expr()?;
+                match self.bump() {
+                    Some(Token {
+                        tok: Tok::Close, ..
+                    }) => Ok(inner),
+                    Some(Token {
+                        tok: Tok::Other(c),
+                        start,
+                        ..
+                    }) => Err(self.bad_char(c, start)),
+                    Some(other) => Err(SyntaxError {
+                        at: self.text.location(other.start),
+                        message: format!(
+                            "expected AND, OR or `)` before {}",
+                            describe(&other.tok, self.chars, &other)
+                        ),
+                        fix: Some("join comparisons with AND or OR".to_owned()),
+                    }),
+                    None => Err(SyntaxError {
+                        at: self.text.location(token.start),
+                        message: "this `(` is never closed".to_owned(),
+                        fix: Some("add the missing `)`".to_owned()),
+                    }),
+                }
+            }
+            Tok::Word(key) | Tok::Str(key) => {
+                let key = if matches!(token.tok, Tok::Str(_)) {
+                    unescape(key)
+                } else {
+                    key.clone()
+                };
+                self.comparison(key, &token)
+            }
+            Tok::Other(c) => Err(self.bad_char(*c, token.start)),
+            _ => Err(SyntaxError {
+                at: self.text.location(token.start),
+                message: format!(
+                    "expected a comparison such as `event=name`, found {}",
+                    describe(&token.tok, self.chars, &token)
+                ),
+                fix: None,
+            }),
+        }
+    }
+
+    fn comparison(&mut self, key: String, key_token: &Token) -> Result<Expr, SyntaxError> {
+        let op_token = self.bump();
+        let op = match op_token.as_ref().map(|t| &t.tok) {
+            Some(Tok::Eq) => Op::Eq,
+            Some(Tok::Lt | Tok::Gt) => {
+                let lt = matches!(op_token.as_ref().map(|t| &t.tok), Some(Tok::Lt));
+                if matches!(self.peek().map(|t| &t.tok), Some(Tok::Eq)) {
+                    self.next += 1;
+                    if lt { Op::Le } else { Op::Ge }
+                } else if lt {
+                    Op::Lt
+                } else {
+                    Op::Gt
+                }
+            }
+            _ => return Err(self.missing_op(&key, key_token, op_token.as_ref())),
+        };
+        let op_at = op_token.map_or(self.end(), |t| t.start);
+        let value_token = self.bump();
+        let value = match value_token.as_ref().map(|t| &t.tok) {
+            Some(Tok::Word(v) | Tok::Str(v)) => v.clone(),
+            Some(Tok::And) => "and".to_owned(),
+            Some(Tok::Or) => "or".to_owned(),
+            Some(Tok::Not) => "not".to_owned(),
+            Some(Tok::Other(c)) => {
+                let start = value_token.as_ref().map_or(0, |t| t.start);
+                return Err(self.bad_char(*c, start));
+            }
+            _ => {
+                let (at, found) = match &value_token {
+                    Some(t) => (t.start, describe(&t.tok, self.chars, t)),
+                    None => (self.end(), "the end of the filter".to_owned()),
+                };
+                return Err(SyntaxError {
+                    at: self.text.location(at),
+                    message: format!(
+                        "expected a value after `{key}{}`, found {found}",
+                        op.as_str()
+                    ),
+                    fix: Some(format!(
+                        "write a value, or `{key}{}\"\"` to match an empty or missing value",
+                        op.as_str()
+                    )),
+                });
+            }
+        };
+        let value_at = value_token.map_or(self.end(), |t| t.start);
+        if op != Op::Eq && matches!(key.as_str(), "event" | "category" | "source_location") {
+            return Err(SyntaxError {
+                at: self.text.location(op_at),
+                message: format!(
+                    "only fields can be compared with `{}`; `{key}` only supports `=`",
+                    op.as_str()
+                ),
+                fix: Some(format!("use `{key}=`")),
+            });
+        }
+        Ok(Expr::Cmp(Cmp {
+            key,
+            key_at: self.text.location(key_token.start),
+            op,
+            value,
+            value_at: self.text.location(value_at),
+        }))
+    }
+
+    fn missing_op(&self, key: &str, key_token: &Token, found: Option<&Token>) -> SyntaxError {
+        if let Some(Token {
+            tok: Tok::Other(c),
+            start,
+            ..
+        }) = found
+        {
+            return self.bad_char(*c, *start);
+        }
+        let found_text = found.map_or("the end of the filter".to_owned(), |t| {
+            describe(&t.tok, self.chars, t)
+        });
+        // The pre-2.3.12 global syntax: `event:name`, `category:name`,
+        // `field:key=value`.
+        let old = [
+            "event:",
+            "cat:",
+            "category:",
+            "service:",
+            "source:",
+            "field:",
+        ]
+        .iter()
+        .find(|p| key.starts_with(**p));
+        let fix = match old {
+            Some(prefix) => {
+                let rest = &key[prefix.len()..];
+                let new = match *prefix {
+                    "event:" => format!("event={rest}"),
+                    "cat:" | "category:" => format!("category={rest}"),
+                    "service:" => format!("category={key}"),
+                    "source:" => format!("source_location={rest}"),
+                    _ => rest.to_owned(),
+                };
+                format!(
+                    "`{key}` is the syntax of Dovecot before 2.3.12; from 2.3.12 on write `{new}` and join comparisons with AND or OR"
+                )
+            }
+            None => "write a comparison such as `event=name` or `field>=1`".to_owned(),
+        };
+        // Point at the old-style term itself, otherwise at what follows.
+        let at = match (old, found) {
+            (Some(_), _) => key_token.start,
+            (None, Some(t)) => t.start,
+            (None, None) => key_token.end,
+        };
+        SyntaxError {
+            at: self.text.location(at),
+            message: format!(
+                "expected `=`, `<`, `>`, `<=` or `>=` after `{key}`, found {found_text}"
+            ),
+            fix: Some(fix),
+        }
+    }
+
+    /// A character no lexer rule accepts outside quotes.
+    fn bad_char(&self, c: char, at: usize) -> SyntaxError {
+        let since = match c {
+            '?' => Some(QUESTION_IN_TOKENS),
+            '/' | '%' => Some(V2_4),
+            _ => None,
+        };
+        let message = match since {
+            Some(since) => format!(
+                "`{c}` is allowed in an unquoted value only from Dovecot {since} on, not in {}",
+                self.target
+            ),
+            None => format!("`{c}` cannot appear outside quotes in a filter"),
+        };
+        // The run of non-blank characters around it is what needs quotes.
+        let is_part = |c: &char| !c.is_whitespace() && !matches!(c, '(' | ')' | '=' | '<' | '>');
+        let mut start = at;
+        while start > 0 && is_part(&self.chars[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while end < self.chars.len() && is_part(&self.chars[end]) {
+            end += 1;
+        }
+        let word: String = self.chars[start..end].iter().collect();
+        SyntaxError {
+            at: self.text.location(at),
+            message,
+            fix: Some(format!("put the value in double quotes: `\"{word}\"`")),
+        }
+    }
+}
+
+/// Removes backslash escapes (`str_unescape()`).
+pub(crate) fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V2_3_19: Version = Version::new(&[2, 3, 19]);
+
+    fn p(text: &str, target: Version) -> Result<Option<Expr>, SyntaxError> {
+        parse(&Text::plain(text), target)
+    }
+
+    fn at(e: &SyntaxError) -> usize {
+        e.at.column - 1
+    }
+
+    fn show(e: &Expr) -> String {
+        match e {
+            Expr::Cmp(c) => format!("{}{}{}", c.key, c.op.as_str(), c.value),
+            Expr::And(a, b) => format!("({} AND {})", show(a), show(b)),
+            Expr::Or(a, b) => format!("({} OR {})", show(a), show(b)),
+            Expr::Not(a) => format!("NOT {}", show(a)),
+        }
+    }
+
+    fn shown(text: &str, target: Version) -> String {
+        show(&p(text, target).expect("parses").expect("not empty"))
+    }
+
+    #[test]
+    fn precedence_follows_bison() {
+        assert_eq!(
+            shown("a=1 OR b=2 AND c=3", V2_3_19),
+            "((a=1 OR b=2) AND c=3)"
+        );
+        assert_eq!(shown("NOT a=1 AND b=2", V2_3_19), "(NOT a=1 AND b=2)");
+        assert_eq!(
+            shown("NOT a=1 AND b=2", Version::new(&[2, 3, 13])),
+            "NOT (a=1 AND b=2)"
+        );
+        assert_eq!(
+            shown("a = 1 and (b>=2 or c <= 3)", V2_3_19),
+            "(a=1 AND (b>=2 OR c<=3))"
+        );
+        assert_eq!(shown("cmd_name=not", V2_3_19), "cmd_name=not");
+    }
+
+    #[test]
+    fn quoted_strings() {
+        let e = p(r#""user"="a b\"c\\d\e""#, V2_3_19)
+            .expect("parses")
+            .expect("not empty");
+        let Expr::Cmp(c) = e else { panic!() };
+        assert_eq!(c.key, "user");
+        assert_eq!(c.value, r#"a b"c\d\e"#);
+        assert_eq!(c.value_at.column, 8);
+    }
+
+    #[test]
+    fn empty_is_fine() {
+        assert_eq!(p("  ", V2_3_19), Ok(None));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = p("event=a AND (b=1 OR c=2", V2_3_19).expect_err("malformed");
+        assert_eq!(at(&e), 12);
+        let e = p("event=a b=2", V2_3_19).expect_err("malformed");
+        assert_eq!(at(&e), 8);
+        let e = p("user=foo@example.com", V2_3_19).expect_err("malformed");
+        assert_eq!(at(&e), 8);
+        assert_eq!(
+            e.fix.as_deref(),
+            Some("put the value in double quotes: `\"foo@example.com\"`")
+        );
+        let e = p("event<a", V2_3_19).expect_err("malformed");
+        assert_eq!(at(&e), 5);
+        let e = p("event:imap_command_finished", V2_3_19).expect_err("malformed");
+        assert!(
+            e.fix
+                .expect("present")
+                .contains("event=imap_command_finished")
+        );
+        let e = p("a=1 AND", V2_3_19).expect_err("malformed");
+        assert_eq!(at(&e), 7);
+        let e = p("a=\"x", V2_3_19).expect_err("malformed");
+        assert_eq!(at(&e), 2);
+        let e = p("a=x?", Version::new(&[2, 3, 13])).expect_err("malformed");
+        assert_eq!(at(&e), 3);
+        assert!(p("a=x?", V2_3_19).is_ok());
+        assert!(p("ip=10.0.0.0/8", V2_3_19).is_err());
+        assert!(p("ip=10.0.0.0/8", V2_4).is_ok());
+    }
+}
