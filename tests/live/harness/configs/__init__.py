@@ -1,0 +1,3 @@
+from harness.configs.base import Base
+ALL = [Base]
+BY_NAME = {config.name: config for config in ALL}
