@@ -1,3 +1,4 @@
 from harness.configs.base import Base
-ALL = [Base]
+from harness.configs.dict import Dict
+ALL = [Base, Dict]
 BY_NAME = {config.name: config for config in ALL}
