@@ -162,7 +162,7 @@ class MariaDB:
         self.port = free_port()
         self.workdir = workdir
         data = os.path.join(workdir, "mysql")
-        self.sock = os.path.join(workdir, "mysqld.sock")
+        self.sock = os.path.join(workdir, "mysql", "mysqld.sock")
         os.makedirs(data)
         chown_tree(data, "mysql")
         log_path = os.path.join(workdir, "mariadb.log")
@@ -187,10 +187,19 @@ class MariaDB:
         proc = procs.start(
             ["/usr/sbin/mariadbd"] + server_options + [
                 "--bind-address=127.0.0.1", "--port=%d" % self.port, "--socket=" + self.sock,
-                "--pid-file=" + os.path.join(workdir, "mariadbd.pid"), "--log-error=" + log_path + ".err"],
+                "--pid-file=" + os.path.join(data, "mariadbd.pid"), "--log-error=" + os.path.join(data, "error.log")],
             log_path, "mariadbd on 127.0.0.1:%d" % self.port,
         )
-        wait_ready("mariadbd", self.port, proc, log_path + ".err")
+        wait_ready("mariadbd", self.port, proc, os.path.join(data, "error.log"))
+        # The port answers a little before the server takes queries; retry.
+        deadline = time.monotonic() + START_TIMEOUT
+        while subprocess.run(
+            ["/usr/bin/mariadb", "--no-defaults", "--socket=" + self.sock, "-u", "root", "-e", "SELECT 1"],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=START_TIMEOUT,
+        ).returncode != 0:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise CaptureError("mariadbd never took queries\n%s" % tail(os.path.join(data, "error.log")))
+            time.sleep(0.1)
         self.sql(
             "CREATE DATABASE mail;\n"
             "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s';\n"

@@ -1,4 +1,5 @@
 from harness.configs.base import Base
 from harness.configs.dict import Dict
-ALL = [Base, Dict]
+from harness.configs.sql import SqlSqlite, SqlPgsql, SqlMysql
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql]
 BY_NAME = {config.name: config for config in ALL}
