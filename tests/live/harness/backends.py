@@ -252,7 +252,7 @@ class Slapd:
                 "directory %(data)s\n"
                 "index objectClass eq\n"
                 "index uid eq\n"
-                "access to attrs=userPassword by dn=\"%(admin)s\" read by anonymous auth by * none\n"
+                "access to attrs=userPassword by anonymous auth by * none\n"
                 "access to * by * read\n"
                 % {"base": base, "suffix": LDAP_SUFFIX, "admin": LDAP_ADMIN, "password": LDAP_PASSWORD, "data": data}
             )

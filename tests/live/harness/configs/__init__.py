@@ -1,5 +1,6 @@
 from harness.configs.base import Base
 from harness.configs.dict import Dict
 from harness.configs.sql import SqlSqlite, SqlPgsql, SqlMysql
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql]
+from harness.configs.ldap import Ldap
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap]
 BY_NAME = {config.name: config for config in ALL}
