@@ -2,5 +2,7 @@ from harness.configs.base import Base
 from harness.configs.dict import Dict
 from harness.configs.sql import SqlSqlite, SqlPgsql, SqlMysql
 from harness.configs.ldap import Ldap
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap]
+from harness.configs.auth import Auth
+from harness.configs.lua import Lua
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua]
 BY_NAME = {config.name: config for config in ALL}
