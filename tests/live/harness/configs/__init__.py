@@ -4,5 +4,6 @@ from harness.configs.sql import SqlSqlite, SqlPgsql, SqlMysql
 from harness.configs.ldap import Ldap
 from harness.configs.auth import Auth
 from harness.configs.lua import Lua
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua]
+from harness.configs.plugins import Plugins
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins]
 BY_NAME = {config.name: config for config in ALL}
