@@ -196,6 +196,10 @@ class ManageSieve(LineClient):
         while True:
             line = self.line()
             if line.startswith((b"OK", b"NO", b"BYE")):
+                # A response text can come as a literal: NO {N}.
+                if line.rstrip().endswith(b"}") and b"{" in line:
+                    size = int(line.rstrip()[line.rindex(b"{") + 1:-1].rstrip(b"+"))
+                    line = line + self.reader.read(size) + self.line()
                 return line, lines
             # A literal: {N} or {N+} followed by N bytes.
             if line.rstrip().endswith(b"}") and b"{" in line:

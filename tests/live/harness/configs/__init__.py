@@ -5,5 +5,7 @@ from harness.configs.ldap import Ldap
 from harness.configs.auth import Auth
 from harness.configs.lua import Lua
 from harness.configs.plugins import Plugins
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins]
+from harness.configs.fts import Fts
+from harness.configs.sieve import Sieve
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve]
 BY_NAME = {config.name: config for config in ALL}
