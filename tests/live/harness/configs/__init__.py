@@ -7,5 +7,6 @@ from harness.configs.lua import Lua
 from harness.configs.plugins import Plugins
 from harness.configs.fts import Fts
 from harness.configs.sieve import Sieve
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve]
+from harness.configs.proxy import Proxy
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve, Proxy]
 BY_NAME = {config.name: config for config in ALL}
