@@ -8,5 +8,6 @@ from harness.configs.plugins import Plugins
 from harness.configs.fts import Fts
 from harness.configs.sieve import Sieve
 from harness.configs.proxy import Proxy
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve, Proxy]
+from harness.configs.replication import Replication
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve, Proxy, Replication]
 BY_NAME = {config.name: config for config in ALL}
