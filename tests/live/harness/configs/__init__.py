@@ -9,5 +9,6 @@ from harness.configs.fts import Fts
 from harness.configs.sieve import Sieve
 from harness.configs.proxy import Proxy
 from harness.configs.replication import Replication
-ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve, Proxy, Replication]
+from harness.configs.director import Director
+ALL = [Base, Dict, SqlSqlite, SqlPgsql, SqlMysql, Ldap, Auth, Lua, Plugins, Fts, Sieve, Proxy, Replication, Director]
 BY_NAME = {config.name: config for config in ALL}
