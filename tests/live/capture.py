@@ -58,9 +58,7 @@ import sys
 sys.dont_write_bytecode = True
 
 import argparse  # noqa: E402
-import collections  # noqa: E402
 import imaplib  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import poplib  # noqa: E402
 import signal  # noqa: E402
@@ -82,6 +80,7 @@ from harness.common import (  # noqa: E402
 )
 from harness.config import Run  # noqa: E402
 from harness.dovecot import EXPORTERS  # noqa: E402
+from harness.output import summarize, write_outputs  # noqa: E402
 from harness.sinks import Collector, SmtpSink  # noqa: E402
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -105,49 +104,11 @@ def wait_for_exports(collector):
     log("Collector holds %d POST bodies" % last_count)
 
 
-def write_outputs(records, out_dir):
-    """Writes one file per exporter and returns the event count per file."""
-    by_path = collections.defaultdict(list)
-    for path, ctype, body in records:
-        by_path[path].append((ctype, body))
-    unknown = set(by_path) - {"/" + exporter[0] for exporter in EXPORTERS}
-    if unknown:
-        raise CaptureError("Unexpected POST paths: %s" % ", ".join(sorted(unknown)))
-
-    os.makedirs(out_dir, exist_ok=True)
-    counts = collections.OrderedDict()
-    for name, _fmt, _time, file_name, want_ctype in EXPORTERS:
-        bodies = []
-        for ctype, body in by_path.get("/" + name, []):
-            if ctype.split(";")[0].strip() != want_ctype:
-                log("warning: %s sent Content-Type %r, expected %r" % (name, ctype, want_ctype))
-            # One event per line only works if no body contains a newline;
-            # Dovecot escapes newlines in both formats, so this must hold.
-            if b"\n" in body:
-                raise CaptureError("A %s body contains a raw newline: %r" % (name, body[:200]))
-            bodies.append(body)
-        with open(os.path.join(out_dir, file_name), "wb") as handle:
-            handle.write(b"".join(body + b"\n" for body in bodies))
-        counts[name] = len(bodies)
-    return counts
-
-
-def summarize(out_dir):
-    """Prints the event names and counts found in the JSON RFC 3339 file."""
-    names = collections.Counter()
-    with open(os.path.join(out_dir, EXPORTERS[0][3]), "rb") as handle:
-        for line in handle:
-            names[json.loads(line)["event"]] += 1
-    for name, count in sorted(names.items()):
-        print("%5d  %s" % (count, name))
-    return names
-
-
 def on_signal(signum, _frame):
     raise Stopped("received signal %d" % signum)
 
 
-def capture_one(config, series, target, out_dir, keep):
+def capture_one(config, series, target, out_dir, keep, trim):
     """Runs one configuration; returns False when the release cannot run it."""
     started = time.monotonic()
     log("=== configuration %s: %s" % (config.name, config.summary))
@@ -198,15 +159,18 @@ def capture_one(config, series, target, out_dir, keep):
     if late:
         log("Discarded %d POST bodies that arrived during shutdown" % late)
     log("The SMTP sink received %d messages" % smtp_sink.messages)
-    counts = write_outputs(records, out_dir)
+    counts = write_outputs(records, out_dir, trim)
+    if trim is not None:
+        log("Kept at most %d events per event name, categories and field names" % trim)
     log("Wrote %s to %s" % (", ".join("%s: %d events" % item for item in counts.items()), out_dir))
     if not any(counts.values()):
         raise CaptureError("Nothing was captured: no exporter sent any event")
     if len(set(counts.values())) != 1:
         log("warning: the exporters sent different numbers of events: %r" % dict(counts))
     names = summarize(out_dir)
-    log("configuration %s: %d events, %d names, %.1fs"
-        % (config.name, counts[EXPORTERS[0][0]], len(names), time.monotonic() - started))
+    log("configuration %s: %d events captured, %d written, %d names, %.1fs"
+        % (config.name, len(records) // len(EXPORTERS), counts[EXPORTERS[0][0]], len(names),
+           time.monotonic() - started))
     return True
 
 
@@ -220,6 +184,8 @@ def main():
                         help="configurations to run: NAME[,NAME...] or `all` (default: base)")
     parser.add_argument("--list", action="store_true", help="list the configurations and exit")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories for inspection")
+    parser.add_argument("--trim", type=int, metavar="N",
+                        help="keep at most N events of each event name, categories and field names")
     options = parser.parse_args()
 
     if options.list:
@@ -252,7 +218,7 @@ def main():
         config = config_class()
         out_dir = options.out_dir if config.name == "base" else os.path.join(options.out_dir, config.name)
         started = time.monotonic()
-        captured = capture_one(config, series, target, out_dir, options.keep)
+        captured = capture_one(config, series, target, out_dir, options.keep, options.trim)
         timings.append((config.name, time.monotonic() - started, captured))
     log("Done: %s" % ", ".join("%s %.1fs%s" % (name, seconds, "" if captured else " (cannot run here)")
                                for name, seconds, captured in timings))
