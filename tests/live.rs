@@ -725,16 +725,24 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
 // ---------------------------------------------------------------------------
 
 /// A configuration of `capture.py` other than `base`, and events its traffic
-/// must produce: (event name, wire fields that one such event must carry,
-/// the series it is expected on, `None` for both). The field values are
-/// checked only on fresh captures: the checked-in ones keep one event per
-/// name, categories and field names, so only the names are checked there.
+/// must produce. The field values are checked only on fresh captures: the
+/// checked-in ones keep one event per name, categories and field names, so
+/// only the names are checked there.
 struct ConfigExpect {
     name: &'static str,
     /// The series that can run it (`None`: both).
     runs_on: Option<Series>,
-    events: &'static [(&'static str, &'static [(&'static str, &'static str)], Option<Series>)],
+    events: &'static [EventExpect],
 }
+
+/// An event a configuration's traffic must produce: its name, wire fields
+/// one such event must carry, and the series it is expected on (`None`:
+/// both).
+type EventExpect = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    Option<Series>,
+);
 
 const ALICE: (&str, &str) = ("user", "alice@example.test");
 const OK: (&str, &str) = ("result", "ok");
@@ -797,11 +805,7 @@ const CONFIGS: &[ConfigExpect] = &[
                 &[("user", "bob@example.test"), ("success", "yes")],
                 None,
             ),
-            (
-                "auth_client_cache_flush_finished",
-                &[],
-                Some(Series::V2_3),
-            ),
+            ("auth_client_cache_flush_finished", &[], Some(Series::V2_3)),
         ],
     },
     ConfigExpect {
@@ -825,7 +829,11 @@ const CONFIGS: &[ConfigExpect] = &[
             ("http_request_finished", &[], None),
             ("mail_expunged", &[], None),
             ("imap_command_finished", &[("cmd_name", "SETACL")], None),
-            ("imap_command_finished", &[("cmd_name", "GETQUOTAROOT")], None),
+            (
+                "imap_command_finished",
+                &[("cmd_name", "GETQUOTAROOT")],
+                None,
+            ),
         ],
     },
     ConfigExpect {
@@ -886,7 +894,7 @@ const CONFIGS: &[ConfigExpect] = &[
     },
 ];
 
-const SQL_EVENTS: &[(&str, &[(&str, &str)], Option<Series>)] = &[
+const SQL_EVENTS: &[EventExpect] = &[
     ("sql_query_finished", &[], None),
     ("sql_transaction_finished", &[], None),
     ("auth_passdb_request_finished", &[ALICE, OK], None),
