@@ -3,7 +3,8 @@
 //!
 //! For each supported series, `tests/live/capture.py --config all` runs every
 //! named configuration (`base`, `dict`, `sql-*`, `ldap`, `auth`, `lua`,
-//! `plugins`, `fts`, `sieve`, `proxy`, `director`, `replication`; see
+//! `plugins`, `fts`, `sieve`, `proxy`, `director`, `replication`,
+//! `migration`; see
 //! `tests/fixtures/exports/README.md`): private Dovecot instances on loopback
 //! (2.3 from the host's packages, 2.4 inside the Debian trixie chroot that
 //! `tests/live/install.sh` builds) and the real servers behind them
@@ -890,6 +891,22 @@ const CONFIGS: &[ConfigExpect] = &[
                 None,
             ),
             ("mail_user_session_finished", &[ALICE], None),
+        ],
+    },
+    ConfigExpect {
+        name: "migration",
+        runs_on: None,
+        events: &[
+            (
+                "imap_command_finished",
+                &[("cmd_name", "UID FETCH"), ("user", "gina@example.test")],
+                None,
+            ),
+            (
+                "pop3_command_finished",
+                &[("cmd_name", "TOP")],
+                Some(Series::V2_4),
+            ),
         ],
     },
 ];

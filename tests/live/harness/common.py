@@ -102,18 +102,56 @@ def pid_runs(pid, program):
     return os.path.basename(argv0) == program.encode()
 
 
-def stop_pid(pid, program, what):
-    """Stops one process by pid: SIGTERM, then SIGKILL after STOP_TIMEOUT."""
-    if pid is None or not pid_alive(pid) or not pid_runs(pid, program):
-        return
-    log("Stopping %s (pid %d) with SIGTERM" % (what, pid))
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if pid_alive(pid) and pid_runs(pid, program):
-        log("%s did not exit within %ds; sending SIGKILL to pid %d" % (what, STOP_TIMEOUT, pid))
-        os.kill(pid, signal.SIGKILL)
+def process_start(pid):
+    """(parent pid, start time) of a process from /proc, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), int(fields[19])
+
+
+def children_of(pid):
+    """{child pid: start time} of the live children of pid."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            info = process_start(int(entry))
+            if info is not None and info[0] == pid:
+                children[int(entry)] = info[1]
+    return children
+
+
+def wait_for_exit(processes, what, grace=1, term=3):
+    """Waits until the processes {pid: start time} have exited: `grace`
+    seconds on their own, then SIGTERM and up to `term` seconds, then
+    SIGKILL (2.3.19's dict process with an LDAP connection ignores both the
+    master's exit and SIGTERM). The start time guards against signalling a process that
+    reused a pid."""
+
+    def running():
+        return [pid for pid, start in processes.items()
+                if pid_alive(pid) and (process_start(pid) or (0, None))[1] == start]
+
+    def name(pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                return handle.read().split(b"\0")[0].decode("utf-8", "replace")
+        except OSError:
+            return "?"
+
+    for signum, seconds in ((None, grace), (signal.SIGTERM, term), (signal.SIGKILL, 0)):
+        if signum is not None:
+            for pid in running():
+                log("%s: process %d (%s) is still running; sending %s"
+                    % (what, pid, name(pid), signal.Signals(signum).name))
+                os.kill(pid, signum)
+        deadline = time.monotonic() + seconds
+        while running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not running():
+            return
 
 
 def user_ids(name):

@@ -9,6 +9,7 @@ pid in its master.pid.
 
 import collections
 import os
+import signal
 import time
 
 from harness.common import (
@@ -20,9 +21,12 @@ from harness.common import (
     CaptureError,
     free_port,
     log,
+    children_of,
     pid_alive,
+    pid_runs,
+    process_start,
     run,
-    stop_pid,
+    wait_for_exit,
     tail,
     wait_for_port,
 )
@@ -296,7 +300,21 @@ class Dovecot:
         log("Dovecot %s is running with master pid %d" % (self.name, pid))
 
     def stop(self):
-        stop_pid(self.read_pid(), "dovecot", "Dovecot %s" % self.name)
+        """Stops the master by its pid (SIGTERM) together with the processes
+        it had started: a dict or auth process can outlive the master, and
+        none may still talk to a backing server when that one is stopped.
+        Whatever still runs a few seconds later gets SIGTERM again, then
+        SIGKILL."""
+        pid = self.read_pid()
+        if pid is None or not pid_alive(pid) or not pid_runs(pid, "dovecot"):
+            return
+        processes = children_of(pid)
+        start = process_start(pid)
+        if start is not None:
+            processes[pid] = start[1]
+        log("Stopping Dovecot %s (pid %d) with SIGTERM" % (self.name, pid))
+        os.kill(pid, signal.SIGTERM)
+        wait_for_exit(processes, "Dovecot %s" % self.name, grace=3, term=3)
 
     def doveadm(self, args, name=None, check=True, timeout=COMMAND_TIMEOUT):
         """Runs doveadm against this instance; returns (process, out, err)."""

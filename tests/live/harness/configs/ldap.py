@@ -1,5 +1,6 @@
-"""`ldap`: LDAP passdbs (password lookup, then authentication binds) and
-an LDAP userdb with iteration, against a private slapd on loopback.
+"""`ldap`: LDAP passdbs (password lookup, then authentication binds), an
+LDAP userdb with iteration and a read-only LDAP dict (through the dict
+proxy), against a private slapd on loopback.
 
 alice and bob are found by the lookup passdb (their entries carry
 `description: lookup`); carol only by the second passdb, which checks her
@@ -54,7 +55,30 @@ pass_filter = (&(objectClass=posixAccount)(uid=%u))
 pass_attrs = uid=user
 """
 
+DICT_2_3 = """uri = ldap://127.0.0.1:{port}
+bind_dn = {admin}
+password = {admin_password}
+map {{
+  pattern = priv/home
+  filter = (objectClass=posixAccount)
+  base_dn = {people}
+  username_attribute = uid
+  value_attribute = homeDirectory
+}}
+"""
+
 SETTINGS_2_3 = """
+dict {{
+  ldap = ldap:{dict}
+}}
+# 2.3.19's dict process with an LDAP connection ignores the master's
+# shutdown; let it end on its own once idle.
+service dict {{
+  idle_kill = 1 secs
+  unix_listener dict {{
+    mode = 0666
+  }}
+}}
 passdb {{
   driver = ldap
   args = {lookup}
@@ -104,6 +128,28 @@ userdb ldap {{
     user = %{{ldap:uid}}
   }}
 }}
+
+# A read-only LDAP dict, reached through the dict proxy as the dict of
+# the mail_attribute filter (doveadm dict names dicts by filter).
+dict_server {{
+  dict ldap {{
+    driver = ldap
+    dict_map priv/home {{
+      ldap_filter = (&(objectClass=posixAccount)(uid=%{{user}}))
+      value = %{{ldap:homeDirectory}}
+    }}
+  }}
+}}
+service dict {{
+  unix_listener dict {{
+    mode = 0666
+  }}
+}}
+mail_attribute {{
+  dict proxy {{
+    dict_proxy_name = ldap
+  }}
+}}
 """
 
 
@@ -128,7 +174,8 @@ class Ldap(Config):
         else:
             lookup = dovecot.write("ldap-lookup.conf.ext", LOOKUP_2_3.format(**values), mode=0o600)
             bind = dovecot.write("ldap-bind.conf.ext", BIND_2_3.format(**values), mode=0o600)
-            dovecot.render(SETTINGS_2_3.format(lookup=lookup, bind=bind))
+            dict_conf = dovecot.write("dict-ldap.conf.ext", DICT_2_3.format(**values))
+            dovecot.render(SETTINGS_2_3.format(lookup=lookup, bind=bind, dict=dict_conf))
 
     def drive(self, run):
         dovecot = self.dovecot
@@ -147,5 +194,8 @@ class Ldap(Config):
         dovecot.doveadm(["user", "carol@example.test"])
         dovecot.doveadm(["user", "*"])
         dovecot.doveadm(["auth", "test", "carol@example.test", USERS["carol@example.test"]])
+        for user in ("alice@example.test", "mallory@example.test"):
+            dovecot.doveadm(["dict", "get", "-u", user, run.pick("proxy::ldap", "mail_attribute"), "priv/home"],
+                            check=False)
         background.join()
         log("LDAP: done")
