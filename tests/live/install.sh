@@ -2,11 +2,15 @@
 # Installs what the live tests (tests/live.rs, tests/live/capture.py) need,
 # idempotently; run as root:
 #
-#   - on the host (Debian 12): python3, debootstrap and the Dovecot 2.3.19
-#     packages;
+#   - on the host (Debian 12): python3, debootstrap, the Dovecot 2.3.19
+#     packages with every plugin package the capture configurations use,
+#     and the backing servers those configurations start privately on
+#     loopback (redis-server, memcached, postgresql, mariadb-server, slapd);
 #   - a Debian trixie chroot (debootstrap --variant=minbase) with the
-#     Dovecot 2.4.1 packages, cached under $DOVECOT_EVENTS_CACHE
-#     (default /var/cache/dovecot-events).
+#     Dovecot 2.4.1 packages and plugin packages, cached under
+#     $DOVECOT_EVENTS_CACHE (default /var/cache/dovecot-events). The backing
+#     servers run on the host for both releases (the chroot shares loopback),
+#     so the chroot holds only Dovecot and its client modules.
 #
 # The chroot is built in a `trixie-KEY.partial.PID` directory and renamed to
 # `trixie-KEY` only once it is complete, so a half-built chroot is never
@@ -15,18 +19,30 @@
 # chroot, and is what capture.py and tests/live.rs use. A second run finds
 # everything in place and takes about a second.
 #
-# No system Dovecot is started: a policy-rc.d that exits 101 is in place
-# while packages are installed, on the host and in the chroot.
+# No system service (Dovecot, PostgreSQL, MariaDB, slapd, Redis, memcached)
+# is started: a policy-rc.d that exits 101 is in place while packages are
+# installed, on the host and in the chroot. capture.py never uses a
+# system-wide instance of any of them: it starts its own, with private data
+# directories, and stops them by pid.
 set -euo pipefail
 
 SUITE=trixie
 MIRROR=${DOVECOT_EVENTS_MIRROR:-http://deb.debian.org/debian}
 CACHE=${DOVECOT_EVENTS_CACHE:-/var/cache/dovecot-events}
-DOVECOT_PACKAGES=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-submissiond dovecot-sieve)
+# Dovecot and the plugin packages both releases ship under these names.
+DOVECOT_PACKAGES=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-submissiond dovecot-sieve
+    dovecot-managesieved dovecot-sqlite dovecot-pgsql dovecot-mysql dovecot-ldap dovecot-auth-lua)
+# Full-text search: Debian 12 ships the Lucene backend (2.3 only), Debian 13
+# the Flatcurve backend (2.4 only).
+HOST_DOVECOT_PACKAGES=("${DOVECOT_PACKAGES[@]}" dovecot-lucene)
+CHROOT_DOVECOT_PACKAGES=("${DOVECOT_PACKAGES[@]}" dovecot-flatcurve)
+# The servers behind the capture configurations; capture.py starts private
+# instances of them on loopback.
+BACKING_PACKAGES=(redis-server memcached postgresql mariadb-server slapd)
 # chromium: the headless browser of tests/docs_html.rs.
-HOST_PACKAGES=(python3 debootstrap chromium "${DOVECOT_PACKAGES[@]}")
+HOST_PACKAGES=(python3 debootstrap chromium "${HOST_DOVECOT_PACKAGES[@]}" "${BACKING_PACKAGES[@]}")
 # Bump when the way the chroot is built changes, to force a rebuild.
-RECIPE=1
+RECIPE=2
 
 say() { printf 'install.sh: %s\n' "$*" >&2; }
 
@@ -70,7 +86,7 @@ else
 fi
 
 # --- the trixie chroot ------------------------------------------------------
-key=$(printf '%s\n' "$RECIPE" "$SUITE" "$MIRROR" "${DOVECOT_PACKAGES[@]}" | sha256sum | cut -c1-12)
+key=$(printf '%s\n' "$RECIPE" "$SUITE" "$MIRROR" "${CHROOT_DOVECOT_PACKAGES[@]}" | sha256sum | cut -c1-12)
 final=$CACHE/$SUITE-$key
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
@@ -112,12 +128,12 @@ if [ ! -d "$final" ]; then
         shift
         chroot "$root" apt-get install -y -qq --no-install-recommends "$@"
         chroot "$root" apt-get clean
-    ' sh "$work" "${DOVECOT_PACKAGES[@]}" >"$CACHE/apt.log" 2>&1 || {
+    ' sh "$work" "${CHROOT_DOVECOT_PACKAGES[@]}" >"$CACHE/apt.log" 2>&1 || {
         say "installing Dovecot in the chroot failed; last lines of $CACHE/apt.log:"
         tail -n 30 "$CACHE/apt.log" >&2
         exit 1
     }
-    chroot "$work" dpkg-query -W "${DOVECOT_PACKAGES[@]}" >"$work/.dovecot-events-packages"
+    chroot "$work" dpkg-query -W "${CHROOT_DOVECOT_PACKAGES[@]}" >"$work/.dovecot-events-packages"
     mv -T "$work" "$final"
     say "chroot ready in $(($(date +%s) - started)) s: $final"
 else
