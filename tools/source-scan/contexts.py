@@ -1824,9 +1824,18 @@ def analyze_tag(prog):
                     if base is not None:
                         qualified[base].add(q)
     in_graph = set()
-    todo = sorted(wanted, key=repr, reverse=True)
     seen = set()
-    while todo:
+    # First the contexts of named events and their ancestors, then every
+    # other context of the tag (kept in the tables only if it is in the
+    # first set at some tag, see main()).
+    named_graph = None
+    todo = sorted(wanted, key=repr, reverse=True)
+    later = sorted(candidates, key=repr, reverse=True)
+    while todo or later:
+        if not todo:
+            named_graph = set(in_graph)
+            todo, later = later, []
+            continue
         obj = todo.pop()
         if obj in seen:
             continue
@@ -1914,6 +1923,8 @@ def analyze_tag(prog):
         cats = prog.category_names(expr, ctx)
         attach(ctx, at, target, cats, "evcats", "ccats",
                callback=prog.func(ctx).callback)
+    rows["named_graph"] = named_graph if named_graph is not None \
+        else set(in_graph)
     return rows
 
 
@@ -2132,7 +2143,6 @@ def main():
         core_files[tag] = facts
         prog = Program(facts, tag_defines(facts))
         core_raw[tag] = analyze_tag(prog)
-        namer.add_rows(core_raw[tag])
         print("core %s: %d files, %d contexts rows, %d event rows (%.1fs)"
               % (tag, len(facts), len(core_raw[tag]["contexts"]),
                  len(core_raw[tag]["evparents"]), time.time() - t0),
@@ -2156,13 +2166,17 @@ def main():
             prog = Program(facts, tag_defines(facts))
             raw = analyze_tag(prog)
             ph_raw[tag] = filter_pigeonhole(raw)
-            namer.add_rows(ph_raw[tag])
+            ph_raw[tag]["named_graph"] = raw["named_graph"]
             print("pigeonhole %s (core %s): %d contexts rows, %d event rows"
                   " (%.1fs)" % (tag, ctag, len(ph_raw[tag]["contexts"]),
                                 len(ph_raw[tag]["evparents"]),
                                 time.time() - t0), file=sys.stderr)
         ph_parser.close()
 
+    keep_named(core_raw)
+    keep_named(ph_raw)
+    for raw in list(core_raw.values()) + list(ph_raw.values()):
+        namer.add_rows(raw)
     counts = []
     core_disp = {t: display_rows(core_raw[t], namer, lambda p: p)
                  for t in core_tags}
@@ -2182,6 +2196,21 @@ def main():
     for c in counts:
         print(c)
     print("elapsed: %.1fs" % (time.time() - started))
+
+
+def keep_named(raws):
+    """Drop contexts that are never an ancestor of a named event.
+
+    A context is kept at every tag if, at some tag, a named event can
+    descend from it (or is its own event); so its fields are listed from
+    the tag they were first set, not only from the first named event.
+    """
+    union = set()
+    for raw in raws.values():
+        union |= raw.get("named_graph", set())
+    for raw in raws.values():
+        for key in ("contexts", "cfields", "ccats"):
+            raw[key] = {row for row in raw[key] if row[0] in union}
 
 
 def pigeonhole_path(path):
