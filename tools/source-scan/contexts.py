@@ -1907,7 +1907,12 @@ def analyze_tag(prog):
                 for ev in evs:
                     for v in values:
                         rows[event_key].add((ev,) + v + (path,))
-                continue
+                # Fields that the function creating an event adds to it
+                # belong to the struct that keeps that event, even if some
+                # caller names it (dict_event_create()).
+                if obj in local_named or not owners.get(obj) or \
+                        obj[1] != ctx:
+                    continue
             if obj[0] in ("root", "unres", "global"):
                 continue
             for r in refs(obj):
