@@ -13,6 +13,7 @@
 //! (with the number of lines and the first line it is on), up to
 //! [`Limits::facts`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::io::BufRead;
@@ -58,6 +59,9 @@ pub enum FindingKind {
     UnknownField,
     /// The field exists but not in the target release.
     FieldNotInTarget,
+    /// The field comes only with parent contexts that the event's
+    /// categories rule out.
+    FieldNotInContext,
     /// The value does not have the field's type.
     WrongType,
     /// An enum field carries a value the schema does not list for the target.
@@ -448,12 +452,26 @@ impl Checker<'_, '_> {
             return;
         }
         for (field_name, value) in raw.fields.iter() {
-            self.field(event, field_name, value);
+            self.field(event, &raw.categories, field_name, value);
         }
     }
 
-    fn field(&mut self, event: &Event, name: &str, value: &Value<'_>) {
+    fn field(&mut self, event: &Event, categories: &[Cow<'_, str>], name: &str, value: &Value<'_>) {
         let Some(field) = event.field(name) else {
+            let elsewhere = self.contexts_with(name);
+            if !elsewhere.is_empty() {
+                self.push(
+                    FindingKind::UnknownField,
+                    Some(&event.name),
+                    Some(name),
+                    format!(
+                        "the field comes with the {} context{}, which the schema does not list as a possible parent of this event",
+                        list(&elsewhere),
+                        if elsewhere.len() == 1 { "" } else { "s" }
+                    ),
+                );
+                return;
+            }
             let hint = did_you_mean(
                 name,
                 event
@@ -491,6 +509,14 @@ impl Checker<'_, '_> {
                 message,
             );
         }
+        if let Some(message) = self.implausible(field, categories) {
+            self.push(
+                FindingKind::FieldNotInContext,
+                Some(&event.name),
+                Some(name),
+                message,
+            );
+        }
         let ty = field.type_at(self.target);
         match value.fit(ty.repr(field.unit)) {
             Ok(Fit::Truncated) => {}
@@ -503,6 +529,42 @@ impl Checker<'_, '_> {
                 format!("expected {}, found {}", error.expected, error.found),
             ),
         }
+    }
+
+    /// The contexts of the model that set a field called `name`.
+    fn contexts_with(&self, name: &str) -> Vec<&str> {
+        self.model
+            .groups
+            .values()
+            .filter(|g| g.context.is_some() && g.fields.iter().any(|f| f.matches(name)))
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+
+    /// Why `field` cannot be on an event with these categories: it comes
+    /// only with contexts whose identifying categories are all missing.
+    /// Nothing can be said when the export leaves out categories.
+    fn implausible(&self, field: &Field, categories: &[Cow<'_, str>]) -> Option<String> {
+        if field.contexts.is_empty() || categories.is_empty() {
+            return None;
+        }
+        let mut needed: Vec<String> = Vec::new();
+        for name in &field.contexts {
+            let context = self.model.groups.get(name)?;
+            match context.recognised_in(self.target, &self.model.categories) {
+                None => return None,
+                Some(marks) if marks.iter().any(|m| categories.iter().any(|c| c == m)) => {
+                    return None;
+                }
+                Some(marks) => needed.push(format!("{name} (category {})", list(&marks))),
+            }
+        }
+        Some(format!(
+            "the field comes only with the context{} {}, but the event's categories ({}) show none of them",
+            if needed.len() == 1 { "" } else { "s" },
+            needed.join(", "),
+            list(&categories.iter().map(|c| &**c).collect::<Vec<_>>()),
+        ))
     }
 
     fn enum_value(&mut self, event: &Event, field: &Field, value: &Value<'_>) {
@@ -531,6 +593,16 @@ impl Checker<'_, '_> {
                 format!("value `{text}` is not one of {enum_name} in Dovecot {target} ({listed})"),
             );
         }
+    }
+}
+
+/// `a`, `` `a` or `b` `` style: names in backticks joined for a sentence.
+fn list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Shape {
     MapOf(&'static Kind),
     /// A sequence of values of the given kind.
     SeqOf(&'static Kind),
+    /// One mapping of the given kind.
+    Map(&'static Kind),
     /// A list whose items are a name or a mapping of the given kind.
     NamesOr(&'static Kind),
 }
@@ -186,6 +188,87 @@ pub static INHERIT: Kind = Kind {
             "since",
             Shape::Version,
             "The first release in which this inheritance holds (default: always)",
+        ),
+        key(
+            "removed",
+            Shape::Version,
+            "The first release in which it no longer holds (default: never)",
+        ),
+    ],
+};
+
+/// A category a context adds, in long form.
+pub static CONTEXT_CATEGORY: Kind = Kind {
+    name: "context_category",
+    doc: "A category a context adds to every event below it, with its lifetime",
+    keys: &[
+        required("category", Shape::Name, "The category"),
+        key("since", Shape::Version, "The first release that adds it"),
+        key(
+            "removed",
+            Shape::Version,
+            "The first release that no longer adds it",
+        ),
+    ],
+};
+
+/// When a context is pushed as a process's global event.
+pub static GLOBAL: Kind = Kind {
+    name: "global",
+    doc: "The releases in which a context is pushed as the process's global event, so that every event the process emits meanwhile has it as an ancestor",
+    keys: &[
+        key(
+            "since",
+            Shape::Version,
+            "The first release that pushes it (default: always)",
+        ),
+        key(
+            "removed",
+            Shape::Version,
+            "The first release that no longer does",
+        ),
+    ],
+};
+
+/// A context: a kind of parent event.
+pub static CONTEXT: Kind = Kind {
+    name: "context",
+    doc: "A kind of parent event (a mail user, an IMAP client, a dict, a connection...): the fields and categories it gives every event below it",
+    keys: &[
+        required(
+            "description",
+            Shape::Text,
+            "What the context is, for an operator",
+        ),
+        key(
+            "note",
+            Shape::Text,
+            "A remark for maintainers, such as the source the facts come from",
+        ),
+        key(
+            "inherits",
+            Shape::NamesOr(&INHERIT),
+            "The contexts that may be its parents, and groups whose fields it includes",
+        ),
+        key(
+            "categories",
+            Shape::NamesOr(&CONTEXT_CATEGORY),
+            "Categories the context adds to every event below it",
+        ),
+        key(
+            "recognised_by",
+            Shape::Names,
+            "Categories that show an exported event has this context (default: its own categories)",
+        ),
+        key(
+            "global",
+            Shape::Map(&GLOBAL),
+            "When the context is pushed as the process's global event",
+        ),
+        key(
+            "fields",
+            Shape::MapOf(&FIELD),
+            "The fields the context sets",
         ),
     ],
 };
@@ -382,6 +465,11 @@ pub static FILE: Kind = Kind {
             "Fields any event may carry",
         ),
         key("groups", Shape::MapOf(&GROUP), "Reusable sets of fields"),
+        key(
+            "contexts",
+            Shape::MapOf(&CONTEXT),
+            "Kinds of parent event, and what they give the events below them",
+        ),
         key("events", Shape::MapOf(&EVENT), "Events"),
     ],
 };

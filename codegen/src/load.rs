@@ -112,6 +112,27 @@ fn load_file(root: &Node, schema: &mut RawSchema, cx: &mut Diagnostics) {
                 note: m.opt_text("note", cx),
                 inherits: m.inherits(cx),
                 fields: m.fields(cx),
+                context: None,
+                name,
+            });
+        }
+    }
+    for (name, node) in map.entries("contexts", cx) {
+        if let Some(m) = MapReader::new(node, &format::CONTEXT, cx) {
+            let context = RawContext {
+                categories: m.context_categories(cx),
+                recognised_by: m.get("recognised_by").map(|n| names(n, cx)),
+                global: m.get("global").and_then(|n| {
+                    let g = MapReader::new(n, &format::GLOBAL, cx)?;
+                    Some((g.version("since", cx), g.version("removed", cx)))
+                }),
+            };
+            schema.groups.push(RawGroup {
+                description: m.text("description", cx),
+                note: m.opt_text("note", cx),
+                inherits: m.inherits(cx),
+                fields: m.fields(cx),
+                context: Some(context),
                 name,
             });
         }
@@ -421,12 +442,43 @@ impl<'n> MapReader<'n> {
                         name: m.name("from", cx)?,
                         when: m.opt_text("when", cx),
                         since: m.version("since", cx),
+                        removed: m.version("removed", cx),
                     })
                 } else {
                     Some(RawInherit {
                         name: name(item, cx)?,
                         when: None,
                         since: None,
+                        removed: None,
+                    })
+                }
+            })
+            .collect()
+    }
+
+    fn context_categories(&self, cx: &mut Diagnostics) -> Vec<RawContextCategory> {
+        let Some(node) = self.get("categories") else {
+            return Vec::new();
+        };
+        let items: Vec<&Node> = match &node.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        items
+            .into_iter()
+            .filter_map(|item| {
+                if let NodeKind::Map(_) = item.kind {
+                    let m = MapReader::new(item, &format::CONTEXT_CATEGORY, cx)?;
+                    Some(RawContextCategory {
+                        name: m.name("category", cx)?,
+                        since: m.version("since", cx),
+                        removed: m.version("removed", cx),
+                    })
+                } else {
+                    Some(RawContextCategory {
+                        name: name(item, cx)?,
+                        since: None,
+                        removed: None,
                     })
                 }
             })

@@ -166,6 +166,9 @@ pub struct Field {
     pub changes: Vec<Change>,
     /// Where the field was declared.
     pub origin: Origin,
+    /// The contexts (parent events) that bring the field to the event;
+    /// empty when the event has it whatever its parents are.
+    pub contexts: Vec<String>,
 }
 
 impl Field {
@@ -223,6 +226,31 @@ impl Field {
     }
 }
 
+/// What makes a group a context: a kind of parent event.
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct ContextInfo {
+    /// The categories it adds to every event below it.
+    pub categories: Vec<ContextCategory>,
+    /// The categories that show an exported event has it (its own unless
+    /// the schema says otherwise); none means it cannot be told apart.
+    pub recognised_by: Vec<String>,
+    /// The releases in which it is pushed as the process's global event,
+    /// making it an ancestor of every event its process emits meanwhile.
+    pub global: Option<Lifetime>,
+}
+
+/// A category a context adds.
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct ContextCategory {
+    /// The category.
+    pub name: String,
+    /// When the context adds it.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub lifetime: Lifetime,
+}
+
 /// A resolved field group.
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
@@ -237,6 +265,38 @@ pub struct Group {
     pub inherits: Vec<String>,
     /// Its fields, inherited ones included.
     pub fields: Vec<Field>,
+    /// For a context (a kind of parent event), what makes it one.
+    pub context: Option<ContextInfo>,
+}
+
+impl Group {
+    /// Whether `version` has a category that shows an exported event
+    /// descends from this context; `None` when the context cannot be told
+    /// apart by categories then.
+    #[must_use]
+    pub fn recognised_in(
+        &self,
+        version: Version,
+        categories: &BTreeMap<String, Category>,
+    ) -> Option<Vec<&str>> {
+        let context = self.context.as_ref()?;
+        let live: Vec<&str> = context
+            .recognised_by
+            .iter()
+            .filter(|name| {
+                categories
+                    .get(*name)
+                    .is_none_or(|c| c.lifetime.exists_in(version))
+                    && context
+                        .categories
+                        .iter()
+                        .find(|c| c.name == **name)
+                        .is_none_or(|c| c.lifetime.exists_in(version))
+            })
+            .map(String::as_str)
+            .collect();
+        (!live.is_empty()).then_some(live)
+    }
 }
 
 /// A resolved event.
@@ -266,6 +326,8 @@ pub struct Event {
     pub note: Option<String>,
     /// What it inherits from directly, with the note on when, if any.
     pub inherits: Vec<Inherit>,
+    /// Every context that may be an ancestor of the event, by name.
+    pub contexts: Vec<String>,
     /// Its fields: own, inherited and global, own first.
     pub fields: Vec<Field>,
     /// Other changes over time.
@@ -282,6 +344,8 @@ pub struct Inherit {
     pub when: Option<String>,
     /// The first release in which the inheritance holds.
     pub since: Option<Version>,
+    /// The first release in which it no longer holds.
+    pub removed: Option<Version>,
 }
 
 impl Event {

@@ -151,13 +151,43 @@ pub struct RawInherit {
     pub when: Option<String>,
     /// The first release in which the inheritance holds.
     pub since: Option<Spanned<Version>>,
+    /// The first release in which it no longer holds.
+    pub removed: Option<Spanned<Version>>,
 }
 
-/// A field group as written.
+/// A category a context adds, as written.
+#[derive(Debug)]
+pub struct RawContextCategory {
+    /// The category.
+    pub name: Spanned<String>,
+    /// First release that adds it.
+    pub since: Option<Spanned<Version>>,
+    /// First release that no longer adds it.
+    pub removed: Option<Spanned<Version>>,
+}
+
+/// A first release and a first release without, either optional.
+pub type RawBounds = (Option<Spanned<Version>>, Option<Spanned<Version>>);
+
+/// What makes a group a context, as written.
+#[derive(Debug, Default)]
+pub struct RawContext {
+    /// Categories it adds.
+    pub categories: Vec<RawContextCategory>,
+    /// Categories that identify it, if not its own.
+    pub recognised_by: Option<Vec<Spanned<String>>>,
+    /// When it is pushed as the global event, if ever: since, removed.
+    pub global: Option<RawBounds>,
+}
+
+/// A field group or a context as written: a context is a group that
+/// stands for a kind of parent event.
 #[derive(Debug)]
 pub struct RawGroup {
     /// Its name.
     pub name: Spanned<String>,
+    /// What makes it a context, for one written under `contexts`.
+    pub context: Option<RawContext>,
     /// Description.
     pub description: String,
     /// A remark.

@@ -85,6 +85,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
         .iter()
         .map(|f| field(f, Origin::Global, None, None))
         .collect();
+    let index = Index::new(raw);
     let groups = raw
         .groups
         .iter()
@@ -94,13 +95,15 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                 .iter()
                 .map(|f| field(f, Origin::Own, None, None))
                 .collect();
-            inherit_into(raw, &g.inherits, &mut fields, None, None);
+            let start = g.context.is_some().then_some(g.name.value.as_str());
+            inherit_into(&index, &g.inherits, &mut fields, start, (None, None));
             let group = Group {
                 name: g.name.value.clone(),
                 description: g.description.clone(),
                 note: g.note.clone(),
                 inherits: g.inherits.iter().map(|i| i.name.value.clone()).collect(),
                 fields,
+                context: g.context.as_ref().map(context_info),
             };
             (group.name.clone(), group)
         })
@@ -109,7 +112,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
         .events
         .iter()
         .map(|e| {
-            let event = event(raw, e, &categories, &global_fields);
+            let event = event(&index, e, &categories, &global_fields);
             (event.name.clone(), event)
         })
         .collect();
@@ -125,8 +128,69 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
     }
 }
 
+/// The groups, contexts and events by name, and the global contexts.
+struct Index<'r> {
+    groups: BTreeMap<&'r str, &'r RawGroup>,
+    events: BTreeMap<&'r str, &'r RawEvent>,
+    /// Each context pushed as a global event, with the releases it is.
+    globals: Vec<(&'r RawGroup, Option<Version>, Option<Version>)>,
+}
+
+impl<'r> Index<'r> {
+    fn new(raw: &'r RawSchema) -> Self {
+        Index {
+            groups: raw
+                .groups
+                .iter()
+                .map(|g| (g.name.value.as_str(), g))
+                .collect(),
+            events: raw
+                .events
+                .iter()
+                .map(|e| (e.name.value.as_str(), e))
+                .collect(),
+            globals: raw
+                .groups
+                .iter()
+                .filter_map(|g| {
+                    let (since, removed) = g.context.as_ref()?.global.as_ref()?;
+                    Some((g, value(since), value(removed)))
+                })
+                .collect(),
+        }
+    }
+}
+
+fn context_info(raw: &RawContext) -> ContextInfo {
+    let categories: Vec<ContextCategory> = raw
+        .categories
+        .iter()
+        .map(|c| ContextCategory {
+            name: c.name.value.clone(),
+            lifetime: Lifetime {
+                since: value(&c.since),
+                deprecated: None,
+                removed: value(&c.removed),
+            },
+        })
+        .collect();
+    let recognised_by = match &raw.recognised_by {
+        Some(names) => names.iter().map(|n| n.value.clone()).collect(),
+        None => categories.iter().map(|c| c.name.clone()).collect(),
+    };
+    ContextInfo {
+        categories,
+        recognised_by,
+        global: raw.global.as_ref().map(|(since, removed)| Lifetime {
+            since: value(since),
+            deprecated: None,
+            removed: value(removed),
+        }),
+    }
+}
+
 fn event(
-    raw: &RawSchema,
+    index: &Index<'_>,
     e: &RawEvent,
     categories: &BTreeMap<String, Category>,
     global_fields: &[Field],
@@ -144,7 +208,7 @@ fn event(
         .iter()
         .map(|f| field(f, Origin::Own, since, removed))
         .collect();
-    inherit_into(raw, &e.inherits, &mut fields, since, removed);
+    let contexts = inherit_into(index, &e.inherits, &mut fields, None, (since, removed));
     for global in global_fields {
         let global = bound(global.clone(), since, removed);
         if alive(&global) && !fields.iter().any(|f| f.name == global.name) {
@@ -173,74 +237,152 @@ fn event(
                 name: i.name.value.clone(),
                 when: i.when.clone(),
                 since: value(&i.since),
+                removed: value(&i.removed),
             })
             .collect(),
+        contexts,
         fields,
         changes: changes(&e.changes),
     }
 }
 
-/// Appends the fields of every inherited group or event, depth first, in
-/// `inherits` order; a name already present keeps its definition. A `since`
-/// on an inherits entry narrows everything reached through it.
+/// Appends the fields of every inherited group, context or event, depth
+/// first, in `inherits` order; a name already present keeps its
+/// definition. `since`/`removed` on an inherits entry narrow everything
+/// reached through it. Each field records the contexts that bring it (the
+/// nearest context on each path; `start` when the walk starts inside one),
+/// unless some path brings it without a context. Global contexts join the
+/// walk when one of their parents was reached. Returns every context
+/// reached, sorted.
 fn inherit_into(
-    raw: &RawSchema,
+    index: &Index<'_>,
     inherits: &[RawInherit],
     fields: &mut Vec<Field>,
-    since: Option<Version>,
-    removed: Option<Version>,
-) {
-    // The same group may be reached by several paths with different
-    // `since` bounds; each (name, bound) pair is walked once.
+    start: Option<&str>,
+    (since, removed): (Option<Version>, Option<Version>),
+) -> Vec<String> {
+    type Step<'a> = (&'a str, Option<Version>, Option<Version>, Option<&'a str>);
+    let narrow = |i: &RawInherit, since: Option<Version>, removed: Option<Version>| {
+        (
+            value(&i.since).max(since),
+            min_removed(value(&i.removed), removed),
+        )
+    };
+    // The same group may be reached by several paths with different bounds
+    // and contexts; each (name, bounds, context) is walked once.
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<(&str, Option<Version>)> = inherits
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    let mut direct: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<Step<'_>> = inherits
         .iter()
         .rev()
-        .map(|i| (i.name.value.as_str(), value(&i.since).max(since)))
+        .map(|i| {
+            let (s, r) = narrow(i, since, removed);
+            (i.name.value.as_str(), s, r, start)
+        })
         .collect();
-    while let Some((name, since)) = stack.pop() {
-        if !seen.insert((name, since)) {
-            continue;
-        }
-        let (own, next, origin): (&[RawField], &[RawInherit], Origin) =
-            if let Some(g) = raw.groups.iter().find(|g| g.name.value == name) {
-                (&g.fields, &g.inherits, Origin::Group(name.to_owned()))
-            } else if let Some(e) = raw.events.iter().find(|e| e.name.value == name) {
-                (&e.fields, &e.inherits, Origin::Event(name.to_owned()))
-            } else {
-                continue;
-            };
-        for f in own {
-            let candidate = field(f, origin.clone(), since, removed);
-            // A group field removed before this event (or this inheritance
-            // path) began is never sent with it.
-            if !alive(&candidate) {
+    let mut globals_added: BTreeSet<&str> = BTreeSet::new();
+    loop {
+        while let Some((name, since, removed, via)) = stack.pop() {
+            if !seen.insert((name, since, removed, via)) {
                 continue;
             }
-            match fields.iter_mut().find(|have| have.name == candidate.name) {
-                None => fields.push(candidate),
-                // Reached again by another path: the field is sent while
-                // any path gives it, from the earliest release to the
-                // latest removal.
-                Some(have) if have.origin != Origin::Own => {
-                    have.lifetime.since = have.lifetime.since.min(candidate.lifetime.since);
-                    have.lifetime.removed =
-                        match (have.lifetime.removed, candidate.lifetime.removed) {
-                            (Some(a), Some(b)) => Some(a.max(b)),
-                            _ => None,
-                        };
-                    if have.lifetime.removed.is_none() {
-                        have.renamed_to = None;
+            let (own, next, origin, via): (&[RawField], &[RawInherit], Origin, Option<&str>) =
+                if let Some(g) = index.groups.get(name) {
+                    let via = if g.context.is_some() {
+                        reached.insert(g.name.value.as_str());
+                        Some(g.name.value.as_str())
+                    } else {
+                        via
+                    };
+                    (&g.fields, &g.inherits, Origin::Group(name.to_owned()), via)
+                } else if let Some(e) = index.events.get(name) {
+                    (&e.fields, &e.inherits, Origin::Event(name.to_owned()), via)
+                } else {
+                    continue;
+                };
+            for f in own {
+                let mut candidate = field(f, origin.clone(), since, removed);
+                // A group field removed before this event (or this
+                // inheritance path) began is never sent with it.
+                if !alive(&candidate) {
+                    continue;
+                }
+                match via {
+                    Some(context) => candidate.contexts = vec![context.to_owned()],
+                    None => {
+                        direct.insert(candidate.name.clone());
                     }
                 }
-                Some(_) => {}
+                match fields.iter_mut().find(|have| have.name == candidate.name) {
+                    None => fields.push(candidate),
+                    // Reached again by another path: the field is sent while
+                    // any path gives it, from the earliest release to the
+                    // latest removal, by any of the paths' contexts.
+                    Some(have) if have.origin != Origin::Own => {
+                        have.lifetime.since = have.lifetime.since.min(candidate.lifetime.since);
+                        have.lifetime.removed =
+                            match (have.lifetime.removed, candidate.lifetime.removed) {
+                                (Some(a), Some(b)) => Some(a.max(b)),
+                                _ => None,
+                            };
+                        if have.lifetime.removed.is_none() {
+                            have.renamed_to = None;
+                        }
+                        for context in candidate.contexts {
+                            if !have.contexts.contains(&context) {
+                                have.contexts.push(context);
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            stack.extend(next.iter().rev().map(|i| {
+                let (s, r) = narrow(i, since, removed);
+                (i.name.value.as_str(), s, r, via)
+            }));
+        }
+        // A global context is an ancestor of whatever its process emits
+        // while it is pushed: of every event below one of its parents.
+        let before = globals_added.len();
+        for (g, g_since, g_removed) in &index.globals {
+            let name = g.name.value.as_str();
+            if globals_added.contains(name) || reached.contains(name) {
+                continue;
+            }
+            let below_a_parent = g
+                .inherits
+                .iter()
+                .any(|i| reached.contains(i.name.value.as_str()));
+            if below_a_parent {
+                globals_added.insert(name);
+                stack.push((
+                    name,
+                    (*g_since).max(since),
+                    min_removed(*g_removed, removed),
+                    None,
+                ));
             }
         }
-        stack.extend(
-            next.iter()
-                .rev()
-                .map(|i| (i.name.value.as_str(), value(&i.since).max(since))),
-        );
+        if globals_added.len() == before {
+            break;
+        }
+    }
+    for f in fields.iter_mut() {
+        if direct.contains(&f.name) || f.origin == Origin::Own {
+            f.contexts.clear();
+        }
+        f.contexts.sort();
+    }
+    reached.into_iter().map(str::to_owned).collect()
+}
+
+/// The earlier of two removals, `None` meaning never.
+fn min_removed(a: Option<Version>, b: Option<Version>) -> Option<Version> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -264,6 +406,7 @@ fn field(f: &RawField, origin: Origin, since: Option<Version>, removed: Option<V
             note: f.note.clone(),
             changes: changes(&f.changes),
             origin,
+            contexts: Vec::new(),
         },
         since,
         removed,

@@ -129,6 +129,17 @@ fn versions_are_known(raw: &RawSchema, known: &BTreeSet<Version>, cx: &mut Diagn
         .chain(raw.groups.iter().flat_map(|g| &g.inherits))
     {
         check(&inherit.since);
+        check(&inherit.removed);
+    }
+    for context in raw.groups.iter().filter_map(|g| g.context.as_ref()) {
+        for category in &context.categories {
+            check(&category.since);
+            check(&category.removed);
+        }
+        if let Some((since, removed)) = &context.global {
+            check(since);
+            check(removed);
+        }
     }
     for e in &raw.events {
         check(&e.since);

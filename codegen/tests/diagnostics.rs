@@ -142,7 +142,7 @@ fn unknown_key_without_a_close_match_lists_the_accepted_keys() {
         ),
         [
             "case.yaml:1:1: unknown key `colour` in file\n  \
-             hint: a file accepts: versions, categories, reasons, enums, global_fields, groups, events",
+             hint: a file accepts: versions, categories, reasons, enums, global_fields, groups, contexts, events",
             "case.yaml:5:5: unknown key `colour` in category\n  \
              hint: a category accepts: description, parent, since, removed, edition, note",
         ]

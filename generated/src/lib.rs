@@ -157,12 +157,12 @@ pub use event_api::EventFields;
 pub use export::ExportedEvent;
 pub use from_event::{FromEvent, FromEventError, IntoValue};
 pub use generated::{
-    CATEGORIES, ENUMS, EVENTS, Event, GLOBAL_FIELDS, SCHEMA_HASH, UnknownEvent, VERSIONS, enums,
-    events,
+    CATEGORIES, CONTEXTS, ENUMS, EVENTS, Event, GLOBAL_FIELDS, SCHEMA_HASH, UnknownEvent, VERSIONS,
+    enums, events,
 };
 pub use meta::{
-    CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta, FieldType,
-    Lifetime, Origin, Status, Unit, Version,
+    CategoryMeta, ChangeMeta, ContextMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta,
+    FieldType, Lifetime, Origin, Status, Unit, Version,
 };
 pub use raw::RawEvent;
 pub use timestamp::Timestamp;

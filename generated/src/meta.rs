@@ -54,6 +54,9 @@ pub struct FieldMeta {
     pub changes: &'static [ChangeMeta],
     /// Where it was declared.
     pub origin: Origin,
+    /// The contexts (kinds of parent event) that bring it to the event;
+    /// empty when the event has it whatever its parents are.
+    pub contexts: &'static [&'static str],
 }
 
 impl FieldMeta {
@@ -73,6 +76,7 @@ impl FieldMeta {
         note: None,
         changes: &[],
         origin: Origin::Own,
+        contexts: &[],
     };
 
     /// Whether Dovecot `version` sends this field (on an event that exists
@@ -116,6 +120,8 @@ pub struct EventMeta {
     pub edition: Edition,
     /// A remark, such as where Dovecot's docs and source disagree.
     pub note: Option<&'static str>,
+    /// Every context (kind of parent event) that may be an ancestor.
+    pub contexts: &'static [&'static str],
     /// Fields, own, inherited and global, sorted by name.
     pub fields: &'static [&'static FieldMeta],
 }
@@ -147,6 +153,32 @@ impl EventMeta {
             .copied()
             .filter(move |f| f.exists_in(version))
     }
+}
+
+/// A context: a kind of parent event (a mail user, an IMAP client, a
+/// dict, a connection, …). An exported event carries the fields and
+/// categories of every ancestor, so its categories tell which contexts it
+/// was emitted under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ContextMeta {
+    /// Its name in the schema.
+    pub name: &'static str,
+    /// What it is.
+    pub description: &'static str,
+    /// The categories it adds to every event below it.
+    pub categories: &'static [&'static str],
+    /// The categories that show an exported event has it.
+    pub recognised_by: &'static [&'static str],
+    /// The contexts that may be its parents.
+    pub parents: &'static [&'static str],
+    /// When it is pushed as the process's global event, if ever.
+    pub global: Option<Lifetime>,
+}
+
+/// The context named `name`.
+#[must_use]
+pub fn context(name: &str) -> Option<&'static ContextMeta> {
+    crate::CONTEXTS.iter().find(|c| c.name == name)
 }
 
 /// A category.

@@ -10,7 +10,7 @@ const VERSION_PATTERN: &str = r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$";
 /// The JSON Schema (draft 2020-12), pretty-printed.
 #[must_use]
 pub fn generate() -> String {
-    let kinds: [&Kind; 10] = [
+    let kinds: [&Kind; 13] = [
         &format::FILE,
         &format::CATEGORY,
         &format::REASON,
@@ -21,6 +21,9 @@ pub fn generate() -> String {
         &format::GROUP,
         &format::INHERIT,
         &format::EVENT,
+        &format::CONTEXT,
+        &format::CONTEXT_CATEGORY,
+        &format::GLOBAL,
     ];
     let mut defs = Map::new();
     for kind in kinds {
@@ -95,6 +98,7 @@ fn shape(shape: Shape) -> Value {
             "type": "object",
             "additionalProperties": { "$ref": format!("#/$defs/{}", kind.name) },
         }),
+        Shape::Map(kind) => json!({ "$ref": format!("#/$defs/{}", kind.name) }),
         Shape::SeqOf(kind) => json!({
             "type": "array",
             "items": { "$ref": format!("#/$defs/{}", kind.name) },

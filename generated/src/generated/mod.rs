@@ -439,7 +439,7 @@ crate::__events! {
 pub const SCHEMA_HASH: &str = "bafb6d45cd6a7662";
 
 #[allow(unused_imports)]
-pub use meta_tables::{CATEGORIES, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
+pub use meta_tables::{CATEGORIES, CONTEXTS, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
 
 pub mod enums;
 #[allow(deprecated)]

@@ -32,7 +32,7 @@ pub(super) fn module(model: &EventModel, options: &RustOptions) -> (TokenStream,
 
             // A crate that includes this code privately may use none of them.
             #[allow(unused_imports)]
-            pub use #rt::{CATEGORIES, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
+            pub use #rt::{CATEGORIES, CONTEXTS, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
         };
         return (items, None);
     }
@@ -42,7 +42,7 @@ pub(super) fn module(model: &EventModel, options: &RustOptions) -> (TokenStream,
 
         // A crate that includes this code privately may use none of them.
         #[allow(unused_imports)]
-        pub use meta_tables::{CATEGORIES, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
+        pub use meta_tables::{CATEGORIES, CONTEXTS, ENUMS, EVENTS, GLOBAL_FIELDS, VERSIONS};
     };
     (items, Some(tables(model, rt)))
 }
@@ -154,6 +154,10 @@ impl Shared {
                 .collect();
             members.push(quote!(changes: &[#(#changes),*]));
         }
+        if !field.contexts.is_empty() {
+            let contexts = field.contexts.iter().map(|c| Literal::string(c));
+            members.push(quote!(contexts: &[#(#contexts),*]));
+        }
         match &field.origin {
             Origin::Own => {}
             Origin::Group(g) => members.push(quote!(origin: Origin::Group(#g))),
@@ -260,6 +264,39 @@ fn tables(model: &EventModel, rt: &TokenStream) -> Module {
         .iter()
         .map(|f| shared.field(f))
         .collect();
+    let contexts: Vec<TokenStream> = model
+        .groups
+        .values()
+        .filter_map(|g| {
+            let info = g.context.as_ref()?;
+            let name = Literal::string(&g.name);
+            let description = Literal::string(&g.description);
+            let categories = info.categories.iter().map(|c| Literal::string(&c.name));
+            let recognised_by = info.recognised_by.iter().map(|c| Literal::string(c));
+            let parents = g
+                .inherits
+                .iter()
+                .filter(|p| model.groups.get(*p).is_some_and(|p| p.context.is_some()))
+                .map(|p| Literal::string(p));
+            let global = match &info.global {
+                None => quote!(None),
+                Some(lifetime) => {
+                    let lifetime = shared.lifetime(lifetime);
+                    quote!(Some(#lifetime))
+                }
+            };
+            Some(quote! {
+                ContextMeta {
+                    name: #name,
+                    description: #description,
+                    categories: &[#(#categories),*],
+                    recognised_by: &[#(#recognised_by),*],
+                    parents: &[#(#parents),*],
+                    global: #global,
+                }
+            })
+        })
+        .collect();
     let events: Vec<TokenStream> = model
         .events
         .values()
@@ -274,6 +311,7 @@ fn tables(model: &EventModel, rt: &TokenStream) -> Module {
             let emitted = e.emitted;
             let edition = edition(e.edition);
             let note = opt_str(e.note.as_deref());
+            let contexts = e.contexts.iter().map(|c| Literal::string(c));
             let mut sorted: Vec<&Field> = e.fields.iter().collect();
             sorted.sort_by(|a, b| a.name.cmp(&b.name));
             let fields: Vec<TokenStream> = sorted.into_iter().map(|f| shared.field(f)).collect();
@@ -289,6 +327,7 @@ fn tables(model: &EventModel, rt: &TokenStream) -> Module {
                     emitted: #emitted,
                     edition: #edition,
                     note: #note,
+                    contexts: &[#(#contexts),*],
                     fields: &[#(#fields),*],
                 }
             }
@@ -302,8 +341,8 @@ fn tables(model: &EventModel, rt: &TokenStream) -> Module {
     let imports = quote! {
         #[allow(unused_imports)]
         use #rt::{
-            CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta,
-            FieldType, Lifetime, Origin, Unit, Version,
+            CategoryMeta, ChangeMeta, ContextMeta, Edition, EnumMeta, EnumValueMeta, EventMeta,
+            FieldMeta, FieldType, Lifetime, Origin, Unit, Version,
         };
     };
     let children: Vec<Module> = shared
@@ -358,6 +397,9 @@ fn tables(model: &EventModel, rt: &TokenStream) -> Module {
 
             /// Every named value set, sorted by name.
             pub static ENUMS: &[EnumMeta] = &[#(#enums),*];
+
+            /// Every context (kind of parent event), sorted by name.
+            pub static CONTEXTS: &[ContextMeta] = &[#(#contexts),*];
 
             /// Fields any event may carry.
             pub static GLOBAL_FIELDS: &[&FieldMeta] = &[#(#globals),*];

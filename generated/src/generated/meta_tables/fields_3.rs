@@ -4,8 +4,8 @@
 //! Field metadata 1000 to 1168, which the event tables point to.
 #[allow(unused_imports)]
 use crate::{
-    CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta, FieldType,
-    Lifetime, Origin, Unit, Version,
+    CategoryMeta, ChangeMeta, ContextMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta,
+    FieldType, Lifetime, Origin, Unit, Version,
 };
 
 #[allow(unused_imports)]

@@ -4,8 +4,8 @@
 //! The metadata tables, with the constants they share.
 #[allow(unused_imports)]
 use crate::{
-    CategoryMeta, ChangeMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta, FieldType,
-    Lifetime, Origin, Unit, Version,
+    CategoryMeta, ChangeMeta, ContextMeta, Edition, EnumMeta, EnumValueMeta, EventMeta, FieldMeta,
+    FieldType, Lifetime, Origin, Unit, Version,
 };
 
 use self::fields_1::FIELDS_1;
@@ -1728,6 +1728,9 @@ pub static ENUMS: &[EnumMeta] = &[
 
 ];
 
+/// Every context (kind of parent event), sorted by name.
+pub static CONTEXTS: &[ContextMeta] = &[];
+
 /// Fields any event may carry.
 pub static GLOBAL_FIELDS: &[&FieldMeta] = &[&FIELDS_1[0], &FIELDS_1[1]];
 
@@ -1745,6 +1748,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Removed with the started event at 2.4.0. The 2.3 docs place their SASL-request \"Common fields\" table (said to apply to \"the rest\" of the auth client events) right after this event; none of those fields is ever set here, see the emitted:false fields."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[2], &FIELDS_1[3], &FIELDS_1[4], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_1[8], &FIELDS_1[9], &FIELDS_1[10], &FIELDS_1[11], &FIELDS_1[12], &FIELDS_1[13],
@@ -1765,6 +1769,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Event name last set at 2.3.21.1; at 2.4.0 auth_master_cache_flush() logs without a name. Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2. The event is created with auth_master_event_create() without user info, so none of the connection fields the seed page lists are set."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[4], &FIELDS_1[26], &FIELDS_1[27], &FIELDS_1[15], &FIELDS_1[28], &FIELDS_1[29],
             &FIELDS_1[30], &FIELDS_1[31]
@@ -1782,6 +1787,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[0], &FIELDS_1[32], &FIELDS_1[33], &FIELDS_1[34], &FIELDS_1[35], &FIELDS_1[36],
             &FIELDS_1[37], &FIELDS_1[38], &FIELDS_1[39], &FIELDS_1[40], &FIELDS_1[1], &FIELDS_1[41],
@@ -1801,6 +1807,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[0], &FIELDS_1[33], &FIELDS_1[34], &FIELDS_1[35], &FIELDS_1[36], &FIELDS_1[37],
             &FIELDS_1[38], &FIELDS_1[39], &FIELDS_1[40], &FIELDS_1[1], &FIELDS_1[41], &FIELDS_1[42],
@@ -1820,6 +1827,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[50], &FIELDS_1[51], &FIELDS_1[52], &FIELDS_1[0], &FIELDS_1[53], &FIELDS_1[54],
             &FIELDS_1[34], &FIELDS_1[55], &FIELDS_1[56], &FIELDS_1[57], &FIELDS_1[36],
@@ -1841,6 +1849,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The docs' name is not a typo for 2.3.7-2.3.10.1: source at those tags calls set_name(\"auth_client_request_continue\"). Commit f8e95e5c86, first in 2.3.11.2, renamed it to auth_client_request_continued; Dovecot's 2.3 docs kept the old name, so for 2.3.11 and later the docs are wrong."),
+        contexts: &[],
         fields: &[&FIELDS_1[70]],
     },
 
@@ -1855,6 +1864,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[50], &FIELDS_1[51], &FIELDS_1[52], &FIELDS_1[0], &FIELDS_1[71], &FIELDS_1[72],
             &FIELDS_1[34], &FIELDS_1[73], &FIELDS_1[56], &FIELDS_1[57], &FIELDS_1[36],
@@ -1876,6 +1886,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[50], &FIELDS_1[51], &FIELDS_1[52], &FIELDS_1[0], &FIELDS_1[77], &FIELDS_1[53],
             &FIELDS_1[54], &FIELDS_1[34], &FIELDS_1[55], &FIELDS_1[56], &FIELDS_1[57],
@@ -1897,6 +1908,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("In 2.3.7-2.3.11.3 only `id` is set on request events; the connection, mechanism and TLS fields arrive at 2.3.13."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[50], &FIELDS_1[51], &FIELDS_1[52], &FIELDS_1[0], &FIELDS_1[53], &FIELDS_1[54],
             &FIELDS_1[34], &FIELDS_1[55], &FIELDS_1[56], &FIELDS_1[57], &FIELDS_1[36],
@@ -1918,6 +1930,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[78], &FIELDS_1[0], &FIELDS_1[79], &FIELDS_1[33], &FIELDS_1[34], &FIELDS_1[35],
             &FIELDS_1[36], &FIELDS_1[37], &FIELDS_1[38], &FIELDS_1[39], &FIELDS_1[40], &FIELDS_1[1],
@@ -1937,6 +1950,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[82], &FIELDS_1[0], &FIELDS_1[33], &FIELDS_1[34], &FIELDS_1[35], &FIELDS_1[36],
             &FIELDS_1[37], &FIELDS_1[38], &FIELDS_1[39], &FIELDS_1[40], &FIELDS_1[1], &FIELDS_1[41],
@@ -1956,6 +1970,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2. The 2.3 docs print the auth server's \"Common fields\" table right after this event (start of the next section); those fields belong to auth_request_finished and the passdb/userdb events, not to this one."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[85], &FIELDS_1[0], &FIELDS_1[32], &FIELDS_1[33], &FIELDS_1[34], &FIELDS_1[35],
             &FIELDS_1[86], &FIELDS_1[87], &FIELDS_1[88], &FIELDS_1[89], &FIELDS_1[36],
@@ -1976,6 +1991,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client in 2.3.7-2.3.10.1, auth-client from 2.3.11.2."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[0], &FIELDS_1[33], &FIELDS_1[34], &FIELDS_1[35], &FIELDS_1[36], &FIELDS_1[37],
             &FIELDS_1[38], &FIELDS_1[39], &FIELDS_1[40], &FIELDS_1[1], &FIELDS_1[41], &FIELDS_1[42],
@@ -1995,6 +2011,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client-login at 2.3.7-2.3.10.1, auth-client from 2.3.11.2. The 2.3 docs' next table (outgoing connection fields) does not apply: the request's event is a child of the login-auth object's own event, which is only the parent of its connection's event (master-login-auth.c 2.3.7 to 2.3.21.1, login-server-auth.c 2.4.0 to 2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[92], &FIELDS_1[93], &FIELDS_1[94], &FIELDS_1[0], &FIELDS_1[95], &FIELDS_1[96],
             &FIELDS_1[97], &FIELDS_1[98], &FIELDS_1[1], &FIELDS_1[99], &FIELDS_1[100],
@@ -2013,6 +2030,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Category auth-master-client-login at 2.3.7-2.3.10.1, auth-client from 2.3.11.2 (the 2.3.19 export shows auth-client). Moved from lib-master to lib-login at 2.4.0 without changes to the event."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[0], &FIELDS_1[96], &FIELDS_1[97], &FIELDS_1[98], &FIELDS_1[1], &FIELDS_1[99],
             &FIELDS_1[101]
@@ -2030,6 +2048,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[106], &FIELDS_1[107], &FIELDS_1[108], &FIELDS_1[109], &FIELDS_1[110],
             &FIELDS_1[111], &FIELDS_1[0], &FIELDS_1[112], &FIELDS_1[113], &FIELDS_1[114],
@@ -2053,6 +2072,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[107], &FIELDS_1[108], &FIELDS_1[109], &FIELDS_1[110], &FIELDS_1[0],
             &FIELDS_1[112], &FIELDS_1[113], &FIELDS_1[114], &FIELDS_1[115], &FIELDS_1[142],
@@ -2075,6 +2095,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[107], &FIELDS_1[108], &FIELDS_1[0], &FIELDS_1[112], &FIELDS_1[113],
             &FIELDS_1[114], &FIELDS_1[115], &FIELDS_1[142], &FIELDS_1[117], &FIELDS_1[118],
@@ -2097,6 +2118,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("For master userdb lookups (no SASL) only the identity, error/success and transport fields are added; the policy fields, mechanism, realm and credentials_scheme are skipped (auth_request_finished_event())."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[107], &FIELDS_1[108], &FIELDS_1[150], &FIELDS_1[0], &FIELDS_1[151],
             &FIELDS_1[112], &FIELDS_1[113], &FIELDS_1[114], &FIELDS_1[152], &FIELDS_1[153],
@@ -2120,6 +2142,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[166], &FIELDS_1[107], &FIELDS_1[108], &FIELDS_1[109], &FIELDS_1[110],
             &FIELDS_1[111], &FIELDS_1[0], &FIELDS_1[112], &FIELDS_1[113], &FIELDS_1[114],
@@ -2143,6 +2166,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[107], &FIELDS_1[108], &FIELDS_1[109], &FIELDS_1[110], &FIELDS_1[0],
             &FIELDS_1[112], &FIELDS_1[113], &FIELDS_1[114], &FIELDS_1[115], &FIELDS_1[142],
@@ -2165,6 +2189,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The event descends from the worker's connection to the auth master process (a UNIX socket), so it carries that connection's remote_pid and remote_uid (remote_gid from 2.4.0); compare the 2.3.19 export. Up to 2.3.10.1 one event per worker connection was reused, its command and id overwritten by each request; from 2.3.11.2 each request gets its own event with the auth category."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[172], &FIELDS_1[173], &FIELDS_1[0], &FIELDS_1[95], &FIELDS_1[174],
             &FIELDS_1[175], &FIELDS_1[176], &FIELDS_1[1], &FIELDS_1[177], &FIELDS_1[178],
@@ -2183,6 +2208,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The event has no category of its own (only those of its parent event). Names first appear in src/lib/connection.c at 2.3.4 (absent at 2.3.3). In 2.3.4-2.3.6 no peer fields are set on incoming connections."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[182], &FIELDS_1[183], &FIELDS_1[0], &FIELDS_1[184], &FIELDS_1[175],
             &FIELDS_1[185], &FIELDS_1[186], &FIELDS_1[187], &FIELDS_1[188], &FIELDS_1[189],
@@ -2202,6 +2228,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Dovecot 2.4 docs say net_in_bytes/net_out_bytes were \"previously in_bytes/out_bytes\"; source up to 2.3.21.1 used bytes_in/bytes_out."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[192], &FIELDS_1[193], &FIELDS_1[194], &FIELDS_1[195], &FIELDS_1[196],
             &FIELDS_1[0], &FIELDS_1[197], &FIELDS_1[175], &FIELDS_1[198], &FIELDS_1[185],
@@ -2222,6 +2249,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("src/lib/data-stack.c from 2.3.16 (absent at 2.3.15). The event is created without a parent and without a category, so it has none; filter it by name. Only sent when the event is wanted for debug logging (e.g. a metric or log filter for it)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[205], &FIELDS_1[206], &FIELDS_1[207], &FIELDS_1[208], &FIELDS_1[209],
             &FIELDS_1[210], &FIELDS_1[211], &FIELDS_1[212], &FIELDS_1[213], &FIELDS_1[1],
@@ -2240,6 +2268,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent at the end of dict_init() (2.3.17-2.3.21.1) and dict_init_filter_auto() (2.4.x). The docs list dict_name for it; that field is present only when the dict server opened the dict."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[215], &FIELDS_1[216], &FIELDS_1[217], &FIELDS_1[218], &FIELDS_1[219],
             &FIELDS_1[196], &FIELDS_1[220], &FIELDS_1[221], &FIELDS_1[222], &FIELDS_1[223],
@@ -2266,6 +2295,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[215], &FIELDS_1[216], &FIELDS_1[217], &FIELDS_1[218], &FIELDS_1[219],
             &FIELDS_1[196], &FIELDS_1[220], &FIELDS_1[221], &FIELDS_1[222], &FIELDS_1[223],
@@ -2292,6 +2322,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the docs."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2319,6 +2350,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2346,6 +2378,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the docs. The name is set on the iteration's own event, so any debug message logged on it before the end (e.g. the row limit being reached) also carries this name."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2373,6 +2406,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The docs date the dict events to 2.3.11; the first tag with them is 2.3.11.2 (the mirror has no 2.3.11 tag)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2400,6 +2434,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The docs give it the fields of dict_iteration_finished; the server never sets key_not_found here (dict-commands.c, 2.3.11.2-2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[310], &FIELDS_1[0], &FIELDS_1[311], &FIELDS_1[312], &FIELDS_1[313],
             &FIELDS_1[176], &FIELDS_1[1], &FIELDS_1[177], &FIELDS_1[314], &FIELDS_1[296],
@@ -2418,6 +2453,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[310], &FIELDS_1[0], &FIELDS_1[311], &FIELDS_1[318], &FIELDS_1[309],
             &FIELDS_1[313], &FIELDS_1[176], &FIELDS_1[1], &FIELDS_1[177], &FIELDS_1[314],
@@ -2436,6 +2472,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent only for COMMIT; a ROLLBACK command sends no server event, so the rollback field the docs list (by reference to dict_transaction_finished) never appears (dict-commands.c, 2.3.11.2-2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[319], &FIELDS_1[320], &FIELDS_1[321], &FIELDS_1[310], &FIELDS_1[0],
             &FIELDS_1[311], &FIELDS_1[322], &FIELDS_1[313], &FIELDS_1[176], &FIELDS_1[323],
@@ -2455,6 +2492,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the docs."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2482,6 +2520,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the docs. The timestamp itself is only in the log message, not a field."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2509,6 +2548,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2536,6 +2576,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the docs. The name stays on the transaction's event, so e.g. a \"Commit failed\" error logged on it carries this name too."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2563,6 +2604,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the docs."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -2590,6 +2632,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[332], &FIELDS_1[333], &FIELDS_1[334], &FIELDS_1[335], &FIELDS_1[336],
             &FIELDS_1[337], &FIELDS_1[0], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[1],
@@ -2609,6 +2652,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The 2.4 docs file both dns_request_* events under a \"dns-client\" category; no release defines that category: the library registers \"dns\" at every tag 2.3.4-2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[333], &FIELDS_1[334], &FIELDS_1[335], &FIELDS_1[336], &FIELDS_1[337],
             &FIELDS_1[0], &FIELDS_1[1], &FIELDS_1[340], &FIELDS_1[341], &FIELDS_1[342],
@@ -2627,6 +2671,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("For an unknown request command only error (\"Unknown command\") is set, without error_code."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[0], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[175], &FIELDS_1[176],
             &FIELDS_1[346], &FIELDS_1[1], &FIELDS_1[177], &FIELDS_1[178], &FIELDS_1[179],
@@ -2645,6 +2690,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[0], &FIELDS_1[175], &FIELDS_1[176], &FIELDS_1[347], &FIELDS_1[1],
             &FIELDS_1[177], &FIELDS_1[178], &FIELDS_1[179], &FIELDS_1[180], &FIELDS_1[181]
@@ -2662,6 +2708,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.13). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[348], &FIELDS_1[349], &FIELDS_1[350], &FIELDS_1[351], &FIELDS_1[352],
             &FIELDS_1[353], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[354], &FIELDS_1[355],
@@ -2688,6 +2735,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.14). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[386], &FIELDS_1[387], &FIELDS_1[388], &FIELDS_1[389], &FIELDS_1[390],
             &FIELDS_1[196], &FIELDS_1[391], &FIELDS_1[392], &FIELDS_1[393], &FIELDS_1[394],
@@ -2713,6 +2761,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.13). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[349], &FIELDS_1[350], &FIELDS_1[351], &FIELDS_1[352], &FIELDS_1[353],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[354], &FIELDS_1[355], &FIELDS_1[423],
@@ -2739,6 +2788,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.10). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[427], &FIELDS_1[428], &FIELDS_1[269], &FIELDS_1[429], &FIELDS_1[430],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[431], &FIELDS_1[432], &FIELDS_1[0],
@@ -2765,6 +2815,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.15)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[458], &FIELDS_1[459], &FIELDS_1[460], &FIELDS_1[461], &FIELDS_1[462],
             &FIELDS_1[196], &FIELDS_1[463], &FIELDS_1[464], &FIELDS_1[465], &FIELDS_1[466],
@@ -2789,6 +2840,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("fts-backend-flatcurve.c, 2.4.0 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0],
@@ -2812,6 +2864,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("fts-backend-flatcurve.c, 2.4.0 to 2.4.4; sent once per mail, before its first part is indexed."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0],
@@ -2835,6 +2888,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: false,
         edition: Edition::Open,
         note: Some("Listed by the 2.4 docs (fields mailbox and uid), but no tag from 2.4.0 to 2.4.4 sets this name; the last-UID lookup in fts-backend-flatcurve.c sends no named event."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0],
@@ -2858,6 +2912,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("fts-backend-flatcurve-xapian.cc, 2.4.0 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0],
@@ -2881,6 +2936,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("fts-backend-flatcurve.c, 2.4.0 to 2.4.4; not sent for empty queries. The 2.4 docs still list `maybe`, which the source replaced with maybe_uids at 2.4.1."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_2[31], &FIELDS_1[495],
             &FIELDS_1[496], &FIELDS_1[497], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229],
@@ -2905,6 +2961,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("fts-backend-flatcurve.c, 2.4.0 to 2.4.4 (e.g. doveadm fts rescan)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_2[37], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229],
@@ -2928,6 +2985,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("fts-backend-flatcurve-xapian.cc, 2.4.0 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_1[498], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0],
@@ -2951,6 +3009,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("At 2.3.0 only method, target and attempts are set; status_code, redirects and byte counts arrive in 2.3.1. The http-client category is registered only from 2.3.16 (matching the docs' v2.3.16 note); earlier these events carry just their parent's categories."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[41], &FIELDS_2[42], &FIELDS_2[43], &FIELDS_2[44], &FIELDS_2[45],
             &FIELDS_2[46], &FIELDS_1[0], &FIELDS_2[47], &FIELDS_2[48], &FIELDS_2[49], &FIELDS_2[50],
@@ -2969,6 +3028,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[56], &FIELDS_2[42], &FIELDS_2[43], &FIELDS_2[44], &FIELDS_2[45],
             &FIELDS_2[46], &FIELDS_1[0], &FIELDS_2[47], &FIELDS_2[48], &FIELDS_2[57], &FIELDS_2[50],
@@ -2987,6 +3047,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[56], &FIELDS_2[42], &FIELDS_2[43], &FIELDS_2[44], &FIELDS_2[45],
             &FIELDS_2[46], &FIELDS_1[0], &FIELDS_2[47], &FIELDS_2[48], &FIELDS_2[57], &FIELDS_2[50],
@@ -3006,6 +3067,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[60], &FIELDS_2[61], &FIELDS_2[62], &FIELDS_2[63], &FIELDS_1[176],
             &FIELDS_2[64], &FIELDS_2[65], &FIELDS_2[66], &FIELDS_1[1], &FIELDS_1[177],
@@ -3025,6 +3087,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[62], &FIELDS_2[63], &FIELDS_1[176], &FIELDS_2[64], &FIELDS_1[1],
             &FIELDS_1[177], &FIELDS_2[67], &FIELDS_2[68], &FIELDS_2[69], &FIELDS_2[70],
@@ -3043,6 +3106,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent by the imap process only, from the IMAP client's event, so its only category is imap; the 2.4 docs give imap-hibernate as its root category."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[355], &FIELDS_2[76], &FIELDS_2[77], &FIELDS_2[78], &FIELDS_2[79],
             &FIELDS_2[80], &FIELDS_2[81], &FIELDS_1[1], &FIELDS_2[82], &FIELDS_2[83], &FIELDS_2[84],
@@ -3061,6 +3125,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("imap_client_unhibernated still follows once moving back succeeds or finally fails."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[355], &FIELDS_2[86], &FIELDS_2[87], &FIELDS_2[88], &FIELDS_2[89],
             &FIELDS_2[90], &FIELDS_2[91], &FIELDS_2[92], &FIELDS_2[93], &FIELDS_2[94],
@@ -3079,6 +3144,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Has the imap-hibernate category only when imap-hibernate sends it. The imap process sends nothing when the imported state turns out to be inconsistent (the client is just disconnected)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[100], &FIELDS_2[101], &FIELDS_2[102], &FIELDS_2[103], &FIELDS_2[104],
             &FIELDS_1[355], &FIELDS_2[105], &FIELDS_2[106], &FIELDS_2[77], &FIELDS_2[78],
@@ -3098,6 +3164,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("From 2.4.0 internal commands (cmd->internal) are not given the name and so are not sent."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[109], &FIELDS_2[110], &FIELDS_2[111], &FIELDS_2[112], &FIELDS_2[113],
             &FIELDS_2[114], &FIELDS_2[115], &FIELDS_2[116], &FIELDS_1[0], &FIELDS_2[117],
@@ -3119,6 +3186,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Only the first ID command is reported, once by imap-login and once by the imap process (each keeps its own id_logged flag). The docs say it inherits imap_command; the source creates it from the client event (src/imap/cmd-id.c, event_create(cmd->client->event)), so cmd_input_name, cmd_args and cmd_human_args are never present. 2.4.0-2.4.2 send it only when at least one parameter was logged (an \"ID NIL\" is not reported); from 2.4.3 it is always sent. In imap-login the parameters that the login process handles itself (x-originating-ip, x-session-id and other Dovecot proxy keys) are not added as id_param_* fields."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[136], &FIELDS_2[137], &FIELDS_1[497], &FIELDS_2[138], &FIELDS_2[139],
             &FIELDS_2[140], &FIELDS_2[141], &FIELDS_2[142], &FIELDS_2[143], &FIELDS_2[144],
@@ -3138,6 +3206,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("src/indexer/master-connection.c from 2.3.15. The event descends from the mailbox's event; the indexer-worker category is added from 2.3.16 (at 2.3.15 it has only the mailbox's categories). The 2.4 docs give mail-index as its root category, but the source never adds mail-index to it."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[458], &FIELDS_1[459], &FIELDS_1[460], &FIELDS_1[461], &FIELDS_1[462],
             &FIELDS_1[196], &FIELDS_1[463], &FIELDS_1[464], &FIELDS_1[465], &FIELDS_2[151],
@@ -3163,6 +3232,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The category is that of the login process's protocol (see the file header). Sent by login_aborted_event() (client-common.c) from 2.4.0."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[160], &FIELDS_2[161], &FIELDS_2[162],
             &FIELDS_2[163], &FIELDS_2[164], &FIELDS_1[497], &FIELDS_2[165], &FIELDS_2[142],
@@ -3183,6 +3253,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail_cache_set_corrupted() in src/lib-index/mail-cache.c, 2.3.11.2 to 2.4.4; sent as an error."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_1[278],
@@ -3207,6 +3278,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail-cache-decisions.c and mail-cache-purge.c from 2.3.11.2 (absent at 2.3.10.1). The 2.3 docs put the mail cache events at 2.3.11, which was never tagged; 2.3.11.2 is the first release with them."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[176],
@@ -3233,6 +3305,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail_cache_decision_rejected_event() in mail-cache-decisions.c from 2.4.0 (absent at 2.3.21.1)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_2[186], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0],
@@ -3256,6 +3329,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("src/lib-index/mail-cache-lookup.c 2.3.15 to 2.3.17.1, gone at 2.3.18 (the docs say it was removed for performance). The 2.3 docs list only field; the source also adds seq and uid."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[190], &FIELDS_2[191], &FIELDS_2[192], &FIELDS_1[458], &FIELDS_1[459],
             &FIELDS_1[460], &FIELDS_2[193], &FIELDS_2[194], &FIELDS_2[195], &FIELDS_2[196],
@@ -3281,6 +3355,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[234], &FIELDS_1[273], &FIELDS_1[0],
@@ -3307,6 +3382,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[177],
@@ -3332,6 +3408,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail-cache-purge.c from 2.3.11.2 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[177],
@@ -3357,6 +3434,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail_cache_set_seq_corrupted_reason() in src/lib-index/mail-cache.c, 2.3.11.2 to 2.4.4; sent as an error."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_1[278],
@@ -3381,6 +3459,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[242],
             &FIELDS_1[0], &FIELDS_2[243], &FIELDS_2[244], &FIELDS_1[198], &FIELDS_1[185],
@@ -3405,6 +3484,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Also carries lmtp (LMTP) or lda (dovecot-lda) from its parent event. First in 2.3.8 (absent at 2.3.7.2), as documented."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[242],
             &FIELDS_1[0], &FIELDS_2[244], &FIELDS_1[198], &FIELDS_1[185], &FIELDS_2[245],
@@ -3429,6 +3509,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail_expunge_requested_event() in src/lib-storage/mail.c, 2.3.15 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[458], &FIELDS_1[459], &FIELDS_1[460], &FIELDS_1[461], &FIELDS_1[462],
             &FIELDS_1[196], &FIELDS_1[463], &FIELDS_1[464], &FIELDS_1[465], &FIELDS_1[466],
@@ -3454,6 +3535,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mailbox_sync_notify() in src/lib-storage/mail-storage.c, 2.3.15 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[458], &FIELDS_1[459], &FIELDS_1[460], &FIELDS_1[461], &FIELDS_1[462],
             &FIELDS_1[196], &FIELDS_1[463], &FIELDS_1[464], &FIELDS_1[465], &FIELDS_1[466],
@@ -3478,6 +3560,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Set in src/lib-index/mail-index-write.c from 2.3.13 (absent at 2.3.11.3); the 2.3 docs say \"added in 2.3.12\", a release that does not exist. The source names the index's own long-lived event (event_set_name on index->event) instead of a child event, so events later sent from that event keep this name. The path and reason only go into the debug message, never into fields."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[349], &FIELDS_1[350], &FIELDS_1[351], &FIELDS_1[352], &FIELDS_1[353],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[354], &FIELDS_1[355], &FIELDS_2[267],
@@ -3502,6 +3585,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail_metadata_accessed_event() in src/lib-storage/mail.c, called by maildir-mail.c, dbox-mail.c and dbox-file.c, from 2.4.0 (absent at 2.3.21.1), as the docs say. dbox_file_stat() sends it from the event it is given, normally the mail's."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[492], &FIELDS_1[493], &FIELDS_1[494], &FIELDS_1[495], &FIELDS_1[496],
             &FIELDS_1[497], &FIELDS_1[499], &FIELDS_1[229], &FIELDS_2[0], &FIELDS_2[270],
@@ -3526,6 +3610,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("mail_opened_event() in src/lib-storage/mail.c, first at 2.3.15 as the docs say. From 2.4.2 it is sent only once per mail even if the stream is opened again (mail_opened_event_sent)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[458], &FIELDS_1[459], &FIELDS_1[460], &FIELDS_1[461], &FIELDS_1[462],
             &FIELDS_1[196], &FIELDS_1[463], &FIELDS_1[464], &FIELDS_1[465], &FIELDS_1[466],
@@ -3551,6 +3636,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent by mail_user_deinit() (src/lib-storage/mail-user.c) from 2.3.19 (absent at 2.3.18), still at 2.4.4. The usage figures are the differences between the session's start and end, read from /proc/self (stat, io, status) or getrusage(); each is added with add_int_nonzero, so a zero value is left out."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[276], &FIELDS_2[277], &FIELDS_2[278], &FIELDS_2[279], &FIELDS_2[280],
             &FIELDS_2[281], &FIELDS_2[282], &FIELDS_2[283], &FIELDS_1[229], &FIELDS_2[284],
@@ -3576,6 +3662,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent by the storage commands only (see managesieve_command_name); syntax errors and unknown commands send nothing. From 2.4.1 the event also carries the mail user's fields and category (storage)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[323], &FIELDS_2[324], &FIELDS_2[325], &FIELDS_2[326], &FIELDS_2[327],
             &FIELDS_2[328], &FIELDS_2[329], &FIELDS_2[330], &FIELDS_1[0], &FIELDS_2[331],
@@ -3600,6 +3687,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3625,6 +3713,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3650,6 +3739,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3675,6 +3765,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3700,6 +3791,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3725,6 +3817,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3750,6 +3843,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3774,6 +3868,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3798,6 +3893,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3823,6 +3919,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3848,6 +3945,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3873,6 +3971,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11). The docs add that the user bundle events may descend from a mailbox's event, with its fields, when a mailbox upload caused the user upload."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[365], &FIELDS_2[366], &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269],
             &FIELDS_1[270], &FIELDS_1[271], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273],
@@ -3898,6 +3997,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3922,6 +4022,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3946,6 +4047,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3971,6 +4073,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs, which date the metacache events to 2.3.11 (2.3.11.2 is the first 2.3.11 release the schema knows). Refresh events are sent only when the refresh does storage operations."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -3996,6 +4099,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs, which give no version (see obox_index_merge_started)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[379], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384], &FIELDS_1[0],
@@ -4021,6 +4125,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs, which give no version (see obox_index_merge_started)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[379], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384], &FIELDS_1[0],
@@ -4046,6 +4151,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs, which give no version. 2.3.6 is a lower bound: the docs date the metacache_index_merging setting (whose v2 algorithm sends these events) to v2.3.6."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[379], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384], &FIELDS_1[0],
@@ -4071,6 +4177,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs, which give no version (see obox_index_merge_started)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[379], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384], &FIELDS_1[0],
@@ -4096,6 +4203,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs, which give no version (see obox_index_merge_started)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[379], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384], &FIELDS_1[0],
@@ -4121,6 +4229,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -4147,6 +4256,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -4173,6 +4283,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs (version 2.3.11). Category assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -4199,6 +4310,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Pro,
         note: Some("Pro only; from the 2.3 docs' lib-metacache section (version 2.3.11). The docs do not give the category; obox is assumed."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[171], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[0], &FIELDS_2[367],
@@ -4225,6 +4337,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[414], &FIELDS_2[415], &FIELDS_2[416], &FIELDS_1[497], &FIELDS_2[417],
             &FIELDS_2[418], &FIELDS_2[419], &FIELDS_2[125], &FIELDS_2[17], &FIELDS_2[420],
@@ -4243,6 +4356,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[426], &FIELDS_2[427], &FIELDS_2[428], &FIELDS_2[62], &FIELDS_2[429],
             &FIELDS_2[430], &FIELDS_2[143], &FIELDS_2[431], &FIELDS_2[432], &FIELDS_2[145],
@@ -4262,6 +4376,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[440], &FIELDS_2[441], &FIELDS_2[442], &FIELDS_2[426], &FIELDS_2[427],
             &FIELDS_2[428], &FIELDS_2[443], &FIELDS_2[444], &FIELDS_2[62], &FIELDS_2[429],
@@ -4283,6 +4398,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("login_proxy_failed() (2.4.1 to 2.4.4) calls event_set_name() on the proxy's own event, not on a copy, so later messages logged on that event without a name of their own (e.g. a final \"Login failed\") also carry this name. 2.3.18-2.4.0 only logged the retry, unnamed."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[450], &FIELDS_2[451], &FIELDS_2[452], &FIELDS_2[453], &FIELDS_2[454],
             &FIELDS_2[455], &FIELDS_2[456], &FIELDS_2[457], &FIELDS_2[458], &FIELDS_2[459],
@@ -4302,6 +4418,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent by login_proxy_new() before connecting, so source_port is not yet known."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[426], &FIELDS_2[427], &FIELDS_2[428], &FIELDS_2[62], &FIELDS_2[430],
             &FIELDS_2[143], &FIELDS_2[431], &FIELDS_2[432], &FIELDS_2[145], &FIELDS_1[1],
@@ -4320,6 +4437,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("push-notification-plugin.c from 2.3.4. Up to 2.3.9 it is sent at the end of every transaction, also rolled back ones; from 2.3.10 only for committed transactions that fired a trigger. The category is push_notification up to 2.3.10.1 and push-notification from 2.3.11.2."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[469], &FIELDS_2[470], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269],
             &FIELDS_2[382], &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384],
@@ -4345,6 +4463,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("push-notification-driver-lua.c, 2.3.4 to 2.4.4. A child of the Lua driver's per-user event (category push_notification, renamed push-notification at 2.3.11.2), not of the transaction event. Not in the 2.3 or 2.4 docs."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[469], &FIELDS_2[380], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_2[384], &FIELDS_1[0],
@@ -4370,6 +4489,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent both on success and on failure; the event itself does not say which (connection.c, 2.3.4 to 2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_2[491], &FIELDS_2[492], &FIELDS_2[493], &FIELDS_2[494], &FIELDS_2[495],
             &FIELDS_2[496], &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0],
@@ -4391,6 +4511,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The 2.4 docs list only `reason` here, but connection_disconnect() adds net_in_bytes/net_out_bytes for outgoing connections as well (2.4.0 to 2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[15], &FIELDS_3[16], &FIELDS_2[493], &FIELDS_2[494], &FIELDS_2[495],
             &FIELDS_2[496], &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0],
@@ -4412,6 +4533,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Only sent on success. The action's event descends from the execution event through the result event (category sieve-action), not from the script's runtime event, so it lacks script_name and binary_path. The 2.4 docs give sieve-execute as its root category; its own, most specific category is sieve-action (sieve-result.c, 0.5.9 to 2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[20], &FIELDS_3[21], &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269],
             &FIELDS_2[382], &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23],
@@ -4439,6 +4561,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[55], &FIELDS_3[56], &FIELDS_3[57], &FIELDS_3[22], &FIELDS_2[381],
             &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272],
@@ -4466,6 +4589,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent from sieve-interpreter.c, 0.5.9 to 2.4.4."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[57], &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382],
             &FIELDS_2[383], &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_1[0],
@@ -4492,6 +4616,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Activating a storage's default script sends sieve_storage_deactivated instead (sieve-script.c, 0.5.9 to 2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4519,6 +4644,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4546,6 +4672,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4573,6 +4700,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4600,6 +4728,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The event clears the inherited script_name (sets it to an empty string) and names the script with old_script_name and new_script_name instead (sieve-script.c, 0.5.9 to 2.4.4)."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4627,6 +4756,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Not in the 2.3 or 2.4 docs; sent by sieve_storage_deactivate() (sieve-storage.c) from 0.5.9 to 2.4.4, e.g. for ManageSieve SETACTIVE \"\"."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4654,6 +4784,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4681,6 +4812,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[22], &FIELDS_2[381], &FIELDS_1[269], &FIELDS_2[382], &FIELDS_2[383],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[23], &FIELDS_3[67], &FIELDS_1[0],
@@ -4708,6 +4840,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[88], &FIELDS_3[89], &FIELDS_3[90], &FIELDS_3[91], &FIELDS_2[496],
             &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0], &FIELDS_3[92],
@@ -4730,6 +4863,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[88], &FIELDS_3[89], &FIELDS_3[90], &FIELDS_3[91], &FIELDS_2[496],
             &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0], &FIELDS_3[0],
@@ -4751,6 +4885,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[88], &FIELDS_3[89], &FIELDS_3[90], &FIELDS_3[91], &FIELDS_2[496],
             &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0], &FIELDS_3[0],
@@ -4772,6 +4907,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[88], &FIELDS_3[89], &FIELDS_3[91], &FIELDS_3[98], &FIELDS_2[496],
             &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0], &FIELDS_3[92],
@@ -4796,6 +4932,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[88], &FIELDS_3[89], &FIELDS_3[91], &FIELDS_3[98], &FIELDS_2[496],
             &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0], &FIELDS_3[92],
@@ -4820,6 +4957,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[88], &FIELDS_3[89], &FIELDS_3[91], &FIELDS_3[98], &FIELDS_2[496],
             &FIELDS_2[497], &FIELDS_2[498], &FIELDS_2[499], &FIELDS_1[0], &FIELDS_3[0],
@@ -4842,6 +4980,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_3[113], &FIELDS_3[114], &FIELDS_3[115], &FIELDS_3[116], &FIELDS_1[196],
             &FIELDS_3[117], &FIELDS_1[0], &FIELDS_3[118], &FIELDS_3[119], &FIELDS_1[175],
@@ -4864,6 +5003,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("2.3.7-2.3.17.1 sent it as soon as the command was parsed, also for invalid commands. From 2.3.18 it is sent when the command starts executing (with cmd_args), not for invalid commands. LMTP's events lack the smtp-server category at 2.3.7-2.3.10.1 (see protocol)."),
+        contexts: &[],
         fields: &[
             &FIELDS_3[113], &FIELDS_3[114], &FIELDS_3[115], &FIELDS_3[116], &FIELDS_1[196],
             &FIELDS_1[0], &FIELDS_1[175], &FIELDS_1[198], &FIELDS_1[185], &FIELDS_3[126],
@@ -4884,6 +5024,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("status_code, enhanced_code and error come from the first failed recipient's reply, else the first reply; a reset transaction has none of them (a reset is not an error)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[196], &FIELDS_3[130], &FIELDS_1[0], &FIELDS_3[118], &FIELDS_3[119],
             &FIELDS_3[131], &FIELDS_1[175], &FIELDS_1[198], &FIELDS_1[185], &FIELDS_3[132],
@@ -4907,6 +5048,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_3[145], &FIELDS_3[146], &FIELDS_2[384],
             &FIELDS_1[0], &FIELDS_3[118], &FIELDS_3[119], &FIELDS_1[175], &FIELDS_1[198],
@@ -4930,6 +5072,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[196], &FIELDS_3[130], &FIELDS_1[0], &FIELDS_1[175], &FIELDS_1[198],
             &FIELDS_1[185], &FIELDS_3[132], &FIELDS_3[133], &FIELDS_3[102], &FIELDS_3[103],
@@ -4951,6 +5094,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_2[496], &FIELDS_1[0], &FIELDS_3[154], &FIELDS_3[5], &FIELDS_3[155],
             &FIELDS_1[1], &FIELDS_3[8]
@@ -4968,6 +5112,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("The 2.4 docs list the smtp_submit fields only for smtp_submit_finished, but mail_from, recipients and data_size are already set when this event is sent (2.3.7 to 2.4.4)."),
+        contexts: &[],
         fields: &[&FIELDS_2[496], &FIELDS_1[0], &FIELDS_3[5], &FIELDS_1[1], &FIELDS_3[8]],
     },
 
@@ -4982,6 +5127,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Sent from the MySQL, SQLite and Cassandra drivers' deinit since 2.3.4; the PostgreSQL driver sends it only from 2.4.0. The 2.3 docs show no fields here; the SMTP connection and command tables that follow it do not apply either: lib-sql never sets connection_id, protocol, session or cmd_* (2.3.4 to 2.4.4). They reach SQL events only through an SQL dict's parent chain (see sql_common): connection_id/protocol/session from an LMTP recipient's mail user, cmd_* from a running IMAP command (not from SMTP commands)."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
@@ -5009,6 +5155,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: Some("Also sent by sqlpool (with error \"Query timed out\") when a queued query times out before a connection is free."),
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_3[161], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222],
@@ -5037,6 +5184,7 @@ pub static EVENTS: &[EventMeta] = &[
         emitted: true,
         edition: Edition::Open,
         note: None,
+        contexts: &[],
         fields: &[
             &FIELDS_1[267], &FIELDS_1[268], &FIELDS_1[269], &FIELDS_1[270], &FIELDS_1[271],
             &FIELDS_1[196], &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[222], &FIELDS_1[223],
