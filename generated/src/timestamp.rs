@@ -11,6 +11,11 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// The largest Unix seconds (in the year 2255) read with a fraction: up
+    /// to here a float holds every microsecond, so the text and the float
+    /// readings of the same number agree. Whole seconds have no such limit.
+    pub const MAX_FRACTIONAL_UNIX: i64 = 9_007_199_254;
+
     /// The earliest time RFC 3339 can write, `0000-01-01T00:00:00Z`.
     pub const MIN: Timestamp = Timestamp {
         secs: -62_167_219_200,
@@ -51,10 +56,12 @@ impl Timestamp {
     }
 
     /// From Unix seconds with a fraction, as `time-unix` exports send them;
-    /// rounded to the microsecond, Dovecot's resolution.
+    /// rounded to the microsecond, Dovecot's resolution. `None` beyond
+    /// [`Timestamp::MAX_FRACTIONAL_UNIX`] seconds either way, where a float no longer
+    /// holds every microsecond.
     #[must_use]
     pub fn from_unix_f64(secs: f64) -> Option<Self> {
-        if !secs.is_finite() || secs.abs() > 1e15 {
+        if !secs.is_finite() || secs.abs() > Self::MAX_FRACTIONAL_UNIX as f64 {
             return None;
         }
         let micros = (secs * 1e6).round() as i64;
@@ -108,6 +115,9 @@ pub(crate) fn parse_unix_bytes(text: &[u8]) -> Option<Timestamp> {
             return None;
         }
         secs = secs * 10 + i64::from(digit);
+    }
+    if frac.is_some() && secs > Timestamp::MAX_FRACTIONAL_UNIX {
+        return None;
     }
     let frac = frac.unwrap_or_default();
     let mut nanos = 0u32;
