@@ -108,6 +108,22 @@ fn unix_extent(bytes: &[u8], start: usize) -> usize {
     at
 }
 
+/// Unix seconds with at most six decimals, read exactly; `None` for more
+/// decimals, which are read as a float and rounded to the microsecond,
+/// Dovecot's resolution, as the serde path must (serde_json hands it a
+/// float), so that both paths read every number alike.
+#[inline]
+fn micros_exact(number: &[u8]) -> Option<Timestamp> {
+    let decimals = number
+        .iter()
+        .position(|b| *b == b'.')
+        .map_or(0, |dot| number.len() - dot - 1);
+    if decimals > 6 {
+        return None;
+    }
+    parse_unix_bytes(number)
+}
+
 /// A JSON number as written.
 enum Number {
     Int(i64),
@@ -664,7 +680,7 @@ impl<'a> Scanner<'a> {
                 // exact, and faster than through a float.
                 let end = unix_extent(self.bytes, start);
                 if !matches!(self.bytes.get(end), Some(b'e' | b'E'))
-                    && let Some(time) = parse_unix_bytes(&self.bytes[start..end])
+                    && let Some(time) = micros_exact(&self.bytes[start..end])
                 {
                     self.pos = end;
                     return Ok(time);
@@ -673,7 +689,7 @@ impl<'a> Scanner<'a> {
                 // (an exponent, more than nine decimals).
                 let number = self.number()?;
                 let literal = self.text.get(start..self.pos).unwrap_or_default();
-                match (parse_unix_bytes(literal.as_bytes()), number) {
+                match (micros_exact(literal.as_bytes()), number) {
                     (Some(time), _) => Ok(time),
                     (None, Number::Float(secs)) => {
                         Timestamp::from_unix_f64(secs).ok_or_else(|| literal.to_owned())
