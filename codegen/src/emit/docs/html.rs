@@ -6,9 +6,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    by_category, inherited_from, life_text, matrix, one_line, show, table_fields, type_text,
+    by_category, context_fields, context_title, event_field_groups, life_text, matrix, one_line,
+    show, type_text,
 };
-use crate::model::{Edition, Event, EventModel, Field, Origin};
+use crate::model::{Edition, Event, EventModel, Field};
 
 const STYLE: &str = "\
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fff}\
@@ -117,26 +118,39 @@ pub fn generate(model: &EventModel) -> String {
             let _ = writeln!(out, "<p>{}</p>", esc(&one_line(&c.description)));
         }
         for event in events {
-            write_event(&mut out, event);
+            write_event(&mut out, model, event);
         }
         out.push_str("</section>\n");
     }
-    out.push_str("<h2>Field groups</h2><p>Sets of fields that events inherit, often from a parent event at run time.</p>");
+    out.push_str(
+        "<h2 id=\"contexts\">Contexts</h2><p>The kinds of event Dovecot creates other events \
+         under. An event carries the fields and categories of every context above it.</p>",
+    );
     for group in model.groups.values() {
+        let Some(context) = &group.context else {
+            continue;
+        };
         let _ = write!(
             out,
-            "<h3 id=\"group-{}\"><code>{}</code></h3><p>{}</p>",
+            "<h3 id=\"context-{}\">The {} context</h3><p>{}</p>",
             esc(&group.name),
-            esc(&group.name),
+            esc(&context_title(group)),
             esc(&one_line(&group.description))
         );
-        if let Some(note) = &group.note {
-            let _ = write!(out, "<p class=\"note\">{}</p>", esc(&one_line(note)));
+        if !context.categories.is_empty() {
+            let list: Vec<String> = context
+                .categories
+                .iter()
+                .map(|c| format!("<code>{}</code>", esc(&c.name)))
+                .collect();
+            let _ = write!(
+                out,
+                "<p class=\"meta\">Adds the categories {}.</p>",
+                list.join(", ")
+            );
         }
-        fields_table(
-            &mut out,
-            group.fields.iter().filter(|f| f.origin == Origin::Own),
-        );
+        evidence(&mut out, group.note.as_deref());
+        fields_table(&mut out, context_fields(group));
     }
     out.push_str("<h2>Global fields</h2><p>Any event may carry these.</p>");
     fields_table(&mut out, model.global_fields.iter());
@@ -153,7 +167,18 @@ pub fn generate(model: &EventModel) -> String {
     out
 }
 
-fn write_event(out: &mut String, event: &Event) {
+/// A maintainer's note, collapsed: the evidence behind an entry.
+fn evidence(out: &mut String, note: Option<&str>) {
+    if let Some(note) = note {
+        let _ = write!(
+            out,
+            "<details class=\"evidence\"><summary>Evidence</summary><p>{}</p></details>",
+            esc(&one_line(note))
+        );
+    }
+}
+
+fn write_event(out: &mut String, model: &EventModel, event: &Event) {
     let mut search = event.name.clone();
     for f in &event.fields {
         search.push(' ');
@@ -188,14 +213,27 @@ fn write_event(out: &mut String, event: &Event) {
     if event.edition == Edition::Pro {
         facts.push("Commercial edition only.".to_owned());
     }
-    for inherit in &event.inherits {
-        facts.push(format!("Inherits {}.", inherit.name));
-    }
     let _ = write!(out, "<p class=\"meta\">{}</p>", esc(&facts.join(" ")));
-    if let Some(note) = &event.note {
-        let _ = write!(out, "<p class=\"note\">{}</p>", esc(&one_line(note)));
+    evidence(out, event.note.as_deref());
+    let groups = event_field_groups(model, event);
+    fields_table(out, groups.own.into_iter());
+    if !groups.contexts.is_empty() {
+        out.push_str("<p class=\"meta\">What its contexts add, depending on where Dovecot emits it:</p><ul class=\"contexts\">");
+        for (context, fields) in groups.contexts {
+            let names: Vec<String> = fields
+                .iter()
+                .map(|f| format!("<code>{}</code>", esc(&f.name)))
+                .collect();
+            let _ = write!(
+                out,
+                "<li><a href=\"#context-{}\">{}</a>: {}</li>",
+                esc(&context.name),
+                esc(&context_title(context)),
+                names.join(", ")
+            );
+        }
+        out.push_str("</ul>");
     }
-    fields_table(out, table_fields(event));
     out.push_str("</section>\n");
 }
 
@@ -211,15 +249,15 @@ fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
         if let (Some(r), Some(new)) = (f.lifetime.removed, &f.renamed_to) {
             extra.push(format!("Renamed to {new} in {r}."));
         }
-        if let (None, Some(note)) = (inherited_from(f), &f.note) {
-            extra.push(one_line(note));
-        }
-        let inherited = inherited_from(f).map_or_else(String::new, |g| {
-            format!(" <span class=\"inh\">inherited from {}</span>", esc(g))
+        let evidence = f.note.as_deref().map_or_else(String::new, |note| {
+            format!(
+                "<details class=\"evidence\"><summary>Evidence</summary>{}</details>",
+                esc(&one_line(note))
+            )
         });
         let _ = write!(
             out,
-            "<tr{}{}><td><code>{}</code>{inherited}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}{}><td><code>{}</code></td><td>{}</td><td>{}{}{evidence}</td><td>{}</td><td>{}</td></tr>",
             attr("data-since", f.lifetime.since),
             attr("data-removed", f.lifetime.removed),
             esc(&f.name),

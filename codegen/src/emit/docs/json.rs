@@ -24,7 +24,19 @@ pub fn generate(model: &EventModel) -> String {
         "versions": model.versions,
         "categories": model.categories.values().collect::<Vec<_>>(),
         "global_fields": model.global_fields.iter().map(field).collect::<Vec<_>>(),
-        "field_groups": model.groups.values().map(|g| json!({
+        "contexts": model.groups.values().filter_map(|g| {
+            let context = g.context.as_ref()?;
+            Some(json!({
+                "name": g.name,
+                "description": g.description,
+                "categories": context.categories,
+                "recognised_by": context.recognised_by,
+                "global": context.global,
+                "parents": g.inherits.iter().filter(|p| model.groups.get(*p).is_some_and(|p| p.context.is_some())).collect::<Vec<_>>(),
+                "fields": super::context_fields(g).map(field).collect::<Vec<_>>(),
+            }))
+        }).collect::<Vec<_>>(),
+        "field_groups": model.groups.values().filter(|g| g.context.is_none()).map(|g| json!({
             "name": g.name,
             "description": g.description,
             "note": g.note,
@@ -52,6 +64,7 @@ fn event(e: &Event) -> Value {
         "edition": e.edition,
         "note": e.note,
         "inherits": e.inherits,
+        "contexts": e.contexts,
         "fields": table_fields(e).map(field).collect::<Vec<_>>(),
         "changes": e.changes,
     })
@@ -72,6 +85,7 @@ fn field(f: &Field) -> Value {
             "emitted": f.emitted,
             "pattern": f.pattern,
             "inherited_from": from,
+            "contexts": f.contexts,
         });
     }
     json!({
@@ -87,6 +101,7 @@ fn field(f: &Field) -> Value {
         "emitted": f.emitted,
         "pattern": f.pattern,
         "inherited_from": inherited_from(f),
+        "contexts": f.contexts,
         "note": f.note,
         "changes": f.changes,
     })

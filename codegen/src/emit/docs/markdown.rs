@@ -3,10 +3,11 @@
 use std::fmt::Write as _;
 
 use super::{
-    by_category, inherited_from, life_text, matrix, one_line, show, table_fields, type_text,
+    by_category, context_fields, context_title, event_field_groups, life_text, matrix, one_line,
+    show, type_text,
 };
 use crate::diff::{Diff, FieldChangeKind};
-use crate::model::{Edition, Event, EventModel, Field, Origin};
+use crate::model::{Edition, Event, EventModel, Field};
 
 /// The whole reference as one Markdown document.
 #[must_use]
@@ -37,7 +38,12 @@ pub fn generate(model: &EventModel) -> String {
         by_category(model).len()
     );
     out.push_str("Fields are optional on the wire: Dovecot leaves out a field that has no value. ");
-    out.push_str("*Inherited* fields come from a parent event or a shared field group.\n\n");
+    out.push_str(
+        "Besides its own fields, an event carries the fields of the events Dovecot created it \
+         under (its *contexts*: the mail user, the IMAP client, the dict, the connection…); \
+         each event lists what its possible contexts add, and [Contexts](#contexts) describes \
+         them.\n\n",
+    );
     out.push_str("## Contents\n\n");
     for (category, events) in by_category(model) {
         let title = category.unwrap_or("Other events");
@@ -48,7 +54,7 @@ pub fn generate(model: &EventModel) -> String {
             events.len()
         );
     }
-    out.push_str("- [Field groups](#field-groups)\n- [Global fields](#global-fields)\n- [Categories](#categories)\n- [Version matrix](#version-matrix)\n\n");
+    out.push_str("- [Contexts](#contexts)\n- [Global fields](#global-fields)\n- [Categories](#categories)\n- [Version matrix](#version-matrix)\n\n");
 
     for (category, events) in by_category(model) {
         let _ = writeln!(out, "## {}\n", category_heading(category));
@@ -56,35 +62,66 @@ pub fn generate(model: &EventModel) -> String {
             let _ = writeln!(out, "{}\n", one_line(&c.description));
         }
         for event in events {
-            write_event(&mut out, event);
+            write_event(&mut out, model, event);
         }
     }
 
-    out.push_str("## Field groups\n\nSets of fields that events inherit, often from a parent event at run time.\n\n");
+    out.push_str(
+        "## Contexts\n\nThe kinds of event Dovecot creates other events under. An event carries \
+         the fields and categories of every context above it, so its categories tell which \
+         contexts it was emitted under.\n\n",
+    );
     for group in model.groups.values() {
+        let Some(context) = &group.context else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "### {}\n\n{}\n",
-            group.name,
+            context_heading(group),
             one_line(&group.description)
         );
-        if let Some(note) = &group.note {
-            let _ = writeln!(out, "> {}\n", one_line(note));
-        }
-        if !group.inherits.is_empty() {
-            let list: Vec<String> = group
-                .inherits
+        let mut facts = Vec::new();
+        if !context.categories.is_empty() {
+            let list: Vec<String> = context
+                .categories
                 .iter()
-                .map(|g| format!("[`{g}`](#{})", anchor(g)))
+                .map(|c| match (c.lifetime.since, c.lifetime.removed) {
+                    (None, None) => format!("`{}`", c.name),
+                    (since, removed) => {
+                        format!("`{}` ({}–{})", c.name, show(since), show(removed))
+                    }
+                })
                 .collect();
-            let _ = writeln!(out, "Inherits {}.\n", list.join(", "));
+            facts.push(format!("Adds the categories {}.", list.join(", ")));
         }
-        let own = group.fields.iter().filter(|f| f.origin == Origin::Own);
-        field_table(&mut out, own, false);
+        let parents: Vec<String> = group
+            .inherits
+            .iter()
+            .filter_map(|p| model.groups.get(p))
+            .filter(|p| p.context.is_some())
+            .map(|p| format!("[{}](#{})", context_title(p), anchor(&context_heading(p))))
+            .collect();
+        if !parents.is_empty() {
+            facts.push(format!("Its parent may be {}.", parents.join(", ")));
+        }
+        if let Some(global) = &context.global {
+            let when = match (global.since, global.removed) {
+                (None, None) => String::new(),
+                (since, removed) => format!(" ({}–{})", show(since), show(removed)),
+            };
+            facts.push(format!(
+                "While it is active, every event of its process has it as an ancestor{when}."
+            ));
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(out, "{}\n", facts.join(" "));
+        }
+        field_table(&mut out, context_fields(group));
     }
 
     out.push_str("## Global fields\n\nAny event may carry these.\n\n");
-    field_table(&mut out, model.global_fields.iter(), false);
+    field_table(&mut out, model.global_fields.iter());
 
     out.push_str("## Categories\n\n| category | parent | description | since | removed |\n| --- | --- | --- | --- | --- |\n");
     for c in model.categories.values() {
@@ -132,7 +169,11 @@ fn anchor(heading: &str) -> String {
         .collect()
 }
 
-fn write_event(out: &mut String, event: &Event) {
+fn context_heading(group: &crate::model::Group) -> String {
+    format!("The {} context", context_title(group))
+}
+
+fn write_event(out: &mut String, model: &EventModel, event: &Event) {
     let _ = writeln!(out, "### `{}`\n", event.name);
     let _ = writeln!(out, "{}\n", one_line(&event.description));
     let mut facts = Vec::new();
@@ -153,23 +194,31 @@ fn write_event(out: &mut String, event: &Event) {
         facts.push(format!("Also in categories {}.", list.join(", ")));
     }
     let _ = writeln!(out, "{}\n", facts.join(" "));
-    if let Some(note) = &event.note {
-        let _ = writeln!(out, "> {}\n", one_line(note));
-    }
-    for inherit in &event.inherits {
-        let when = inherit
-            .when
-            .as_deref()
-            .map_or_else(String::new, |w| format!(": {}", one_line(w)));
-        let since = inherit
-            .since
-            .map_or_else(String::new, |s| format!(" (from {s})"));
-        let _ = writeln!(out, "- Inherits `{}`{since}{when}", inherit.name);
-    }
-    if !event.inherits.is_empty() {
+    let groups = event_field_groups(model, event);
+    field_table(out, groups.own.into_iter());
+    if !groups.contexts.is_empty() {
+        out.push_str("What its contexts add, depending on where Dovecot emits it:\n\n");
+        for (context, fields) in groups.contexts {
+            let names: Vec<String> = fields
+                .iter()
+                .map(|f| match (f.lifetime.since, f.lifetime.removed) {
+                    (_, Some(r)) => format!("`{}` (until {r})", f.name),
+                    (Some(s), None) if event.lifetime.since.is_none_or(|e| s > e) => {
+                        format!("`{}` (from {s})", f.name)
+                    }
+                    _ => format!("`{}`", f.name),
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "- [{}](#{}): {}",
+                context_title(context),
+                anchor(&context_heading(context)),
+                names.join(", ")
+            );
+        }
         out.push('\n');
     }
-    field_table(out, table_fields(event), true);
     for change in &event.changes {
         let _ = writeln!(out, "- {}: {}", change.version, one_line(&change.note));
     }
@@ -178,11 +227,7 @@ fn write_event(out: &mut String, event: &Event) {
     }
 }
 
-fn field_table<'a>(
-    out: &mut String,
-    fields: impl Iterator<Item = &'a Field>,
-    inherit_column: bool,
-) {
+fn field_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
     let fields: Vec<&Field> = fields.collect();
     if fields.is_empty() {
         out.push_str("No fields of its own.\n\n");
@@ -200,17 +245,8 @@ fn field_table<'a>(
         if f.pattern {
             extra.push("The name is a pattern; `*` stands for any text.".to_owned());
         }
-        match inherited_from(f).filter(|_| inherit_column) {
-            // Notes on inherited fields are in the group's section.
-            Some(from) => extra.push(format!("*Inherited from [`{from}`](#{}).*", anchor(from))),
-            None => {
-                for change in &f.changes {
-                    extra.push(format!("{}: {}", change.version, cell(&change.note)));
-                }
-                if let Some(note) = &f.note {
-                    extra.push(cell(note));
-                }
-            }
+        for change in &f.changes {
+            extra.push(format!("{}: {}", change.version, cell(&change.note)));
         }
         if !extra.is_empty() {
             description.push_str("<br>");

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::Version;
 use crate::diff::{self, Diff};
-use crate::model::{Event, EventModel, Field, Origin};
+use crate::model::{Event, EventModel, Field, Group, Origin};
 
 pub mod dovecot_docs;
 pub mod html;
@@ -117,6 +117,49 @@ pub fn matrix(model: &EventModel) -> Vec<Diff> {
 /// An event's fields as its table shows them: global fields left out.
 pub fn table_fields(event: &Event) -> impl Iterator<Item = &Field> {
     event.fields.iter().filter(|f| f.origin != Origin::Global)
+}
+
+/// An event's fields as the reference shows them.
+pub struct EventFieldGroups<'m> {
+    /// The fields it has whatever its parents are (its own, and those of
+    /// shared groups), global fields left out.
+    pub own: Vec<&'m Field>,
+    /// What each context (kind of parent event) may add, in name order; a
+    /// field several contexts bring is listed under each.
+    pub contexts: Vec<(&'m Group, Vec<&'m Field>)>,
+}
+
+/// Splits an event's fields into its own and those of each context.
+#[must_use]
+pub fn event_field_groups<'m>(model: &'m EventModel, event: &'m Event) -> EventFieldGroups<'m> {
+    let own = table_fields(event)
+        .filter(|f| f.contexts.is_empty())
+        .collect();
+    let mut by_context: BTreeMap<&str, Vec<&Field>> = BTreeMap::new();
+    for field in table_fields(event) {
+        for context in &field.contexts {
+            by_context.entry(context).or_default().push(field);
+        }
+    }
+    let contexts = by_context
+        .into_iter()
+        .filter_map(|(name, fields)| Some((model.groups.get(name)?, fields)))
+        .collect();
+    EventFieldGroups { own, contexts }
+}
+
+/// A context's own fields, without those its parents bring.
+pub fn context_fields(group: &Group) -> impl Iterator<Item = &Field> {
+    group
+        .fields
+        .iter()
+        .filter(|f| f.contexts.is_empty() || f.contexts.iter().all(|c| *c == group.name))
+}
+
+/// A context's name as words: `mail_user` → "mail user".
+#[must_use]
+pub fn context_title(group: &Group) -> String {
+    group.name.replace(['_', '-'], " ")
 }
 
 /// The type column: `integer (bytes)`, `enum imap_tagged_reply_state`, and

@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 
 use super::{
-    by_category, inherited_from, life_text, matrix, one_line, show, table_fields, type_text,
+    by_category, context_fields, context_title, event_field_groups, life_text, matrix, one_line,
+    show, type_text,
 };
 use crate::diff::FieldChangeKind;
-use crate::model::{Edition, Event, EventModel, Field, Origin};
+use crate::model::{Edition, Event, EventModel, Field};
 
 /// The widest a wrapped description column gets.
 const DESCRIPTION_WIDTH: usize = 56;
@@ -65,27 +66,36 @@ pub fn generate(model: &EventModel) -> String {
             let _ = writeln!(out, "{}\n", one_line(&c.description));
         }
         for event in events {
-            write_event(&mut out, event);
+            write_event(&mut out, model, event);
         }
     }
 
-    heading(&mut out, "Field Groups", '*', true);
-    out.push_str("Sets of fields that events inherit, often from a parent event at run time.\n\n");
+    heading(&mut out, "Contexts", '*', true);
+    out.push_str(
+        "The kinds of event Dovecot creates other events under. An event carries the fields \
+         and categories of every context above it.\n\n",
+    );
     for group in model.groups.values() {
-        let _ = writeln!(out, ".. _event_{}:\n", group.name);
-        heading(&mut out, &group.name, '=', false);
-        let _ = writeln!(out, "{}\n", one_line(&group.description));
-        if let Some(note) = &group.note {
-            let _ = writeln!(out, ".. note::\n\n   {}\n", one_line(note));
-        }
-        if !group.inherits.is_empty() {
-            let list: Vec<String> = group.inherits.iter().map(|g| format!("``{g}``")).collect();
-            let _ = writeln!(out, "Inherits {}.\n", list.join(", "));
-        }
-        fields_table(
+        let Some(context) = &group.context else {
+            continue;
+        };
+        let _ = writeln!(out, ".. _event_context_{}:\n", group.name);
+        heading(
             &mut out,
-            group.fields.iter().filter(|f| f.origin == Origin::Own),
+            &format!("The {} context", context_title(group)),
+            '=',
+            false,
         );
+        let _ = writeln!(out, "{}\n", one_line(&group.description));
+        if !context.categories.is_empty() {
+            let list: Vec<String> = context
+                .categories
+                .iter()
+                .map(|c| format!("``{}``", c.name))
+                .collect();
+            let _ = writeln!(out, "Adds the categories {}.\n", list.join(", "));
+        }
+        fields_table(&mut out, context_fields(group));
     }
 
     heading(&mut out, "Version Matrix", '*', true);
@@ -135,7 +145,7 @@ fn heading(out: &mut String, title: &str, marker: char, overline: bool) {
     let _ = writeln!(out, "{title}\n{line}\n");
 }
 
-fn write_event(out: &mut String, event: &Event) {
+fn write_event(out: &mut String, model: &EventModel, event: &Event) {
     let _ = writeln!(out, ".. _event_{}:\n", event.name);
     heading(out, &event.name, '-', false);
     if let Some(since) = event.lifetime.since {
@@ -154,23 +164,25 @@ fn write_event(out: &mut String, event: &Event) {
     if event.edition == Edition::Pro {
         facts.push("Commercial edition only.".to_owned());
     }
-    for inherit in &event.inherits {
-        let when = inherit
-            .when
-            .as_deref()
-            .map_or_else(String::new, |w| format!(" {}", one_line(w)));
-        facts.push(format!(
-            "Inherits the fields of ``{}``.{when}",
-            inherit.name
-        ));
-    }
     if !facts.is_empty() {
         let _ = writeln!(out, "{}\n", facts.join(" "));
     }
-    if let Some(note) = &event.note {
-        let _ = writeln!(out, ".. note::\n\n   {}\n", one_line(note));
+    let groups = event_field_groups(model, event);
+    fields_table(out, groups.own.into_iter());
+    if !groups.contexts.is_empty() {
+        out.push_str("What its contexts add, depending on where Dovecot emits it:\n\n");
+        for (context, fields) in groups.contexts {
+            let names: Vec<String> = fields.iter().map(|f| format!("``{}``", f.name)).collect();
+            let _ = writeln!(
+                out,
+                "* :ref:`{} <event_context_{}>`: {}",
+                context_title(context),
+                context.name,
+                names.join(", ")
+            );
+        }
+        out.push('\n');
     }
-    fields_table(out, table_fields(event));
 }
 
 fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
@@ -185,15 +197,6 @@ fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
             );
             if f.pattern {
                 extra.push("The name is a pattern; * stands for any text.".to_owned());
-            }
-            match inherited_from(f) {
-                // Notes on inherited fields are in the group's section.
-                Some(from) => extra.push(format!("Inherited from {from}.")),
-                None => {
-                    if let Some(note) = &f.note {
-                        extra.push(one_line(note));
-                    }
-                }
             }
             if !extra.is_empty() {
                 description.push(' ');
