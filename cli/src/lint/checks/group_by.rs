@@ -3,25 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use super::Rule;
-use super::config::{Section, Setting};
-use super::names::suggest;
-use super::rules::Cx;
-use super::stats::group_by_field;
+use super::super::facts::{METHODS, method_defaults, method_keys};
+use super::super::report::Rule;
+use super::super::syntax::config::{Section, Setting};
+use super::filter::Cx;
+use super::names::{suggest, type_name};
 use dovecot_events_codegen::diag::Location;
-
-const METHODS: [&str; 3] = ["discrete", "exponential", "linear"];
-
-/// The settings of each method, without the `metric_group_by_method_` and
-/// method prefixes.
-fn method_keys(method: &str) -> &'static [&'static str] {
-    match method {
-        "discrete" => &["modifier"],
-        "exponential" => &["min_magnitude", "max_magnitude", "base"],
-        "linear" => &["min", "max", "step"],
-        _ => &[],
-    }
-}
+use dovecot_events_codegen::model::FieldType;
 
 /// The 2.4 block equivalent to a 2.3 `FIELD:FUNCTION:A:B:C` word.
 pub(crate) fn block_for(field: &str, func: &str, args: &[&str]) -> String {
@@ -44,10 +32,8 @@ pub(crate) fn word_for(block: &Section) -> String {
         return field.to_owned();
     };
     let name = method.name.as_deref().unwrap_or("discrete");
-    let defaults: [&str; 3] = match name {
-        "exponential" => ["0", "0", "10"],
-        "linear" => ["0", "0", "0"],
-        _ => return field.to_owned(),
+    let Some(defaults) = method_defaults(name) else {
+        return field.to_owned();
     };
     let args: Vec<String> = method_keys(name)
         .iter()
@@ -67,6 +53,36 @@ pub(crate) fn word_for(block: &Section) -> String {
         })
         .collect();
     format!("{field}:{name}:{}", args.join(":"))
+}
+
+/// Checks a `group_by` field; `quantized` names the method when it needs
+/// numbers.
+pub(crate) fn group_by_field<'m>(
+    cx: &mut Cx<'m, '_>,
+    field: &str,
+    at: &Location,
+    events: Option<&BTreeSet<&'m str>>,
+    quantized: Option<&str>,
+) {
+    let Some(defs) = cx.field(field, at, events) else {
+        return;
+    };
+    let Some(method) = quantized else {
+        return;
+    };
+    let types: BTreeSet<FieldType> = defs.iter().map(|f| f.type_at(cx.target)).collect();
+    if !types.contains(&FieldType::Integer) {
+        let ty = types.iter().next().copied().unwrap_or(FieldType::String);
+        cx.sink.error(
+            Rule::NonNumericAggregation,
+            at.clone(),
+            format!(
+                "`{method}` groups numbers into ranges, but `{field}` is {}",
+                type_name(ty)
+            ),
+            Some(format!("group by `{field}` without a method (discrete), or pick a numeric field such as `duration`")),
+        );
+    }
 }
 
 /// Checks one `group_by FIELD { … }` block.

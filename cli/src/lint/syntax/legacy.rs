@@ -40,7 +40,7 @@ pub(crate) fn parse_global(text: &Text) -> Result<Option<Expr>, SyntaxError> {
         let query = parse_query(text, start, end)?;
         out = Some(match out {
             None => query,
-            Some(left) => Expr::Or(Box::new(left), Box::new(query)),
+            Some(left) => Expr::join(left, false, query),
         });
         i = next;
     }
@@ -63,7 +63,7 @@ fn parse_query(text: &Text, start: usize, end: usize) -> Result<Expr, SyntaxErro
         let term = term(text, i, term_end)?;
         out = Some(match out {
             None => term,
-            Some(left) => Expr::And(Box::new(left), Box::new(term)),
+            Some(left) => Expr::join(left, true, term),
         });
         if term_end >= end {
             break;
@@ -162,9 +162,9 @@ mod tests {
         let e = p("(event:http_request_finished category:imap) event:b")
             .expect("parses")
             .expect("not empty");
-        let Expr::Or(left, right) = e else { panic!() };
-        assert!(matches!(*left, Expr::And(_, _)));
-        let Expr::Cmp(c) = *right else { panic!() };
+        let Expr::Or(items) = e else { panic!() };
+        assert!(matches!(items[0], Expr::And(_)));
+        let Expr::Cmp(c) = &items[1] else { panic!() };
         assert_eq!(
             (c.key.as_str(), c.value.as_str(), c.value_at.column),
             ("event", "b", 51)
