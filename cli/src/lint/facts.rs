@@ -155,3 +155,18 @@ pub(crate) fn method_defaults(method: &str) -> Option<[&'static str; 3]> {
         _ => None,
     }
 }
+
+/// From this release on the OpenMetrics endpoint also exports the sum of
+/// each field a metric lists in `fields` (`dovecot_<metric>_<field>_total`).
+pub(crate) const OPENMETRICS_FIELDS: Version = Version::new(&[2, 3, 21]);
+
+/// Whether OpenMetrics accepts `name` as a metric or label name
+/// (`[a-zA-Z_:][a-zA-Z0-9_:]*`); Dovecot skips a metric whose name is not,
+/// and does not split a metric by a group_by field whose name is not.
+pub(crate) fn openmetrics_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}

@@ -19,10 +19,10 @@
 //! assert!(report.to_string().contains("did you mean `imap_command_finished`?"));
 //! ```
 
-mod checks;
-mod facts;
-mod report;
-mod syntax;
+pub(crate) mod checks;
+pub(crate) mod facts;
+pub(crate) mod report;
+pub(crate) mod syntax;
 
 use std::path::Path;
 
@@ -32,6 +32,16 @@ use dovecot_events_codegen::model::EventModel;
 use report::Sink;
 pub use report::{Finding, Report, Rule, Severity};
 
+/// Reads a configuration file the way the lint does: a regular file of at
+/// most 16 MiB of UTF-8.
+///
+/// # Errors
+///
+/// The I/O error, or `InvalidData` for anything else.
+pub fn read_config(path: &Path) -> std::io::Result<String> {
+    syntax::paths::read_regular(path)
+}
+
 /// Lints the configuration file at `path` and everything it includes.
 ///
 /// # Errors
@@ -39,7 +49,7 @@ pub use report::{Finding, Report, Rule, Severity};
 /// Returns the I/O error when `path` itself cannot be read; unreadable
 /// `!include` files are findings.
 pub fn lint_file(model: &EventModel, path: &Path, target: Version) -> std::io::Result<Report> {
-    let text = syntax::paths::read_regular(path)?;
+    let text = read_config(path)?;
     Ok(lint_str(model, &path.display().to_string(), &text, target))
 }
 

@@ -260,3 +260,117 @@ fn method_settings(cx: &mut Cx<'_, '_>, method: &Section, name: &str) {
         cx.sink.error(Rule::InvalidGroupBy, at, message, None);
     }
 }
+
+/// How one level of a metric's grouping splits events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// One sub-metric per value.
+    Discrete,
+    /// Buckets `base^min` … `base^max`.
+    Exponential { min: u64, max: u64, base: u64 },
+    /// Buckets `min`, `min + step` … `max`.
+    Linear { min: u64, max: u64, step: u64 },
+}
+
+/// One level of a metric's grouping, in order.
+#[derive(Clone, Debug)]
+pub(crate) struct Level {
+    pub(crate) field: String,
+    pub(crate) method: Method,
+}
+
+fn method_of(name: &str, args: [Option<u64>; 3]) -> Option<Method> {
+    let defaults = method_defaults(name).map(|d| d.map(|v| v.parse::<u64>().unwrap_or(0)));
+    let [a, b, c] = match defaults {
+        Some([d0, d1, d2]) => [
+            args[0].unwrap_or(d0),
+            args[1].unwrap_or(d1),
+            args[2].unwrap_or(d2),
+        ],
+        None => [0; 3],
+    };
+    match name {
+        "discrete" => Some(Method::Discrete),
+        "exponential" => Some(Method::Exponential {
+            min: a,
+            max: b,
+            base: c,
+        }),
+        "linear" => Some(Method::Linear {
+            min: a,
+            max: b,
+            step: c,
+        }),
+        _ => None,
+    }
+}
+
+/// A metric's grouping levels as Dovecot `target` reads them: the 2.3
+/// `FIELD[:FUNCTION:A:B:C]` words, or the 2.4 list of names and
+/// `group_by FIELD { method … }` blocks. Malformed entries (which the lint
+/// reports) are left out.
+pub(crate) fn levels(section: &Section, v2_4: bool) -> Vec<Level> {
+    let key = |k: &str| k.strip_prefix("metric_").unwrap_or(k).to_owned();
+    let mut out: Vec<Level> = Vec::new();
+    if let Some(setting) = section
+        .settings()
+        .filter(|s| key(&s.key) == "group_by")
+        .last()
+    {
+        for (word, _) in setting.value.words() {
+            let mut parts = word.split(':');
+            let field = parts.next().unwrap_or_default().to_owned();
+            let func = parts.next();
+            if v2_4 && func.is_some() {
+                continue;
+            }
+            let args: Vec<Option<u64>> = parts.map(|p| p.parse().ok()).collect();
+            let method = match func {
+                None => Some(Method::Discrete),
+                Some(func) if args.len() == 3 => method_of(func, [args[0], args[1], args[2]])
+                    .filter(|_| args.iter().all(Option::is_some)),
+                Some("discrete") if args.is_empty() => Some(Method::Discrete),
+                Some(_) => None,
+            };
+            if let Some(method) = method {
+                out.push(Level { field, method });
+            }
+        }
+    }
+    if v2_4 {
+        for block in section.sections().filter(|b| key(&b.kind) == "group_by") {
+            let Some(field) = block.name.clone() else {
+                continue;
+            };
+            let method = match block.sections().find(|m| m.kind.ends_with("method")) {
+                None => Some(Method::Discrete),
+                Some(m) => {
+                    let name = m.name.as_deref().unwrap_or("discrete");
+                    let keys = method_keys(name);
+                    let mut args = [None; 3];
+                    for s in m.settings() {
+                        let k = s
+                            .key
+                            .strip_prefix("metric_group_by_method_")
+                            .unwrap_or(&s.key);
+                        let k = k
+                            .strip_prefix(name)
+                            .and_then(|k| k.strip_prefix('_'))
+                            .unwrap_or(k);
+                        if let Some(i) = keys.iter().position(|x| *x == k)
+                            && i < 3
+                        {
+                            args[i] = s.value.string().parse().ok();
+                        }
+                    }
+                    method_of(name, args)
+                }
+            };
+            if let Some(method) = method {
+                out.retain(|l| l.field != field);
+                out.push(Level { field, method });
+            }
+        }
+    }
+    out
+}

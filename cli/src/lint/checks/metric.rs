@@ -230,6 +230,9 @@ impl<'m> Metric<'_, 'm, '_, '_> {
                 op: Op::Eq,
                 value,
                 value_at,
+                // Put together from several settings: no one text.
+                key_span: (0, 0),
+                value_span: (0, 0),
             })
         };
         if let Some(s) = self.section.setting("event_name") {

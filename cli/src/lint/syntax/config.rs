@@ -50,6 +50,8 @@ pub(crate) struct Section {
     pub(crate) name: Option<String>,
     pub(crate) at: Location,
     pub(crate) name_at: Location,
+    /// The closing `}` (the opening line when it is missing).
+    pub(crate) end_at: Location,
     pub(crate) items: Vec<Item>,
 }
 
@@ -116,6 +118,11 @@ pub(crate) fn read(name: &str, text: &str, value_files: ValueFiles<'_>, sink: &m
             column: 1,
         },
         name_at: Location {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+        },
+        end_at: Location {
             file,
             line: 1,
             column: 1,
@@ -382,7 +389,8 @@ impl Reader<'_> {
         }
         if key == "}" && i == n {
             if self.stack.len() > 1 {
-                let section = self.stack.pop().unwrap_or_else(|| unreachable!());
+                let mut section = self.stack.pop().unwrap_or_else(|| unreachable!());
+                section.end_at = key_at;
                 self.close(section);
             } else {
                 self.sink.error(
@@ -543,6 +551,7 @@ impl Reader<'_> {
         self.stack.push(Section {
             kind,
             name,
+            end_at: at.clone(),
             at,
             name_at,
             items: Vec::new(),

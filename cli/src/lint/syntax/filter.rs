@@ -55,7 +55,9 @@ impl Op {
     }
 }
 
-/// `key op value`, with the location of the key and of the value.
+/// `key op value`, with the location of the key and of the value, and the
+/// characters of the text each was written with (`start..end`, quotes
+/// included).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Cmp {
     pub(crate) key: String,
@@ -63,6 +65,8 @@ pub(crate) struct Cmp {
     pub(crate) op: Op,
     pub(crate) value: String,
     pub(crate) value_at: Location,
+    pub(crate) key_span: (usize, usize),
+    pub(crate) value_span: (usize, usize),
 }
 
 /// A parsed filter expression. `And` and `Or` hold two or more operands,
@@ -330,7 +334,8 @@ impl Parser<'_> {
                 });
             }
         };
-        let value_at = value_token.map_or(self.end(), |t| t.start);
+        let value_span = value_token.map_or((self.end(), self.end()), |t| (t.start, t.end));
+        let value_at = value_span.0;
         if op != Op::Eq && matches!(key.as_str(), "event" | "category" | "source_location") {
             return Err(SyntaxError {
                 at: self.text.location(op_at),
@@ -347,6 +352,8 @@ impl Parser<'_> {
             op,
             value,
             value_at: self.text.location(value_at),
+            key_span: (key_token.start, key_token.end),
+            value_span,
         }))
     }
 

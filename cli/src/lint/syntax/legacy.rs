@@ -82,6 +82,8 @@ fn term(source: &Text, start: usize, end: usize) -> Result<Expr, SyntaxError> {
             op: Op::Eq,
             value: value.to_owned(),
             value_at: source.location(value_at),
+            key_span: (start, value_at),
+            value_span: (value_at, end),
         })
     };
     // Offsets below are in characters; every prefix is ASCII.
@@ -116,6 +118,8 @@ fn term(source: &Text, start: usize, end: usize) -> Result<Expr, SyntaxError> {
             op: Op::Eq,
             value: value.to_owned(),
             value_at: source.location(value_at),
+            key_span: (key_at, value_at - 1),
+            value_span: (value_at, end),
         }));
     }
     if let Some(name) = text.strip_prefix("cat:") {
