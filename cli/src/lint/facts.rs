@@ -170,3 +170,9 @@ pub(crate) fn openmetrics_name(name: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
+
+/// Before this release the OpenMetrics endpoint kept a stale entry of a
+/// metric whose first group_by level is exponential or linear, and could
+/// print that metric's buckets under the name of the next grouped metric,
+/// as a label without a key (`dovecot_<next>_total{"duration_1_50000"}`).
+pub(crate) const OPENMETRICS_STACK_FIX: Version = Version::new(&[2, 3, 20]);

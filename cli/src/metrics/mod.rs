@@ -37,7 +37,9 @@ use crate::lint::checks::filter::{Cx, parse_filter};
 use crate::lint::checks::group_by::{Level, Method, levels};
 use crate::lint::checks::names::{Availability, availability, field_anywhere};
 use crate::lint::checks::read;
-use crate::lint::facts::{OPENMETRICS_FIELDS, UNIFIED, V2_4, openmetrics_name};
+use crate::lint::facts::{
+    OPENMETRICS_FIELDS, OPENMETRICS_STACK_FIX, UNIFIED, V2_4, openmetrics_name,
+};
 use crate::lint::report::Sink;
 use crate::lint::syntax::config::{Item, Section, ValueKind};
 use crate::lint::{self, Rule, Severity};
@@ -119,10 +121,29 @@ pub fn predict_str(model: &EventModel, name: &str, text: &str, target: Version) 
         target,
         sink: &mut sink,
     };
-    let metrics = sections
-        .into_iter()
-        .filter_map(|section| plan(&mut cx, section, &report))
-        .collect();
+    let mut metrics: Vec<MetricPlan> = Vec::new();
+    // The last metric that left a stale entry on the endpoint's stack.
+    let mut stale: Option<String> = None;
+    for section in sections {
+        let Some(mut plan) = plan(&mut cx, section, &report) else {
+            continue;
+        };
+        let first = levels(section, target >= V2_4).first().map(|l| l.method);
+        if target < OPENMETRICS_STACK_FIX && openmetrics_name(&plan.name) {
+            match first {
+                Some(Method::Discrete) => {
+                    if let Some(previous) = stale.take() {
+                        plan.warnings.push(format!(
+                            "Dovecot {target} may also print sub-metrics of `{previous}` under this metric's name, with a label without a key (fixed in {OPENMETRICS_STACK_FIX})"
+                        ));
+                    }
+                }
+                Some(_) => stale = Some(plan.name.clone()),
+                None => {}
+            }
+        }
+        metrics.push(plan);
+    }
     Prediction { target, metrics }
 }
 

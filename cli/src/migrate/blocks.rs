@@ -20,11 +20,6 @@ fn last<'s>(section: &'s Section, name: &str) -> Option<&'s Setting> {
     section.settings().filter(|s| key(s) == name).last()
 }
 
-/// The indentation of the line a setting starts on.
-fn indent(setting: &Setting) -> String {
-    " ".repeat(setting.key_at.column.saturating_sub(1))
-}
-
 impl Migrator<'_> {
     /// One `metric` block.
     pub(crate) fn metric(&mut self, section: &Section) {
@@ -111,7 +106,7 @@ impl Migrator<'_> {
             return;
         }
         // 2.3 words to 2.4 blocks, in the same order.
-        let pad = indent(setting);
+        let (pad, unit) = self.indent(&setting.key_at.file, setting.key_at.line);
         let mut text = String::new();
         for (word, _) in setting.value.words() {
             let mut parts = word.split(':');
@@ -120,11 +115,11 @@ impl Migrator<'_> {
             let args: Vec<&str> = parts.collect();
             text.push_str(&format!("{pad}group_by {field} {{\n"));
             if func != "discrete" {
-                text.push_str(&format!("{pad}  method {func} {{\n"));
+                text.push_str(&format!("{pad}{unit}method {func} {{\n"));
                 for (k, v) in method_keys(func).iter().zip(&args) {
-                    text.push_str(&format!("{pad}    {k} = {v}\n"));
+                    text.push_str(&format!("{pad}{unit}{unit}{k} = {v}\n"));
                 }
-                text.push_str(&format!("{pad}  }}\n"));
+                text.push_str(&format!("{pad}{unit}}}\n"));
             }
             text.push_str(&format!("{pad}}}\n"));
         }
@@ -186,11 +181,12 @@ impl Migrator<'_> {
         for name in LEGACY_SELECTORS {
             if let Some(s) = section.setting(name) {
                 let (file, first, last) = setting_lines(s);
-                lines.push((file, first, last, indent(s)));
+                let (pad, _) = self.indent(&file, first);
+                lines.push((file, first, last, pad));
             }
         }
         for block in section.sections().filter(|b| b.kind == "filter") {
-            let pad = " ".repeat(block.at.column.saturating_sub(1));
+            let (pad, _) = self.indent(&block.at.file, block.at.line);
             lines.push((block.at.file.clone(), block.at.line, block.end_at.line, pad));
         }
         lines.sort_by_key(|(_, first, _, _)| *first);
@@ -227,7 +223,8 @@ impl Migrator<'_> {
                     } else {
                         new_value
                     };
-                    let text = format!("{}{new} = {value}\n", indent(setting));
+                    let (pad, _) = self.indent(&file, first);
+                    let text = format!("{pad}{new} = {value}\n");
                     self.edits.push(Edit::lines(file, first, last, text));
                 }
                 None if old == "transport_args" && value.is_empty() => {

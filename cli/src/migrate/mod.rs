@@ -196,9 +196,27 @@ pub(crate) struct Migrator<'m> {
     pub(crate) options: Options,
     pub(crate) edits: Vec<Edit>,
     pub(crate) notes: Vec<Note>,
+    /// The text of every file read, to copy indentation from.
+    pub(crate) sources: BTreeMap<Arc<str>, String>,
 }
 
 impl Migrator<'_> {
+    /// The leading blanks of a line, and one more level of them (a tab
+    /// where the line is indented with tabs, else two spaces).
+    pub(crate) fn indent(&self, file: &str, line: usize) -> (String, String) {
+        let text = self
+            .sources
+            .get(file)
+            .and_then(|t| t.split('\n').nth(line.saturating_sub(1)))
+            .unwrap_or_default();
+        let pad: String = text
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
+        let unit = if pad.contains('\t') { "\t" } else { "  " };
+        (pad, unit.to_owned())
+    }
+
     pub(crate) fn note(&mut self, location: Location, message: String, commented: bool) {
         self.notes.push(Note {
             location,
@@ -213,7 +231,7 @@ impl Migrator<'_> {
         let comment = self.options.comment_unmigratable;
         if comment {
             let (file, first, last) = setting_lines(setting);
-            let pad = " ".repeat(setting.key_at.column.saturating_sub(1));
+            let (pad, _) = self.indent(&file, first);
             let already = self
                 .edits
                 .iter()
@@ -297,6 +315,18 @@ pub fn migrate_file(
 pub fn migrate_str(model: &EventModel, name: &str, text: &str, options: Options) -> Migration {
     let mut sink = Sink::new();
     let config = read(name, text, &mut sink);
+    let sources = config
+        .files
+        .iter()
+        .filter_map(|file| {
+            let text = if file == name {
+                text.to_owned()
+            } else {
+                read_regular(Path::new(file)).ok()?
+            };
+            Some((Arc::from(file.as_str()), text))
+        })
+        .collect();
     let mut migrator = Migrator {
         model,
         from: options.from,
@@ -304,6 +334,7 @@ pub fn migrate_str(model: &EventModel, name: &str, text: &str, options: Options)
         options,
         edits: Vec::new(),
         notes: Vec::new(),
+        sources,
     };
     if options.from <= options.to {
         migrator.walk(&config.root);
@@ -323,13 +354,8 @@ pub fn migrate_str(model: &EventModel, name: &str, text: &str, options: Options)
         let Some(edits) = by_file.remove(file.as_str()) else {
             continue;
         };
-        let before = if file == name {
-            text.to_owned()
-        } else {
-            match read_regular(Path::new(file)) {
-                Ok(text) => text,
-                Err(_) => continue,
-            }
+        let Some(before) = migrator.sources.remove(file.as_str()) else {
+            continue;
         };
         let (after, _dropped) = edit::apply(&before, &edits);
         if after != before {
