@@ -131,9 +131,11 @@ impl Migrator<'_> {
                 && !has_wildcards(&c.value, escapes)
                 && let Fate::Rename(new) = self.event_fate(&c.value)
             {
-                if let Some(set) = events.as_mut() {
-                    set.insert(new.clone());
-                }
+                // An unknown name (fixed in fix mode) selected nothing the
+                // lint could use; its fix does.
+                let set = events.get_or_insert_with(BTreeSet::new);
+                set.insert(c.value.clone());
+                set.insert(new.clone());
                 renamed_events.push((*c, new));
             }
         }
