@@ -119,7 +119,11 @@ pub(crate) fn exporter_setting_2_4(
             Some(("http_post_url", value.to_owned()))
         }
         "transport_args" => None,
-        "transport_timeout" => Some((TIMEOUT_2_4, format!("{value} msecs"))),
+        // 2.3 reads a bare number as milliseconds; 2.4 wants a unit.
+        "transport_timeout" if value.chars().all(|c| c.is_ascii_digit()) => {
+            Some((TIMEOUT_2_4, format!("{value}ms")))
+        }
+        "transport_timeout" => Some((TIMEOUT_2_4, value.to_owned())),
         "format_args" => Some((
             "time_format",
             if value.contains("time-unix") {

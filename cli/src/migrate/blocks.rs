@@ -214,17 +214,8 @@ impl Migrator<'_> {
                 Some((new, _)) if new == old => {}
                 Some((new, new_value)) => {
                     let (file, first, last) = setting_lines(setting);
-                    let value = if old == "transport_timeout" {
-                        if value.chars().all(|c| c.is_ascii_digit()) {
-                            format!("{value}ms")
-                        } else {
-                            value.clone()
-                        }
-                    } else {
-                        new_value
-                    };
                     let (pad, _) = self.indent(&file, first);
-                    let text = format!("{pad}{new} = {value}\n");
+                    let text = format!("{pad}{new} = {new_value}\n");
                     self.edits.push(Edit::lines(file, first, last, text));
                 }
                 None if old == "transport_args" && value.is_empty() => {
