@@ -239,6 +239,18 @@ fn lint_fix_applies_only_certain_fixes() {
     );
     let report = lint::lint_str(model(), "t.conf", &fixed, v("2.4.1"));
     assert!(report.findings.is_empty(), "{report}");
+    // 2.3 syntax left in a 2.4 configuration.
+    let text = "event_exporter e {\n  driver = log\n  format = json\n  format_args = time-unix\n}\n\
+                metric m {\n  filter = event=imap_command_finished\n  group_by = cmd_name duration:linear:0:100:10\n}\n";
+    let m = migrate::migrate_str(model(), "t.conf", text, fix);
+    let fixed = after(&m, text);
+    assert!(fixed.contains("  time_format = unix\n"), "{fixed}");
+    assert!(
+        fixed.contains("  group_by duration {\n    method linear {\n"),
+        "{fixed}"
+    );
+    let report = lint::lint_str(model(), "t.conf", &fixed, v("2.4.1"));
+    assert!(report.findings.is_empty(), "{report}");
 }
 
 #[test]

@@ -97,7 +97,10 @@ impl Migrator<'_> {
             }
             return;
         };
-        if self.from >= V2_4 || self.to < V2_4 {
+        // `lint --fix` for a 2.4 target also converts 2.3 functions, which
+        // 2.4 would read as part of the field name.
+        let fix_words = self.options.fix && setting.value.chars.contains(&':');
+        if (self.from >= V2_4 && !fix_words) || self.to < V2_4 {
             for (word, at) in setting.value.words() {
                 let field = word.split(':').next().unwrap_or_default().to_owned();
                 let span = (at, at + field.chars().count());
@@ -203,7 +206,9 @@ impl Migrator<'_> {
 
     /// One `event_exporter` block.
     pub(crate) fn exporter(&mut self, section: &Section) {
-        if self.from >= V2_4 || self.to < V2_4 {
+        // `lint --fix` for a 2.4 target also converts 2.3 settings left in
+        // the block; 2.4 settings have no conversion and stay.
+        if (self.from >= V2_4 && !self.options.fix) || self.to < V2_4 {
             return;
         }
         let transport = section.setting("transport").map(|s| s.value.string());
