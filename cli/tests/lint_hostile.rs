@@ -93,6 +93,7 @@ fn brace_expansion_is_bounded() {
         found[0].contains("expand to more than 1024 patterns"),
         "{found:?}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -110,6 +111,7 @@ fn wildcard_matching_takes_polynomial_time() {
             main.display()
         )]
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -127,6 +129,7 @@ fn fan_out_includes_stop_at_the_file_limit() {
         .count();
     assert_eq!(limit, 1, "{report}");
     assert!(report.files.len() <= 1000);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -169,4 +172,5 @@ fn only_regular_files_are_read() {
     );
     let err = lint::lint_file(model(), &dir.join("zero.conf"), target()).expect_err("not regular");
     assert_eq!(err.to_string(), "not a regular file");
+    let _ = std::fs::remove_dir_all(&dir);
 }
