@@ -52,6 +52,13 @@ pub enum Command {
     /// Dovecot configuration against the schema for one release; exit 1 when
     /// anything is an error.
     Lint(LintArgs),
+    /// Rewrite the statistics part of a configuration (metric and
+    /// event_exporter blocks, event filters) from one Dovecot release to
+    /// another; everything else stays byte for byte.
+    Migrate(MigrateArgs),
+    /// Predict the series Dovecot's OpenMetrics endpoint exposes for each
+    /// metric block of a configuration.
+    Metrics(MetricsArgs),
     /// Write the events reference (Markdown, reStructuredText, JSON, HTML, or
     /// the data of Dovecot's documentation site).
     Docs(DocsArgs),
@@ -210,6 +217,56 @@ pub struct LintArgs {
     /// The schema directory (default: the embedded schema).
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// Apply the fixes the lint is certain of (renames, a name that only
+    /// differs in case, an unknown name with one close suggestion) to the
+    /// files, atomically, keeping `FILE.bak`; then lint again.
+    #[arg(long)]
+    pub fix: bool,
+    /// With `--fix`: print the fixes as a unified diff instead of writing
+    /// them.
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
+}
+
+/// Options of `migrate`.
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// The configuration: a `dovecot.conf` (its `!include`s are rewritten
+    /// too, each in place).
+    pub config: PathBuf,
+    /// The release the configuration is written for, e.g. `2.3.19`.
+    #[arg(long)]
+    pub from: Version,
+    /// The release to migrate to, e.g. `2.4.1`.
+    #[arg(long)]
+    pub to: Version,
+    /// Print a unified diff instead of writing the files.
+    #[arg(long)]
+    pub diff: bool,
+    /// Comment out what cannot be migrated, with the reason above it,
+    /// instead of leaving it as it is.
+    #[arg(long)]
+    pub comment_unmigratable: bool,
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+}
+
+/// Options of `metrics`.
+#[derive(Debug, clap::Args)]
+pub struct MetricsArgs {
+    /// The configuration: a `dovecot.conf` (with its `!include`s) or the
+    /// output of `doveconf -n`.
+    pub config: PathBuf,
+    /// The Dovecot release, e.g. `2.4.1`.
+    #[arg(long)]
+    pub target: Version,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// The schema directory (default: the embedded schema).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
 }
 
 /// Options of `diff`.
@@ -324,7 +381,10 @@ pub fn run(args: &Args) -> ExitCode {
         },
         Command::Verify(args) => verify(args),
         Command::Diff(args) => diff(args),
+        Command::Lint(args) if args.fix => crate::migrate::cli::fix(args),
         Command::Lint(args) => lint(args),
+        Command::Migrate(args) => crate::migrate::cli::migrate(args),
+        Command::Metrics(args) => crate::metrics::cli(args),
         Command::Docs(args) => docs(args),
         Command::Rust(args) => rust(args),
     }
@@ -415,7 +475,7 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     }
 }
 
-fn lint(args: &LintArgs) -> ExitCode {
+pub(crate) fn lint(args: &LintArgs) -> ExitCode {
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
@@ -528,14 +588,14 @@ fn docs(args: &DocsArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn model(schema: Option<&Path>) -> Result<EventModel, Error> {
+pub(crate) fn model(schema: Option<&Path>) -> Result<EventModel, Error> {
     match schema {
         Some(dir) => dovecot_events_codegen::load_dir(dir),
         None => Ok(dovecot_events_codegen::load_embedded()?),
     }
 }
 
-fn fail(err: &Error) -> ExitCode {
+pub(crate) fn fail(err: &Error) -> ExitCode {
     eprintln!("error: {err}");
     match err {
         Error::Schema(_) => ExitCode::from(2),

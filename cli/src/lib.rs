@@ -19,6 +19,8 @@
 
 pub mod cli;
 pub mod lint;
+pub mod metrics;
+pub mod migrate;
 pub mod resolved;
 pub mod stats;
 pub mod verify;

@@ -6,33 +6,14 @@
 //! drop), `format` and `time_format` (rfc3339, unix), plus the driver's own
 //! settings.
 
-use super::Rule;
-use super::config::{Section, Setting};
+use super::super::facts::{
+    DRIVERS_2_4, EXPORTER_KEYS_2_3, EXPORTER_KEYS_2_4, EXPORTER_PREFIXES_2_4, EXPORTERS, FORMATS,
+    TIME_ARGS_2_3, TIME_FORMATS_2_4, TRANSPORTS_2_3, V2_4, exporter_setting_2_4,
+};
+use super::super::report::Rule;
+use super::super::syntax::config::{Section, Setting};
+use super::filter::Cx;
 use super::names::suggest;
-use super::rules::Cx;
-use super::stats::{EXPORTERS, V2_4};
-
-const FORMATS: [&str; 3] = ["json", "tab-text", "none"];
-const KEYS_2_3: [&str; 5] = [
-    "format",
-    "format_args",
-    "transport",
-    "transport_args",
-    "transport_timeout",
-];
-const TRANSPORTS_2_3: [&str; 3] = ["drop", "http-post", "log"];
-const TIME_ARGS_2_3: [&str; 2] = ["time-rfc3339", "time-unix"];
-const KEYS_2_4: [&str; 7] = [
-    "driver",
-    "format",
-    "time_format",
-    "http_post_url",
-    "file_path",
-    "unix_path",
-    "unix_connect_timeout",
-];
-const DRIVERS_2_4: [&str; 5] = ["log", "file", "unix", "http-post", "drop"];
-const TIME_FORMATS_2_4: [&str; 2] = ["rfc3339", "unix"];
 
 /// Checks one exporter block.
 pub(crate) fn check(cx: &mut Cx<'_, '_>, section: &Section) {
@@ -99,7 +80,7 @@ fn required<'c>(cx: &mut Cx<'_, '_>, section: &'c Section, key: &str) -> Option<
 fn check_2_3(cx: &mut Cx<'_, '_>, section: &Section) {
     for setting in section.settings() {
         let key = setting.key.as_str();
-        if KEYS_2_3.contains(&key) {
+        if EXPORTER_KEYS_2_3.contains(&key) {
             continue;
         }
         let fix = match key {
@@ -108,7 +89,7 @@ fn check_2_3(cx: &mut Cx<'_, '_>, section: &Section) {
                 Some("Dovecot 2.3 writes `format_args = time-rfc3339` or `time-unix`".to_owned())
             }
             "http_post_url" => Some("Dovecot 2.3 writes the URL as `transport_args`".to_owned()),
-            _ => suggest(key, KEYS_2_3),
+            _ => suggest(key, EXPORTER_KEYS_2_3),
         };
         cx.sink.error(
             Rule::UnknownSetting,
@@ -169,30 +150,19 @@ fn check_2_4(cx: &mut Cx<'_, '_>, section: &Section) {
             .key
             .strip_prefix("event_exporter_")
             .unwrap_or(&setting.key);
-        if KEYS_2_4.contains(&key) || key.starts_with("http_client_") || key.starts_with("ssl_") {
+        if EXPORTER_KEYS_2_4.contains(&key)
+            || EXPORTER_PREFIXES_2_4.iter().any(|p| key.starts_with(p))
+        {
             continue;
         }
         let value = setting.value.string();
-        let replacement = match key {
-            "transport" => Some(format!("driver = {value}")),
-            "transport_args"
-                if transport.as_deref() == Some("http-post") || value.contains("://") =>
-            {
-                Some(format!("http_post_url = {value}"))
-            }
-            "transport_args" => {
+        let replacement = match exporter_setting_2_4(key, &value, transport.as_deref()) {
+            _ if key == "format" => None,
+            Some((new_key, new_value)) => Some(format!("{new_key} = {new_value}")),
+            None if key == "transport_args" => {
                 Some("the driver's own setting (http_post_url, file_path, unix_path)".to_owned())
             }
-            "transport_timeout" => Some(format!("http_client_request_absolute_timeout = {value}")),
-            "format_args" => Some(format!(
-                "time_format = {}",
-                if value.contains("time-unix") {
-                    "unix"
-                } else {
-                    "rfc3339"
-                }
-            )),
-            _ => None,
+            None => None,
         };
         if let Some(replacement) = replacement {
             cx.sink.error(
@@ -201,7 +171,7 @@ fn check_2_4(cx: &mut Cx<'_, '_>, section: &Section) {
                 format!("exporter setting `{key}` was replaced in Dovecot {V2_4}"),
                 Some(format!("write `{replacement}`")),
             );
-        } else if let Some(fix) = suggest(key, KEYS_2_4) {
+        } else if let Some(fix) = suggest(key, EXPORTER_KEYS_2_4) {
             cx.sink.error(
                 Rule::UnknownSetting,
                 setting.key_at.clone(),

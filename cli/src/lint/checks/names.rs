@@ -212,9 +212,6 @@ pub(crate) fn suggest<'a>(
     did_you_mean(name, candidates).map(|s| format!("did you mean `{s}`?"))
 }
 
-/// The log types `category=` also accepts.
-pub(crate) const LOG_TYPES: [&str; 6] = ["debug", "info", "warning", "error", "fatal", "panic"];
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,25 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use super::Rule;
-use super::config::{Section, Setting};
-use super::names::suggest;
-use super::rules::Cx;
-use super::stats::group_by_field;
+use super::super::facts::{METHODS, method_defaults, method_keys};
+use super::super::report::Rule;
+use super::super::syntax::config::{Section, Setting};
+use super::filter::Cx;
+use super::names::{suggest, type_name};
 use dovecot_events_codegen::diag::Location;
-
-const METHODS: [&str; 3] = ["discrete", "exponential", "linear"];
-
-/// The settings of each method, without the `metric_group_by_method_` and
-/// method prefixes.
-fn method_keys(method: &str) -> &'static [&'static str] {
-    match method {
-        "discrete" => &["modifier"],
-        "exponential" => &["min_magnitude", "max_magnitude", "base"],
-        "linear" => &["min", "max", "step"],
-        _ => &[],
-    }
-}
+use dovecot_events_codegen::model::FieldType;
 
 /// The 2.4 block equivalent to a 2.3 `FIELD:FUNCTION:A:B:C` word.
 pub(crate) fn block_for(field: &str, func: &str, args: &[&str]) -> String {
@@ -44,10 +32,8 @@ pub(crate) fn word_for(block: &Section) -> String {
         return field.to_owned();
     };
     let name = method.name.as_deref().unwrap_or("discrete");
-    let defaults: [&str; 3] = match name {
-        "exponential" => ["0", "0", "10"],
-        "linear" => ["0", "0", "0"],
-        _ => return field.to_owned(),
+    let Some(defaults) = method_defaults(name) else {
+        return field.to_owned();
     };
     let args: Vec<String> = method_keys(name)
         .iter()
@@ -67,6 +53,36 @@ pub(crate) fn word_for(block: &Section) -> String {
         })
         .collect();
     format!("{field}:{name}:{}", args.join(":"))
+}
+
+/// Checks a `group_by` field; `quantized` names the method when it needs
+/// numbers.
+pub(crate) fn group_by_field<'m>(
+    cx: &mut Cx<'m, '_>,
+    field: &str,
+    at: &Location,
+    events: Option<&BTreeSet<&'m str>>,
+    quantized: Option<&str>,
+) {
+    let Some(defs) = cx.field(field, at, events) else {
+        return;
+    };
+    let Some(method) = quantized else {
+        return;
+    };
+    let types: BTreeSet<FieldType> = defs.iter().map(|f| f.type_at(cx.target)).collect();
+    if !types.contains(&FieldType::Integer) {
+        let ty = types.iter().next().copied().unwrap_or(FieldType::String);
+        cx.sink.error(
+            Rule::NonNumericAggregation,
+            at.clone(),
+            format!(
+                "`{method}` groups numbers into ranges, but `{field}` is {}",
+                type_name(ty)
+            ),
+            Some(format!("group by `{field}` without a method (discrete), or pick a numeric field such as `duration`")),
+        );
+    }
 }
 
 /// Checks one `group_by FIELD { … }` block.
@@ -243,4 +259,118 @@ fn method_settings(cx: &mut Cx<'_, '_>, method: &Section, name: &str) {
             .unwrap_or_else(|| method.at.clone());
         cx.sink.error(Rule::InvalidGroupBy, at, message, None);
     }
+}
+
+/// How one level of a metric's grouping splits events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// One sub-metric per value.
+    Discrete,
+    /// Buckets `base^min` … `base^max`.
+    Exponential { min: u64, max: u64, base: u64 },
+    /// Buckets `min`, `min + step` … `max`.
+    Linear { min: u64, max: u64, step: u64 },
+}
+
+/// One level of a metric's grouping, in order.
+#[derive(Clone, Debug)]
+pub(crate) struct Level {
+    pub(crate) field: String,
+    pub(crate) method: Method,
+}
+
+fn method_of(name: &str, args: [Option<u64>; 3]) -> Option<Method> {
+    let defaults = method_defaults(name).map(|d| d.map(|v| v.parse::<u64>().unwrap_or(0)));
+    let [a, b, c] = match defaults {
+        Some([d0, d1, d2]) => [
+            args[0].unwrap_or(d0),
+            args[1].unwrap_or(d1),
+            args[2].unwrap_or(d2),
+        ],
+        None => [0; 3],
+    };
+    match name {
+        "discrete" => Some(Method::Discrete),
+        "exponential" => Some(Method::Exponential {
+            min: a,
+            max: b,
+            base: c,
+        }),
+        "linear" => Some(Method::Linear {
+            min: a,
+            max: b,
+            step: c,
+        }),
+        _ => None,
+    }
+}
+
+/// A metric's grouping levels as Dovecot `target` reads them: the 2.3
+/// `FIELD[:FUNCTION:A:B:C]` words, or the 2.4 list of names and
+/// `group_by FIELD { method … }` blocks. Malformed entries (which the lint
+/// reports) are left out.
+pub(crate) fn levels(section: &Section, v2_4: bool) -> Vec<Level> {
+    let key = |k: &str| k.strip_prefix("metric_").unwrap_or(k).to_owned();
+    let mut out: Vec<Level> = Vec::new();
+    if let Some(setting) = section
+        .settings()
+        .filter(|s| key(&s.key) == "group_by")
+        .last()
+    {
+        for (word, _) in setting.value.words() {
+            let mut parts = word.split(':');
+            let field = parts.next().unwrap_or_default().to_owned();
+            let func = parts.next();
+            if v2_4 && func.is_some() {
+                continue;
+            }
+            let args: Vec<Option<u64>> = parts.map(|p| p.parse().ok()).collect();
+            let method = match func {
+                None => Some(Method::Discrete),
+                Some(func) if args.len() == 3 => method_of(func, [args[0], args[1], args[2]])
+                    .filter(|_| args.iter().all(Option::is_some)),
+                Some("discrete") if args.is_empty() => Some(Method::Discrete),
+                Some(_) => None,
+            };
+            if let Some(method) = method {
+                out.push(Level { field, method });
+            }
+        }
+    }
+    if v2_4 {
+        for block in section.sections().filter(|b| key(&b.kind) == "group_by") {
+            let Some(field) = block.name.clone() else {
+                continue;
+            };
+            let method = match block.sections().find(|m| m.kind.ends_with("method")) {
+                None => Some(Method::Discrete),
+                Some(m) => {
+                    let name = m.name.as_deref().unwrap_or("discrete");
+                    let keys = method_keys(name);
+                    let mut args = [None; 3];
+                    for s in m.settings() {
+                        let k = s
+                            .key
+                            .strip_prefix("metric_group_by_method_")
+                            .unwrap_or(&s.key);
+                        let k = k
+                            .strip_prefix(name)
+                            .and_then(|k| k.strip_prefix('_'))
+                            .unwrap_or(k);
+                        if let Some(i) = keys.iter().position(|x| *x == k)
+                            && i < 3
+                        {
+                            args[i] = s.value.string().parse().ok();
+                        }
+                    }
+                    method_of(name, args)
+                }
+            };
+            if let Some(method) = method {
+                out.retain(|l| l.field != field);
+                out.push(Level { field, method });
+            }
+        }
+    }
+    out
 }

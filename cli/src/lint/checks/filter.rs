@@ -9,18 +9,51 @@
 
 use std::collections::BTreeSet;
 
-use super::filter::{Cmp, Expr, Op};
-use super::names::{
-    Availability, LOG_TYPES, all_field_names, ambient_field, availability, availability_problem,
-    event_field, field_anywhere, has_wildcards, suggest, type_name, wildcard_match,
+use super::super::facts::{
+    LOG_TYPES, NOT_BINDS_TIGHT, QUESTION_IN_TOKENS, V2_4, units_and_escapes,
 };
-use super::{Rule, Sink};
+use super::super::report::{Rule, Sink};
+use super::super::syntax::filter::{self as syntax, Cmp, Dialect, Expr};
+use super::super::syntax::legacy;
+use super::super::syntax::text::Text;
+use super::names::{
+    Availability, all_field_names, ambient_field, availability, availability_problem, event_field,
+    field_anywhere, has_wildcards, suggest, wildcard_match,
+};
 use dovecot_events_codegen::Version;
 use dovecot_events_codegen::diag::Location;
-use dovecot_events_codegen::model::{EventModel, Field, FieldType};
+use dovecot_events_codegen::model::{EventModel, Field};
 
-/// From this release on values may carry size and time units.
-const UNITS: Version = Version::new(&[2, 4, 0]);
+/// The filter language of release `target`.
+pub(crate) fn dialect(target: Version) -> Dialect {
+    Dialect {
+        release: target,
+        not_binds_tight: target >= NOT_BINDS_TIGHT,
+        question_since: QUESTION_IN_TOKENS,
+        slash_since: V2_4,
+    }
+}
+/// Parses and checks a filter value; `None` when it is malformed, empty or
+/// not final (variables).
+pub(crate) fn parse_filter(cx: &mut Cx<'_, '_>, value: &Text, legacy_global: bool) -> Option<Expr> {
+    let parsed = if legacy_global {
+        legacy::parse_global(value)
+    } else {
+        syntax::parse(value, dialect(cx.target))
+    };
+    match parsed {
+        Ok(expr) => expr,
+        Err(e) => {
+            cx.sink.error(
+                Rule::FilterSyntax,
+                e.at,
+                format!("malformed filter: {}", e.message),
+                e.fix,
+            );
+            None
+        }
+    }
+}
 
 /// The events a part of a filter can match: `None` for any.
 pub(crate) type Events<'m> = Option<BTreeSet<&'m str>>;
@@ -40,8 +73,8 @@ fn intersect<'m>(a: Events<'m>, b: Events<'m>) -> Events<'m> {
 }
 
 impl<'m> Cx<'m, '_> {
-    fn escapes(&self) -> bool {
-        self.target >= UNITS
+    pub(crate) fn escapes(&self) -> bool {
+        units_and_escapes(self.target)
     }
 
     /// The known events an `event=` value names (`None` for `*` or an
@@ -71,11 +104,18 @@ impl<'m> Cx<'m, '_> {
         match expr {
             Expr::Cmp(c) if c.key == "event" => self.events_named(&c.value),
             Expr::Cmp(_) | Expr::Not(_) => None,
-            Expr::And(a, b) => intersect(self.event_set(a), self.event_set(b)),
-            Expr::Or(a, b) => match (self.event_set(a), self.event_set(b)) {
-                (Some(a), Some(b)) => Some(a.union(&b).copied().collect()),
-                _ => None,
-            },
+            Expr::And(items) => items
+                .iter()
+                .map(|e| self.event_set(e))
+                .reduce(intersect)
+                .flatten(),
+            Expr::Or(items) => {
+                let mut union = BTreeSet::new();
+                for item in items {
+                    union.extend(self.event_set(item)?);
+                }
+                Some(union)
+            }
         }
     }
 
@@ -89,32 +129,40 @@ impl<'m> Cx<'m, '_> {
     fn walk(&mut self, expr: &Expr, ctx: Option<&BTreeSet<&'m str>>) {
         match expr {
             Expr::Cmp(c) => self.comparison(c, ctx),
-            Expr::Or(a, b) => {
-                self.walk(a, ctx);
-                self.walk(b, ctx);
+            Expr::Or(items) => {
+                for item in items {
+                    self.walk(item, ctx);
+                }
             }
             Expr::Not(a) => self.walk(a, ctx),
-            Expr::And(a, b) => {
-                let (sa, sb) = (self.event_set(a), self.event_set(b));
-                if let (Some(x), Some(y)) = (&sa, &sb)
-                    && !x.is_empty()
-                    && !y.is_empty()
-                    && x.is_disjoint(y)
-                    && let Some(second) = first_event_cmp(b)
-                {
-                    self.sink.warning(
-                        Rule::NeverMatches,
-                        second.key_at.clone(),
-                        format!(
-                            "an event cannot also be `{}` here: this AND never matches",
-                            second.value
-                        ),
-                        Some("did you mean OR?".to_owned()),
-                    );
+            Expr::And(items) => {
+                // The run groups to the left: each operand is ANDed with
+                // everything before it.
+                let sets: Vec<Events<'m>> = items.iter().map(|e| self.event_set(e)).collect();
+                let mut left = sets[0].clone();
+                for (item, set) in items.iter().zip(&sets).skip(1) {
+                    if let (Some(x), Some(y)) = (&left, set)
+                        && !x.is_empty()
+                        && !y.is_empty()
+                        && x.is_disjoint(y)
+                        && let Some(second) = first_event_cmp(item)
+                    {
+                        self.sink.warning(
+                            Rule::NeverMatches,
+                            second.key_at.clone(),
+                            format!(
+                                "an event cannot also be `{}` here: this AND never matches",
+                                second.value
+                            ),
+                            Some("did you mean OR?".to_owned()),
+                        );
+                    }
+                    left = intersect(left, set.clone());
                 }
-                let here = intersect(ctx.cloned(), intersect(sa, sb));
-                self.walk(a, here.as_ref());
-                self.walk(b, here.as_ref());
+                let here = intersect(ctx.cloned(), left);
+                for item in items {
+                    self.walk(item, here.as_ref());
+                }
             }
         }
     }
@@ -434,203 +482,12 @@ impl<'m> Cx<'m, '_> {
             fix,
         );
     }
-
-    /// Operator and value checks for a field comparison.
-    fn field_comparison(&mut self, c: &Cmp, defs: &[&Field]) {
-        let target = self.target;
-        let types: BTreeSet<FieldType> = defs.iter().map(|f| f.type_at(target)).collect();
-        let name = &c.key;
-        if types.iter().all(|t| *t == FieldType::Timestamp) {
-            self.sink.error(
-                Rule::UnsupportedOperator,
-                c.key_at.clone(),
-                format!("`{name}` is a timestamp, and Dovecot's filters cannot compare timestamps"),
-                Some("remove the comparison".to_owned()),
-            );
-            return;
-        }
-        if c.op != Op::Eq && !types.contains(&FieldType::Integer) {
-            let ty = types.iter().next().copied().unwrap_or(FieldType::String);
-            self.sink.error(
-                Rule::UnsupportedOperator,
-                c.key_at.clone(),
-                format!(
-                    "`{name}` is {}, which Dovecot compares only with `=`, so `{}` never matches",
-                    type_name(ty),
-                    c.op.as_str()
-                ),
-                Some(format!(
-                    "use `{name}=` (with `*` and `?` wildcards if needed)"
-                )),
-            );
-            return;
-        }
-        if types.len() != 1 {
-            return;
-        }
-        let value = c.value.as_str();
-        match types.iter().next() {
-            Some(FieldType::Integer) => self.integer_value(c),
-            Some(FieldType::Enum) if !value.is_empty() => {
-                let Some(def) = defs
-                    .iter()
-                    .find_map(|f| f.enum_name.as_ref())
-                    .and_then(|e| self.model.enums.get(e))
-                else {
-                    return;
-                };
-                let values: Vec<&str> = def
-                    .values
-                    .iter()
-                    .filter(|v| {
-                        availability(v.lifetime.since, v.lifetime.removed, None, target)
-                            == Availability::Yes
-                    })
-                    .map(|v| v.name.as_str())
-                    .collect();
-                if !values
-                    .iter()
-                    .any(|v| wildcard_match(value, v, true, self.escapes()))
-                {
-                    self.sink.warning(
-                        Rule::ValueNeverMatches,
-                        c.value_at.clone(),
-                        format!(
-                            "`{name}` is one of `{}` in Dovecot {target}, never `{value}`",
-                            values.join("`, `")
-                        ),
-                        suggest(&value.to_ascii_uppercase(), values.iter().copied())
-                            .or_else(|| suggest(value, values.iter().copied())),
-                    );
-                }
-            }
-            Some(FieldType::Flag)
-                if !value.is_empty() && !wildcard_match(value, "yes", true, self.escapes()) =>
-            {
-                self.sink.warning(
-                    Rule::ValueNeverMatches,
-                    c.value_at.clone(),
-                    format!("`{name}` is only ever `yes` when present, so `{value}` never matches"),
-                    Some(format!("use `NOT {name}=yes` to match its absence")),
-                );
-            }
-            _ => {}
-        }
-    }
-
-    fn integer_value(&mut self, c: &Cmp) {
-        let value = c.value.as_str();
-        let target = self.target;
-        if value.is_empty() && c.op == Op::Eq || value.parse::<i64>().is_ok() {
-            return;
-        }
-        if c.op == Op::Eq
-            && value
-                .chars()
-                .all(|ch| ch.is_ascii_digit() || ch == '*' || ch == '?')
-        {
-            return;
-        }
-        let unit = units(value);
-        if target >= UNITS {
-            match unit {
-                Some(Unit::Ambiguous) => {
-                    self.sink.warning(
-                        Rule::ValueNeverMatches,
-                        c.value_at.clone(),
-                        format!("`{value}` is ambiguous (megabytes or minutes), so Dovecot compares it as text and it never matches"),
-                        Some("write `MB` or `mins`".to_owned()),
-                    );
-                    return;
-                }
-                Some(_) => return,
-                None => {}
-            }
-        }
-        let fix = match unit {
-            Some(_) => Some(format!(
-                "size and time units need Dovecot {UNITS}; write the plain number (bytes, or microseconds for durations)"
-            )),
-            None => Some("compare with a whole number".to_owned()),
-        };
-        self.sink.error(
-            Rule::ValueNeverMatches,
-            c.value_at.clone(),
-            format!(
-                "`{}` is a number, so comparing it with `{value}` never matches",
-                c.key
-            ),
-            fix,
-        );
-    }
 }
 
 fn first_event_cmp(expr: &Expr) -> Option<&Cmp> {
     match expr {
         Expr::Cmp(c) => (c.key == "event").then_some(c),
-        Expr::And(a, b) | Expr::Or(a, b) => first_event_cmp(a).or_else(|| first_event_cmp(b)),
+        Expr::And(items) | Expr::Or(items) => items.iter().find_map(first_event_cmp),
         Expr::Not(_) => None,
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Unit {
-    Size,
-    Time,
-    Ambiguous,
-}
-
-/// Whether `value` is a number with a size unit (`1KB`, `2 gib`) or a time
-/// unit (`5mins`, `100ms`), as `str_parse_get_size()` and
-/// `str_parse_get_interval_msecs()` accept them in 2.4.
-fn units(value: &str) -> Option<Unit> {
-    let digits = value.chars().take_while(char::is_ascii_digit).count();
-    if digits == 0 {
-        return None;
-    }
-    let rest = value[digits..].trim_start_matches(' ').to_ascii_lowercase();
-    if rest == "m" {
-        return Some(Unit::Ambiguous);
-    }
-    let size = [
-        "b", "k", "ki", "kb", "kib", "m", "mi", "mb", "mib", "g", "gi", "gb", "gib", "t", "ti",
-        "tb", "tib",
-    ];
-    if size.contains(&rest.as_str()) {
-        return Some(Unit::Size);
-    }
-    // A prefix of one of these words, starting with its first letter.
-    let words = [
-        "secs",
-        "seconds",
-        "mins",
-        "minutes",
-        "msecs",
-        "mseconds",
-        "millisecs",
-        "milliseconds",
-        "hours",
-        "days",
-        "weeks",
-    ];
-    let time = !rest.is_empty()
-        && words.iter().any(|w| w.starts_with(rest.as_str()))
-        && !matches!(rest.as_str(), "m" | "mi");
-    time.then_some(Unit::Time)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unit_values() {
-        assert_eq!(units("1KB"), Some(Unit::Size));
-        assert_eq!(units("1tB"), Some(Unit::Size));
-        assert_eq!(units("1mins"), Some(Unit::Time));
-        assert_eq!(units("100ms"), Some(Unit::Time));
-        assert_eq!(units("1m"), Some(Unit::Ambiguous));
-        assert_eq!(units("1x"), None);
-        assert_eq!(units("KB"), None);
     }
 }

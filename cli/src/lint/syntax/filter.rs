@@ -13,23 +13,25 @@
 //! ```
 //!
 //! `AND`, `OR` and `NOT` are case-insensitive. `AND` and `OR` have the same
-//! precedence and group to the left, so `a OR b AND c` is `(a OR b) AND c`.
-//! `NOT` binds tighter than both from 2.3.14 on; in 2.3.12 and 2.3.13 it
-//! bound looser (`NOT a AND b` was `NOT (a AND b)`). An unquoted TOKEN is a
-//! run of `A-Za-z0-9:.*_-`, plus `?` from 2.3.16 and `/` and `%` from 2.4.0.
-//! Only fields may be compared with anything but `=`.
+//! precedence and group to the left, so `a OR b AND c` is `(a OR b) AND c`;
+//! a run of one operator is kept as one node (`a AND b AND c`), so long
+//! chains do not nest. Whether `NOT` binds tighter than both (or, as in
+//! the first releases of the language, looser: `NOT a AND b` was
+//! `NOT (a AND b)`) and which characters an unquoted TOKEN may hold
+//! besides `A-Za-z0-9:.*_-` depend on the release: the caller passes them
+//! as a [`Dialect`]. Only fields may be compared with anything but `=`.
+//!
+//! Nesting (parentheses, `NOT`, alternating `AND` and `OR`) deeper than
+//! [`MAX_DEPTH`] is a located error, so hostile input cannot exhaust the
+//! stack of the parser or of anything that walks the tree.
 
+pub(crate) use super::lexer::{Dialect, SyntaxError};
+use super::lexer::{Tok, Token, lex};
 use super::text::Text;
-use dovecot_events_codegen::Version;
 use dovecot_events_codegen::diag::Location;
 
-/// From this release on `NOT` binds tighter than `AND` and `OR`.
-const NOT_BINDS_TIGHT: Version = Version::new(&[2, 3, 14]);
-/// From this release on `?` may appear in unquoted tokens.
-const QUESTION_IN_TOKENS: Version = Version::new(&[2, 3, 16]);
-/// From this release on `/` and `%` may appear in unquoted tokens, and
-/// backslash escapes inside quotes are kept for the matcher.
-const V2_4: Version = Version::new(&[2, 4, 0]);
+/// How deeply an expression may nest.
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +55,9 @@ impl Op {
     }
 }
 
-/// `key op value`, with the location of the key and of the value.
+/// `key op value`, with the location of the key and of the value, and the
+/// characters of the text each was written with (`start..end`, quotes
+/// included).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Cmp {
     pub(crate) key: String,
@@ -61,133 +65,42 @@ pub(crate) struct Cmp {
     pub(crate) op: Op,
     pub(crate) value: String,
     pub(crate) value_at: Location,
+    pub(crate) key_span: (usize, usize),
+    pub(crate) value_span: (usize, usize),
 }
 
-/// A parsed filter expression.
+/// A parsed filter expression. `And` and `Or` hold two or more operands,
+/// grouped to the left.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Expr {
     Cmp(Cmp),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
     Not(Box<Expr>),
 }
 
-/// A malformed expression: where, what and how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
-    pub(crate) at: Location,
-    pub(crate) message: String,
-    pub(crate) fix: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Tok {
-    And,
-    Or,
-    Not,
-    Open,
-    Close,
-    Eq,
-    Lt,
-    Gt,
-    Word(String),
-    Str(String),
-    /// A character the lexer has no rule for.
-    Other(char),
-}
-
-#[derive(Clone, Debug)]
-struct Token {
-    tok: Tok,
-    start: usize,
-    end: usize,
-}
-
-fn is_token_char(c: char, target: Version) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, ':' | '.' | '*' | '_' | '-')
-        || (c == '?' && target >= QUESTION_IN_TOKENS)
-        || (matches!(c, '/' | '%') && target >= V2_4)
-}
-
-fn lex(text: &Text, target: Version) -> Result<Vec<Token>, SyntaxError> {
-    let chars = &text.chars;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let start = i;
-        let tok = match c {
-            ' ' | '\t' | '\n' | '\r' => {
-                i += 1;
-                continue;
+impl Expr {
+    /// `left AND right` (`Or` likewise), appending to a run of the same
+    /// operator instead of nesting.
+    pub(crate) fn join(left: Expr, and: bool, right: Expr) -> Expr {
+        match (left, and) {
+            (Expr::And(mut items), true) => {
+                items.push(right);
+                Expr::And(items)
             }
-            '(' => Tok::Open,
-            ')' => Tok::Close,
-            '=' => Tok::Eq,
-            '<' => Tok::Lt,
-            '>' => Tok::Gt,
-            '"' => {
-                i += 1;
-                let mut s = String::new();
-                loop {
-                    match chars.get(i) {
-                        None => {
-                            return Err(SyntaxError {
-                                at: text.location(start),
-                                message: "this quoted string has no closing `\"`".to_owned(),
-                                fix: Some("add the closing `\"`".to_owned()),
-                            });
-                        }
-                        Some('"') => break,
-                        Some('\\') if i + 1 < chars.len() && chars[i + 1] != '\n' => {
-                            let next = chars[i + 1];
-                            if target >= V2_4 || !matches!(next, '\\' | '"') {
-                                s.push('\\');
-                            }
-                            s.push(next);
-                            i += 2;
-                        }
-                        Some(c) => {
-                            s.push(*c);
-                            i += 1;
-                        }
-                    }
-                }
-                i += 1;
-                out.push(Token {
-                    tok: Tok::Str(s),
-                    start,
-                    end: i,
-                });
-                continue;
+            (Expr::Or(mut items), false) => {
+                items.push(right);
+                Expr::Or(items)
             }
-            c if is_token_char(c, target) => {
-                while i < chars.len() && is_token_char(chars[i], target) {
-                    i += 1;
-                }
-                let word: String = chars[start..i].iter().collect();
-                let tok = match word.to_ascii_lowercase().as_str() {
-                    "and" => Tok::And,
-                    "or" => Tok::Or,
-                    "not" => Tok::Not,
-                    _ => Tok::Word(word),
-                };
-                out.push(Token { tok, start, end: i });
-                continue;
-            }
-            other => Tok::Other(other),
-        };
-        i += 1;
-        out.push(Token { tok, start, end: i });
+            (left, true) => Expr::And(vec![left, right]),
+            (left, false) => Expr::Or(vec![left, right]),
+        }
     }
-    Ok(out)
 }
 
-/// Parses `chars` as a filter for release `target`; `Ok(None)` for an
-/// empty filter.
-pub(crate) fn parse(text: &Text, target: Version) -> Result<Option<Expr>, SyntaxError> {
-    let tokens = lex(text, target)?;
+/// Parses `text` as a filter in `dialect`; `Ok(None)` for an empty filter.
+pub(crate) fn parse(text: &Text, dialect: Dialect) -> Result<Option<Expr>, SyntaxError> {
+    let tokens = lex(text, dialect)?;
     let chars = &text.chars;
     if tokens.is_empty() {
         return Ok(None);
@@ -197,7 +110,8 @@ pub(crate) fn parse(text: &Text, target: Version) -> Result<Option<Expr>, Syntax
         chars,
         tokens,
         next: 0,
-        target,
+        dialect,
+        depth: 0,
     };
     let expr = parser.expr()?;
     if let Some(token) = parser.peek() {
@@ -227,7 +141,9 @@ struct Parser<'a> {
     chars: &'a [char],
     tokens: Vec<Token>,
     next: usize,
-    target: Version,
+    dialect: Dialect,
+    /// How many `expr` levels are open.
+    depth: usize,
 }
 
 fn describe(tok: &Tok, chars: &[char], token: &Token) -> String {
@@ -257,26 +173,58 @@ impl Parser<'_> {
         token
     }
 
-    /// `expr (AND|OR expr)*`, grouping to the left.
+    /// `expr (AND|OR expr)*`, grouping to the left. A change between AND
+    /// and OR nests the run so far one level deeper.
     fn expr(&mut self) -> Result<Expr, SyntaxError> {
         let mut left = self.unary()?;
-        loop {
-            let op = match self.peek().map(|t| &t.tok) {
-                Some(Tok::And) => Tok::And,
-                Some(Tok::Or) => Tok::Or,
-                _ => return Ok(left),
+        let mut nested = 0;
+        let result = loop {
+            let (and, at) = match self.peek() {
+                Some(t) if t.tok == Tok::And => (true, t.start),
+                Some(t) if t.tok == Tok::Or => (false, t.start),
+                _ => break Ok(left),
             };
             self.next += 1;
-            let right = self.unary()?;
-            left = if op == Tok::And {
-                Expr::And(Box::new(left), Box::new(right))
-            } else {
-                Expr::Or(Box::new(left), Box::new(right))
+            let switches = matches!((&left, and), (Expr::Or(_), true) | (Expr::And(_), false));
+            if switches {
+                nested += 1;
+                if let Err(e) = self.deeper(at) {
+                    break Err(e);
+                }
+            }
+            let right = match self.unary() {
+                Ok(right) => right,
+                Err(e) => break Err(e),
             };
+            left = Expr::join(left, and, right);
+        };
+        self.depth -= nested;
+        result
+    }
+
+    /// Opens one more level of nesting at character `at`, or fails there
+    /// past [`MAX_DEPTH`].
+    fn deeper(&mut self, at: usize) -> Result<(), SyntaxError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(SyntaxError {
+                at: self.text.location(at),
+                message: format!("the filter nests deeper than {MAX_DEPTH} levels"),
+                fix: Some("split it into simpler filters".to_owned()),
+            });
         }
+        self.depth += 1;
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
+        let at = self.peek().map_or(self.end(), |t| t.start);
+        self.deeper(at)?;
+        let result = self.unary_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, SyntaxError> {
         let Some(token) = self.bump() else {
             return Err(SyntaxError {
                 at: self.text.location(self.end()),
@@ -287,7 +235,7 @@ impl Parser<'_> {
         };
         match &token.tok {
             Tok::Not => {
-                let inner = if self.target >= NOT_BINDS_TIGHT {
+                let inner = if self.dialect.not_binds_tight {
                     self.unary()?
                 } else {
                     self.expr()?
@@ -386,7 +334,8 @@ impl Parser<'_> {
                 });
             }
         };
-        let value_at = value_token.map_or(self.end(), |t| t.start);
+        let value_span = value_token.map_or((self.end(), self.end()), |t| (t.start, t.end));
+        let value_at = value_span.0;
         if op != Op::Eq && matches!(key.as_str(), "event" | "category" | "source_location") {
             return Err(SyntaxError {
                 at: self.text.location(op_at),
@@ -403,6 +352,8 @@ impl Parser<'_> {
             op,
             value,
             value_at: self.text.location(value_at),
+            key_span: (key_token.start, key_token.end),
+            value_span,
         }))
     }
 
@@ -464,14 +415,14 @@ impl Parser<'_> {
     /// A character no lexer rule accepts outside quotes.
     fn bad_char(&self, c: char, at: usize) -> SyntaxError {
         let since = match c {
-            '?' => Some(QUESTION_IN_TOKENS),
-            '/' | '%' => Some(V2_4),
+            '?' => Some(self.dialect.question_since),
+            '/' | '%' => Some(self.dialect.slash_since),
             _ => None,
         };
         let message = match since {
             Some(since) => format!(
                 "`{c}` is allowed in an unquoted value only from Dovecot {since} on, not in {}",
-                self.target
+                self.dialect.release
             ),
             None => format!("`{c}` cannot appear outside quotes in a filter"),
         };
@@ -513,11 +464,19 @@ pub(crate) fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dovecot_events_codegen::Version;
 
     const V2_3_19: Version = Version::new(&[2, 3, 19]);
+    const V2_4: Version = Version::new(&[2, 4, 0]);
 
-    fn p(text: &str, target: Version) -> Result<Option<Expr>, SyntaxError> {
-        parse(&Text::plain(text), target)
+    fn p(text: &str, release: Version) -> Result<Option<Expr>, SyntaxError> {
+        let dialect = Dialect {
+            release,
+            not_binds_tight: release >= Version::new(&[2, 3, 14]),
+            question_since: Version::new(&[2, 3, 16]),
+            slash_since: V2_4,
+        };
+        parse(&Text::plain(text), dialect)
     }
 
     fn at(e: &SyntaxError) -> usize {
@@ -527,8 +486,18 @@ mod tests {
     fn show(e: &Expr) -> String {
         match e {
             Expr::Cmp(c) => format!("{}{}{}", c.key, c.op.as_str(), c.value),
-            Expr::And(a, b) => format!("({} AND {})", show(a), show(b)),
-            Expr::Or(a, b) => format!("({} OR {})", show(a), show(b)),
+            Expr::And(items) => {
+                format!(
+                    "({})",
+                    items.iter().map(show).collect::<Vec<_>>().join(" AND ")
+                )
+            }
+            Expr::Or(items) => {
+                format!(
+                    "({})",
+                    items.iter().map(show).collect::<Vec<_>>().join(" OR ")
+                )
+            }
             Expr::Not(a) => format!("NOT {}", show(a)),
         }
     }
@@ -553,6 +522,31 @@ mod tests {
             "(a=1 AND (b>=2 OR c<=3))"
         );
         assert_eq!(shown("cmd_name=not", V2_3_19), "cmd_name=not");
+        assert_eq!(
+            shown("a=1 AND b=2 AND c=3 OR d=4", V2_3_19),
+            "((a=1 AND b=2 AND c=3) OR d=4)"
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}a=1{}", "(".repeat(7000), ")".repeat(7000));
+        let e = p(&deep, V2_3_19).expect_err("too deep");
+        assert_eq!(at(&e), MAX_DEPTH);
+        assert!(e.message.contains("deeper than"));
+        let nots = format!("{}a=1", "NOT ".repeat(13_000));
+        assert!(p(&nots, V2_3_19).is_err());
+        assert!(p(&nots, Version::new(&[2, 3, 13])).is_err());
+        let ands = vec!["a=1"; 22_000].join(" AND ");
+        assert!(p(&ands, V2_3_19).is_ok());
+        let mixed = vec!["a=1"; 1000].join(" AND b=2 OR ");
+        assert!(p(&mixed, V2_3_19).is_err());
+        let fine = format!(
+            "{}a=1{}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
+        assert!(p(&fine, V2_3_19).is_ok());
     }
 
     #[test]

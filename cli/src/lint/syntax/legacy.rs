@@ -40,7 +40,7 @@ pub(crate) fn parse_global(text: &Text) -> Result<Option<Expr>, SyntaxError> {
         let query = parse_query(text, start, end)?;
         out = Some(match out {
             None => query,
-            Some(left) => Expr::Or(Box::new(left), Box::new(query)),
+            Some(left) => Expr::join(left, false, query),
         });
         i = next;
     }
@@ -63,7 +63,7 @@ fn parse_query(text: &Text, start: usize, end: usize) -> Result<Expr, SyntaxErro
         let term = term(text, i, term_end)?;
         out = Some(match out {
             None => term,
-            Some(left) => Expr::And(Box::new(left), Box::new(term)),
+            Some(left) => Expr::join(left, true, term),
         });
         if term_end >= end {
             break;
@@ -82,6 +82,8 @@ fn term(source: &Text, start: usize, end: usize) -> Result<Expr, SyntaxError> {
             op: Op::Eq,
             value: value.to_owned(),
             value_at: source.location(value_at),
+            key_span: (start, value_at),
+            value_span: (value_at, end),
         })
     };
     // Offsets below are in characters; every prefix is ASCII.
@@ -116,6 +118,8 @@ fn term(source: &Text, start: usize, end: usize) -> Result<Expr, SyntaxError> {
             op: Op::Eq,
             value: value.to_owned(),
             value_at: source.location(value_at),
+            key_span: (key_at, value_at - 1),
+            value_span: (value_at, end),
         }));
     }
     if let Some(name) = text.strip_prefix("cat:") {
@@ -162,9 +166,9 @@ mod tests {
         let e = p("(event:http_request_finished category:imap) event:b")
             .expect("parses")
             .expect("not empty");
-        let Expr::Or(left, right) = e else { panic!() };
-        assert!(matches!(*left, Expr::And(_, _)));
-        let Expr::Cmp(c) = *right else { panic!() };
+        let Expr::Or(items) = e else { panic!() };
+        assert!(matches!(items[0], Expr::And(_)));
+        let Expr::Cmp(c) = &items[1] else { panic!() };
         assert_eq!(
             (c.key.as_str(), c.value.as_str(), c.value_at.column),
             ("event", "b", 51)

@@ -14,10 +14,9 @@
 
 use std::sync::Arc;
 
-use super::paths::{MAX_NESTING, glob, identity, normalize, relative_to};
-use super::stats::FILTER_SETTINGS;
+use super::super::report::{Rule, Sink};
+use super::paths::identity;
 use super::text::Text;
-use super::{Rule, Sink};
 use dovecot_events_codegen::Version;
 use dovecot_events_codegen::diag::Location;
 
@@ -51,6 +50,8 @@ pub(crate) struct Section {
     pub(crate) name: Option<String>,
     pub(crate) at: Location,
     pub(crate) name_at: Location,
+    /// The closing `}` (the opening line when it is missing).
+    pub(crate) end_at: Location,
     pub(crate) items: Vec<Item>,
 }
 
@@ -91,10 +92,22 @@ pub(crate) struct Config {
     pub(crate) root: Section,
     /// Every file read, in reading order.
     pub(crate) files: Vec<String>,
+    /// The release named in a `doveconf -n` header on the first line, and
+    /// where.
+    pub(crate) doveconf: Option<(Version, Location)>,
+}
+
+/// Which `<file` values are read: those of the settings `keys` anywhere,
+/// and every value inside the blocks `sections`. Others keep the path as
+/// their text (TLS keys, say, are none of the reader's business).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ValueFiles<'a> {
+    pub(crate) keys: &'a [&'a str],
+    pub(crate) sections: &'a [&'a str],
 }
 
 /// Reads `text` as the file `name`, following includes on disk.
-pub(crate) fn read(name: &str, text: &str, target: Version, sink: &mut Sink) -> Config {
+pub(crate) fn read(name: &str, text: &str, value_files: ValueFiles<'_>, sink: &mut Sink) -> Config {
     let file: Arc<str> = Arc::from(name);
     let root = Section {
         kind: String::new(),
@@ -105,6 +118,11 @@ pub(crate) fn read(name: &str, text: &str, target: Version, sink: &mut Sink) -> 
             column: 1,
         },
         name_at: Location {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+        },
+        end_at: Location {
             file,
             line: 1,
             column: 1,
@@ -115,9 +133,12 @@ pub(crate) fn read(name: &str, text: &str, target: Version, sink: &mut Sink) -> 
         stack: vec![root],
         files: Vec::new(),
         chain: Vec::new(),
+        reads: 1,
+        value_files,
+        doveconf: None,
         sink,
     };
-    reader.file(name, text, Some(target));
+    reader.file(name, text, true);
     while reader.stack.len() > 1 {
         let open = reader.stack.pop().unwrap_or_else(|| unreachable!());
         reader.sink.error(
@@ -132,16 +153,39 @@ pub(crate) fn read(name: &str, text: &str, target: Version, sink: &mut Sink) -> 
     Config {
         root,
         files: reader.files,
+        doveconf: reader.doveconf,
     }
 }
 
-struct Reader<'s> {
+/// `# 2.3.19 (9f2ff5ed7d): /etc/dovecot/dovecot.conf`, as `doveconf -n`
+/// prints it: the release and where it is.
+fn header(file: &Arc<str>, chars: &[char]) -> Option<(Version, Location)> {
+    let line: String = chars.iter().collect();
+    let rest = line.strip_prefix("# ")?;
+    let word = rest.split([' ', ':']).next().unwrap_or_default();
+    let version = word.parse::<Version>().ok()?;
+    if !rest[word.len()..].starts_with(" (") && !rest[word.len()..].starts_with(':') {
+        return None;
+    }
+    let at = Location {
+        file: file.clone(),
+        line: 1,
+        column: 3,
+    };
+    Some((version, at))
+}
+
+pub(super) struct Reader<'s> {
     /// Open sections, the top level first.
-    stack: Vec<Section>,
-    files: Vec<String>,
+    pub(super) stack: Vec<Section>,
+    pub(super) files: Vec<String>,
     /// The include chain, to catch recursion.
-    chain: Vec<String>,
-    sink: &'s mut Sink,
+    pub(super) chain: Vec<String>,
+    /// How many files were read, counting repeats, against [`MAX_FILES`].
+    pub(super) reads: usize,
+    pub(super) value_files: ValueFiles<'s>,
+    pub(super) doveconf: Option<(Version, Location)>,
+    pub(super) sink: &'s mut Sink,
 }
 
 fn is_blank(c: char) -> bool {
@@ -163,9 +207,9 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads one file; `target` is given for the main file only, to compare
-    /// with a `doveconf -n` header.
-    fn file(&mut self, name: &str, text: &str, target: Option<Version>) {
+    /// Reads one file; `main` for the main file, whose first line may be a
+    /// `doveconf -n` header.
+    pub(super) fn file(&mut self, name: &str, text: &str, main: bool) {
         let file: Arc<str> = Arc::from(name);
         self.files.push(name.to_owned());
         self.chain.push(identity(name));
@@ -173,10 +217,8 @@ impl Reader<'_> {
         for (index, raw) in text.split('\n').enumerate() {
             let line_no = index + 1;
             let chars: Vec<char> = raw.trim_end_matches('\r').chars().collect();
-            if index == 0
-                && let Some(target) = target
-            {
-                self.header(&file, &chars, target);
+            if index == 0 && main {
+                self.doveconf = header(&file, &chars);
             }
             let start = chars
                 .iter()
@@ -253,36 +295,6 @@ impl Reader<'_> {
             );
         }
         self.chain.pop();
-    }
-
-    /// `# 2.3.19 (9f2ff5ed7d): /etc/dovecot/dovecot.conf`, as `doveconf -n`
-    /// prints it.
-    fn header(&mut self, file: &Arc<str>, chars: &[char], target: Version) {
-        let line: String = chars.iter().collect();
-        let Some(rest) = line.strip_prefix("# ") else {
-            return;
-        };
-        let word = rest.split([' ', ':']).next().unwrap_or_default();
-        let Ok(version) = word.parse::<Version>() else {
-            return;
-        };
-        if !rest[word.len()..].starts_with(" (") && !rest[word.len()..].starts_with(':') {
-            return;
-        }
-        if version != target {
-            self.sink.warning(
-                Rule::VersionMismatch,
-                Location {
-                    file: file.clone(),
-                    line: 1,
-                    column: 3,
-                },
-                format!(
-                    "this `doveconf -n` output comes from Dovecot {version}, but it is checked against {target}"
-                ),
-                Some(format!("pass `--target {version}` to check it for the release that printed it")),
-            );
-        }
     }
 
     /// The index where a comment starts (or the line's length), warning
@@ -377,7 +389,8 @@ impl Reader<'_> {
         }
         if key == "}" && i == n {
             if self.stack.len() > 1 {
-                let section = self.stack.pop().unwrap_or_else(|| unreachable!());
+                let mut section = self.stack.pop().unwrap_or_else(|| unreachable!());
+                section.end_at = key_at;
                 self.close(section);
             } else {
                 self.sink.error(
@@ -413,11 +426,11 @@ impl Reader<'_> {
                 j += 1;
             }
             // Only the values the lint checks are read (not, say, TLS keys).
-            let checked = FILTER_SETTINGS.contains(&key.as_str())
+            let checked = self.value_files.keys.contains(&key.as_str())
                 || self
                     .stack
                     .iter()
-                    .any(|s| s.kind == "metric" || s.kind == "event_exporter");
+                    .any(|s| self.value_files.sections.contains(&s.kind.as_str()));
             let value = if checked {
                 let path = line.slice(j, n);
                 self.value_file(name, &path, line.location(j))
@@ -475,44 +488,6 @@ impl Reader<'_> {
             key_at,
             value: rest(i, n),
             kind: ValueKind::Plain,
-        }
-    }
-
-    /// Reads a `<path` value; an unreadable file is a finding and an empty
-    /// value.
-    fn value_file(&mut self, including: &str, path: &str, at: Location) -> Text {
-        let shown = normalize(&relative_to(including, path).display().to_string());
-        match std::fs::read_to_string(&shown) {
-            Ok(text) => {
-                let file: Arc<str> = Arc::from(shown.as_str());
-                let mut out = Text::empty_at(file.clone(), 1, 1);
-                out.pos.clear();
-                let (mut line, mut column) = (1, 1);
-                for c in text.chars() {
-                    out.chars.push(c);
-                    out.pos.push((line, column));
-                    if c == '\n' {
-                        line += 1;
-                        column = 1;
-                    } else {
-                        column += 1;
-                    }
-                }
-                out.pos.push((line, column));
-                if !self.files.contains(&shown) {
-                    self.files.push(shown);
-                }
-                out
-            }
-            Err(err) => {
-                self.sink.error(
-                    Rule::Include,
-                    at.clone(),
-                    format!("cannot read the value file `{shown}`: {err}"),
-                    None,
-                );
-                Text::empty_at(at.file, at.line, at.column)
-            }
         }
     }
 
@@ -576,49 +551,11 @@ impl Reader<'_> {
         self.stack.push(Section {
             kind,
             name,
+            end_at: at.clone(),
             at,
             name_at,
             items: Vec::new(),
         });
-    }
-
-    fn include(&mut self, including: &str, pattern: &str, try_only: bool, at: Location) {
-        let full = relative_to(including, pattern);
-        let mut paths = glob(&full);
-        paths.sort();
-        if paths.is_empty() {
-            if !try_only {
-                self.sink.error(
-                    Rule::Include,
-                    at,
-                    format!("`!include {pattern}` matches no file"),
-                    Some("fix the path (it is relative to the including file's directory), or use `!include_try` for an optional file".to_owned()),
-                );
-            }
-            return;
-        }
-        for path in paths {
-            let shown = normalize(&path.display().to_string());
-            if self.chain.contains(&identity(&shown)) || self.chain.len() >= MAX_NESTING {
-                self.sink.error(
-                    Rule::Include,
-                    at.clone(),
-                    format!("recursive include of `{shown}`"),
-                    Some("remove the `!include` that leads back to an including file".to_owned()),
-                );
-                continue;
-            }
-            match std::fs::read_to_string(&path) {
-                Ok(text) => self.file(&shown, &text, None),
-                Err(err) if !try_only => self.sink.error(
-                    Rule::Include,
-                    at.clone(),
-                    format!("cannot read the included file `{shown}`: {err}"),
-                    None,
-                ),
-                Err(_) => {}
-            }
-        }
     }
 }
 
@@ -626,11 +563,13 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
-    fn read_text(text: &str) -> (Config, Vec<super::super::Finding>) {
-        let mut sink = Sink {
-            findings: Vec::new(),
+    fn read_text(text: &str) -> (Config, Vec<super::super::super::report::Finding>) {
+        let mut sink = Sink::new();
+        let files = ValueFiles {
+            keys: &["log_debug"],
+            sections: &["metric"],
         };
-        let config = read("t.conf", text, Version::new(&[2, 3, 19]), &mut sink);
+        let config = read("t.conf", text, files, &mut sink);
         (config, sink.findings)
     }
 

@@ -1,163 +1,29 @@
-//! Walks the configuration: the global filter settings, every `metric`
-//! block (the 2.3 and 2.4 forms) and every `event_exporter` block.
-//!
-//! Settings, their versions and Dovecot's own checks come from
-//! `src/stats/stats-settings.c`: before 2.3.12 a metric is selected by
-//! `event_name`, `source_location`, `categories` and a `filter { }` block of
-//! field values; from 2.3.12 on by one `filter` expression. In 2.3
-//! `group_by` is a string of `field[:discrete|:exponential:MIN:MAX:BASE|
-//! :linear:MIN:MAX:STEP]` words (2.3.10, functions 2.3.11); in 2.4 it is a
-//! list of field names or `group_by FIELD { method NAME { … } }` blocks.
+//! One `metric` block: its settings for the target release, its filter
+//! (the unified expression or the pre-2.3.12 selection settings), the
+//! fields it lists, its `group_by` and its exporter.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::config::{Config, Item, Section, Setting, ValueKind};
-use super::filter::{self, Cmp, Expr, Op};
-use super::names::{suggest, type_name};
-use super::rules::{Cx, Events};
-use super::text::Text;
-use super::{Rule, Sink, exporter, legacy};
-use dovecot_events_codegen::Version;
+use super::super::facts::{
+    AGGREGATION, INCLUDE_PARTS, LEGACY_SELECTORS, UNIFIED, V2_4, metric_keys,
+};
+use super::super::report::Rule;
+use super::super::syntax::config::{Section, Setting, ValueKind};
+use super::super::syntax::filter::{Cmp, Expr, Op};
+use super::super::syntax::text::Text;
+use super::filter::{Cx, Events};
+use super::group_by::{self, group_by_field};
+use super::names::suggest;
+use super::parse_filter;
 use dovecot_events_codegen::diag::Location;
-use dovecot_events_codegen::model::{EventModel, FieldType};
 
-/// The unified filter language and the `filter` metric setting.
-pub(crate) const UNIFIED: Version = Version::new(&[2, 3, 12]);
-/// `metric { group_by }`.
-const GROUP_BY: Version = Version::new(&[2, 3, 10]);
-/// `group_by` aggregation functions and `metric { description }`.
-const AGGREGATION: Version = Version::new(&[2, 3, 11]);
-/// `event_exporter` and `metric { exporter, exporter_include }`.
-pub(crate) const EXPORTERS: Version = Version::new(&[2, 3, 7]);
-/// The 2.4 settings syntax.
-pub(crate) const V2_4: Version = Version::new(&[2, 4, 0]);
-
-/// Settings anywhere in the configuration that hold an event filter.
-pub(crate) const FILTER_SETTINGS: [&str; 3] =
-    ["log_debug", "log_core_filter", "process_shutdown_filter"];
-
-/// The parts of `exporter_include`.
-const INCLUDE_PARTS: [&str; 5] = ["name", "hostname", "timestamps", "categories", "fields"];
-
-/// What was checked, for the report's summary.
-pub(crate) struct Counts {
-    pub(crate) metrics: usize,
-    pub(crate) filters: usize,
-}
-
-/// Runs every check on `config`.
+/// Checks one metric; true when it had a filter to check.
 pub(crate) fn check(
-    model: &EventModel,
-    config: &Config,
-    target: Version,
-    sink: &mut Sink,
-) -> Counts {
-    let mut found = Found::default();
-    collect(&config.root, &mut found);
-    let mut cx = Cx {
-        model,
-        target,
-        sink,
-    };
-    let mut counts = Counts {
-        metrics: found.metrics.len(),
-        filters: 0,
-    };
-    for setting in &found.filters {
-        if global_filter(&mut cx, setting) {
-            counts.filters += 1;
-        }
-    }
-    let exporters: BTreeMap<&str, &Section> = found
-        .exporters
-        .iter()
-        .filter_map(|e| Some((e.name.as_deref()?, *e)))
-        .collect();
-    for metric in &found.metrics {
-        if Metric::check(&mut cx, metric, &exporters) {
-            counts.filters += 1;
-        }
-    }
-    for section in &found.exporters {
-        exporter::check(&mut cx, section);
-    }
-    counts
-}
-
-#[derive(Default)]
-struct Found<'c> {
-    metrics: Vec<&'c Section>,
-    exporters: Vec<&'c Section>,
-    filters: Vec<&'c Setting>,
-}
-
-fn collect<'c>(section: &'c Section, found: &mut Found<'c>) {
-    for item in &section.items {
-        match item {
-            Item::Setting(s) if FILTER_SETTINGS.contains(&s.key.as_str()) => found.filters.push(s),
-            Item::Setting(_) => {}
-            Item::Section(s) if s.kind == "metric" => found.metrics.push(s),
-            Item::Section(s) if s.kind == "event_exporter" => found.exporters.push(s),
-            Item::Section(s) => collect(s, found),
-        }
-    }
-}
-
-/// Parses and checks a filter value; `None` when it is malformed, empty or
-/// not final (variables).
-fn parse_filter(cx: &mut Cx<'_, '_>, value: &Text, legacy_global: bool) -> Option<Expr> {
-    let parsed = if legacy_global {
-        legacy::parse_global(value)
-    } else {
-        filter::parse(value, cx.target)
-    };
-    match parsed {
-        Ok(expr) => expr,
-        Err(e) => {
-            cx.sink.error(
-                Rule::FilterSyntax,
-                e.at,
-                format!("malformed filter: {}", e.message),
-                e.fix,
-            );
-            None
-        }
-    }
-}
-
-/// `log_debug` and friends; true when a filter was checked.
-fn global_filter(cx: &mut Cx<'_, '_>, setting: &Setting) -> bool {
-    if setting.kind == ValueKind::Variable {
-        return false;
-    }
-    let legacy_global = cx.target < UNIFIED;
-    if let Some(expr) = parse_filter(cx, &setting.value, legacy_global) {
-        cx.filter(&expr);
-    }
-    true
-}
-
-/// The keys of a metric block for the target, with the release that added
-/// each.
-fn metric_keys(target: Version) -> Vec<(&'static str, Version)> {
-    let base = Version::new(&[2, 3, 0]);
-    let mut keys = vec![
-        ("fields", base),
-        ("exporter", EXPORTERS),
-        ("exporter_include", EXPORTERS),
-        ("description", AGGREGATION),
-        ("group_by", GROUP_BY),
-    ];
-    if target >= UNIFIED {
-        keys.push(("filter", UNIFIED));
-    } else {
-        keys.extend([
-            ("event_name", base),
-            ("source_location", base),
-            ("categories", base),
-        ]);
-    }
-    keys
+    cx: &mut Cx<'_, '_>,
+    section: &Section,
+    exporters: &BTreeMap<&str, &Section>,
+) -> bool {
+    Metric::check(cx, section, exporters)
 }
 
 struct Metric<'a, 'm, 's, 'c> {
@@ -263,7 +129,7 @@ impl<'m> Metric<'_, 'm, '_, '_> {
                     ),
                     Some(format!(
                         "write `group_by = {}` (all fields in one setting)",
-                        super::group_by::word_for(block)
+                        group_by::word_for(block)
                     )),
                 ),
                 _ => self.cx.sink.error(
@@ -313,7 +179,7 @@ impl<'m> Metric<'_, 'm, '_, '_> {
             .filter(|s| Self::key(s) == "filter")
             .last()
         else {
-            let legacy = ["event_name", "source_location", "categories"]
+            let legacy = LEGACY_SELECTORS
                 .iter()
                 .any(|k| self.section.setting(k).is_some())
                 || self.section.sections().any(|b| b.kind == "filter");
@@ -364,6 +230,9 @@ impl<'m> Metric<'_, 'm, '_, '_> {
                 op: Op::Eq,
                 value,
                 value_at,
+                // Put together from several settings: no one text.
+                key_span: (0, 0),
+                value_span: (0, 0),
             })
         };
         if let Some(s) = self.section.setting("event_name") {
@@ -406,9 +275,7 @@ impl<'m> Metric<'_, 'm, '_, '_> {
                 ));
             }
         }
-        let expr = parts
-            .into_iter()
-            .reduce(|a, b| Expr::And(Box::new(a), Box::new(b)))?;
+        let expr = parts.into_iter().reduce(|a, b| Expr::join(a, true, b))?;
         self.cx.filter(&expr)
     }
 
@@ -487,7 +354,7 @@ impl<'m> Metric<'_, 'm, '_, '_> {
                 .filter(|b| b.kind.strip_prefix("metric_").unwrap_or(&b.kind) == "group_by")
                 .collect();
             for block in blocks {
-                super::group_by::block(self.cx, block, events);
+                group_by::block(self.cx, block, events);
             }
         }
     }
@@ -509,7 +376,7 @@ impl<'m> Metric<'_, 'm, '_, '_> {
         if target >= V2_4 {
             if let Some(func) = func {
                 let fix = if matches!(func, "exponential" | "linear") && args.len() == 3 {
-                    super::group_by::block_for(field, func, &args)
+                    group_by::block_for(field, func, &args)
                 } else {
                     format!("group_by {field} {{ }}")
                 };
@@ -556,36 +423,6 @@ impl<'m> Metric<'_, 'm, '_, '_> {
         quantized: Option<&str>,
     ) {
         group_by_field(self.cx, field, at, events, quantized);
-    }
-}
-
-/// Checks a `group_by` field; `quantized` names the method when it needs
-/// numbers.
-pub(crate) fn group_by_field<'m>(
-    cx: &mut Cx<'m, '_>,
-    field: &str,
-    at: &Location,
-    events: Option<&BTreeSet<&'m str>>,
-    quantized: Option<&str>,
-) {
-    let Some(defs) = cx.field(field, at, events) else {
-        return;
-    };
-    let Some(method) = quantized else {
-        return;
-    };
-    let types: BTreeSet<FieldType> = defs.iter().map(|f| f.type_at(cx.target)).collect();
-    if !types.contains(&FieldType::Integer) {
-        let ty = types.iter().next().copied().unwrap_or(FieldType::String);
-        cx.sink.error(
-            Rule::NonNumericAggregation,
-            at.clone(),
-            format!(
-                "`{method}` groups numbers into ranges, but `{field}` is {}",
-                type_name(ty)
-            ),
-            Some(format!("group by `{field}` without a method (discrete), or pick a numeric field such as `duration`")),
-        );
     }
 }
 
