@@ -13,11 +13,12 @@ use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::watchdog::{Watch, Watched};
 use crate::{Format, Handler, Received, Refusal, Rejection, Source};
 
 /// Limits of [`serve_http`].
@@ -26,9 +27,12 @@ pub struct HttpConfig {
     /// The longest body accepted, in bytes (default 1 MiB). A longer one is
     /// answered 413 and its connection closed, without reading it.
     pub max_body: usize,
-    /// How long a client may take to send a request's headers (default
-    /// 10 s); slower clients are disconnected.
+    /// How long a client may take to send a request's headers from their
+    /// first byte (default 10 s); slower clients are disconnected.
     pub header_timeout: Duration,
+    /// How long a keep-alive connection may wait for its next request
+    /// (default 5 min; Dovecot reconnects when it has the next event).
+    pub idle_timeout: Duration,
     /// How long a client may take to send a body once its headers arrived
     /// (default 10 s); slower ones get 408 and are disconnected.
     pub body_timeout: Duration,
@@ -45,6 +49,7 @@ impl Default for HttpConfig {
         HttpConfig {
             max_body: 1 << 20,
             header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
             body_timeout: Duration::from_secs(10),
             max_connections: 512,
             shutdown_grace: Duration::from_secs(10),
@@ -104,7 +109,8 @@ pub async fn serve_http<H: Handler>(
         let _ = stream.set_nodelay(true);
         let connection = connections.fetch_add(1, Ordering::Relaxed) + 1;
         let requests = Arc::new(AtomicU64::new(0));
-        let (handler, shared) = (handler.clone(), config.clone());
+        let watch = Watch::new();
+        let (handler, shared, watching) = (handler.clone(), config.clone(), watch.clone());
         let service = service_fn(move |request| {
             let number = requests.fetch_add(1, Ordering::Relaxed) + 1;
             let source = Source::Http {
@@ -112,19 +118,32 @@ pub async fn serve_http<H: Handler>(
                 request: number,
                 peer,
             };
-            respond(request, handler.clone(), shared.clone(), source)
+            watching.started();
+            let (handler, shared, watching) = (handler.clone(), shared.clone(), watching.clone());
+            async move {
+                let reply = respond(request, handler, shared, source).await;
+                watching.finished();
+                reply
+            }
         });
+        let io = Watched {
+            inner: stream,
+            watch: watch.clone(),
+        };
         let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(config.header_timeout)
             .keep_alive(true)
             .pipeline_flush(true)
             .max_buf_size(64 << 10)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(io), service);
         let conn = graceful.watch(conn);
+        let (header, idle) = (config.header_timeout, config.idle_timeout);
         tokio::spawn(async move {
-            // A client that breaks its connection is its own business.
-            let _ = conn.await;
+            // A client that breaks its connection is its own business; one
+            // that is too slow is dropped, which closes its socket.
+            tokio::select! {
+                _ = conn => {}
+                () = watch.expired(header, idle) => {}
+            }
             drop(permit);
         });
     }

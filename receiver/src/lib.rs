@@ -54,6 +54,7 @@ use dovecot_events::{Error, ExportedEvent, RawEvent};
 mod channel;
 mod http;
 mod lines;
+mod watchdog;
 
 pub use channel::{Channel, Delivered, EventStream, channel};
 pub use http::{HttpConfig, serve_http};

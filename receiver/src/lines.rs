@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +26,9 @@ pub struct LineConfig {
     /// it is closed (default 200 ms): what Dovecot already wrote is still
     /// read.
     pub drain_quiet: Duration,
+    /// The socket's permission bits (default `0o660`): Dovecot's stats
+    /// process needs write permission to connect.
+    pub mode: u32,
 }
 
 impl Default for LineConfig {
@@ -33,6 +36,7 @@ impl Default for LineConfig {
         LineConfig {
             max_line: 1 << 20,
             drain_quiet: Duration::from_millis(200),
+            mode: 0o660,
         }
     }
 }
@@ -42,8 +46,8 @@ impl Default for LineConfig {
 /// returns.
 ///
 /// A stale socket file left at `path` by an earlier run is replaced; any
-/// other file there is an error. The socket is created with the process's
-/// umask: Dovecot's stats process must be able to connect to it. Each line
+/// other file there is an error. The socket gets [`LineConfig::mode`]:
+/// Dovecot's stats process must be able to connect to it. Each line
 /// is detected as JSON (starting with `{`) or tab-text, and handed to
 /// [`Handler::event`]; the next line of a connection is read only once the
 /// handler took the previous one. The driver cannot be told about a
@@ -69,6 +73,7 @@ pub async fn serve_unix<H: Handler>(
         Err(_) => {}
     }
     let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(config.mode))?;
     let handler = Arc::new(handler);
     let config = Arc::new(config);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -50,6 +50,10 @@ pub struct ReceiveArgs {
     /// Accept Dovecot 2.4's `unix` exporter driver on a socket at PATH.
     #[arg(long, value_name = "PATH")]
     pub unix: Option<PathBuf>,
+    /// The unix socket's permission bits, in octal: Dovecot's stats
+    /// process must be able to write to it.
+    #[arg(long, value_name = "MODE", default_value = "660", value_parser = parse_mode)]
+    pub unix_mode: u32,
     /// Follow the file Dovecot 2.4's `file` exporter driver appends to;
     /// the position is kept in the spool across restarts.
     #[arg(long, value_name = "FILE")]
@@ -82,6 +86,10 @@ pub struct ReceiveArgs {
     /// The longest event accepted (`K`, `M` suffixes allowed).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1M")]
     pub max_body: u64,
+    /// How long a client may take to send a request's headers, and then
+    /// its body, in seconds; slower clients are cut off.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub request_timeout: u64,
     /// The report's format (on SIGUSR1, at exit, and /report's default).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub report_format: ReportFormat,
@@ -218,6 +226,8 @@ async fn serve(args: &ReceiveArgs, dir: &Path, pipeline: Arc<Pipeline>) -> Resul
     let mut tasks = tokio::task::JoinSet::new();
     let config = HttpConfig {
         max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
+        header_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        body_timeout: Duration::from_secs(args.request_timeout.max(1)),
         ..HttpConfig::default()
     };
     for address in &args.listen {
@@ -232,6 +242,7 @@ async fn serve(args: &ReceiveArgs, dir: &Path, pipeline: Arc<Pipeline>) -> Resul
     if let Some(path) = &args.unix {
         let config = LineConfig {
             max_line: config.max_body,
+            mode: args.unix_mode,
             ..LineConfig::default()
         };
         let (socket, handler, stop) = (path.clone(), pipeline.clone(), stopped());
@@ -377,6 +388,13 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(1 << shift))
         .ok_or_else(|| format!("`{text}` is not a size such as 512K, 64M or 1G"))
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|mode| *mode <= 0o777)
+        .ok_or_else(|| format!("`{text}` is not an octal permission such as 660"))
 }
 
 fn emit_report(path: Option<&Path>, text: &str) {
