@@ -8,9 +8,10 @@
 //! ```
 //!
 //! Times become RFC 3339 strings; a field the schema types as an integer,
-//! a timestamp, a string list or a flag is written as a JSON number,
-//! RFC 3339 string, array or boolean, whether it arrived as JSON or as
-//! tab-text text. Anything else (unknown events and fields, values that do
+//! a timestamp or a string list is written as a JSON number, RFC 3339
+//! string or array, whether it arrived as JSON or as tab-text text. Flags
+//! stay as Dovecot sends them, so every line is still an event in
+//! Dovecot's JSON shape that `dovecot_events::json` reads back. Anything else (unknown events and fields, values that do
 //! not fit their type, values Dovecot cut short) is written as it arrived.
 //! The spool adds `seq`; this module writes the rest of the object.
 
@@ -97,9 +98,6 @@ fn typed(out: &mut Vec<u8>, value: &Value<'_>, repr: Option<Repr>) {
             let _ = write!(out, "\"{time}\"");
         }),
         Some(Repr::TextList) => convert::<Vec<Cow<'_, str>>>(value).map(|items| list(out, &items)),
-        Some(Repr::Flag) => convert::<bool>(value).map(|flag| {
-            let _ = write!(out, "{flag}");
-        }),
         _ => None,
     };
     if done.is_none() {
