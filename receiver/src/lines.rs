@@ -326,7 +326,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
                 let mut line = self.buffer.split_to(searched + at + 1);
                 self.consumed += line.len() as u64;
                 line.truncate(line.len() - 1);
-                if self.skipping {
+                if self.skipping || line.len() > self.max {
                     self.skipping = false;
                     return Ok(Some(Line::TooLong));
                 }
