@@ -13,7 +13,9 @@ use std::time::Duration;
 use receive_support::{Client, Receiver, event, output_ids, scratch};
 
 fn fixture(path: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/exports").join(path);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/exports")
+        .join(path);
     std::fs::read_to_string(path).expect("fixture")
 }
 
@@ -31,20 +33,37 @@ fn replay(client: &mut Client, content_type: &str, text: &str) -> usize {
 #[test]
 fn a_2_4_capture_checked_against_2_3_lists_the_newer_items_and_fails_the_gate() {
     let dir = scratch("older-target");
-    let (spool, out, report) = (dir.join("spool"), dir.join("out.jsonl"), dir.join("report.json"));
+    let (spool, out, report) = (
+        dir.join("spool"),
+        dir.join("out.jsonl"),
+        dir.join("report.json"),
+    );
     let receiver = Receiver::start(
         &dir,
         "receiver",
         &[
-            "--listen", "127.0.0.1:0", "--target", "2.3", "--fail-on", "error",
-            "--report-format", "json",
-            "--spool", &spool.display().to_string(),
-            "--out", &out.display().to_string(),
-            "--report", &report.display().to_string(),
+            "--listen",
+            "127.0.0.1:0",
+            "--target",
+            "2.3",
+            "--fail-on",
+            "error",
+            "--report-format",
+            "json",
+            "--spool",
+            &spool.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--report",
+            &report.display().to_string(),
         ],
     );
     let mut client = Client::connect(receiver.address());
-    let json = replay(&mut client, "application/json", &fixture("2.4.1/json-rfc3339.jsonl"));
+    let json = replay(
+        &mut client,
+        "application/json",
+        &fixture("2.4.1/json-rfc3339.jsonl"),
+    );
     let tab = replay(&mut client, "text/plain", &fixture("2.4.1/tab-text.txt"));
     let (status, markdown) = client.get("/report?format=markdown");
     assert_eq!(status, 200);
@@ -86,12 +105,24 @@ fn the_own_release_is_clean_and_min_coverage_gates() {
     let spool = dir.join("spool").display().to_string();
     let out = dir.join("out.jsonl").display().to_string();
     let args = [
-        "--listen", "127.0.0.1:0", "--target", "2.3.19", "--fail-on", "warning",
-        "--spool", &spool, "--out", &out,
+        "--listen",
+        "127.0.0.1:0",
+        "--target",
+        "2.3.19",
+        "--fail-on",
+        "warning",
+        "--spool",
+        &spool,
+        "--out",
+        &out,
     ];
     let receiver = Receiver::start(&dir, "clean", &args);
     let mut client = Client::connect(receiver.address());
-    replay(&mut client, "application/json", &fixture("2.3.19/json-unix.jsonl"));
+    replay(
+        &mut client,
+        "application/json",
+        &fixture("2.3.19/json-unix.jsonl"),
+    );
     replay(&mut client, "text/plain", &fixture("2.3.19/tab-text.txt"));
     let (status, log) = receiver.stop();
     assert!(status.success(), "{log}");
@@ -101,7 +132,11 @@ fn the_own_release_is_clean_and_min_coverage_gates() {
     gated.extend(["--min-coverage", "99"]);
     let receiver = Receiver::start(&dir, "gated", &gated);
     let mut client = Client::connect(receiver.address());
-    replay(&mut client, "application/json", &fixture("2.3.19/json-rfc3339.jsonl"));
+    replay(
+        &mut client,
+        "application/json",
+        &fixture("2.3.19/json-rfc3339.jsonl"),
+    );
     let (status, log) = receiver.stop();
     assert_eq!(status.code(), Some(1), "{log}");
     assert!(log.contains("below --min-coverage 99"), "{log}");
@@ -116,10 +151,14 @@ fn unix_socket_lines_of_both_formats() {
         &dir,
         "receiver",
         &[
-            "--unix", &socket.display().to_string(),
-            "--spool", &dir.join("spool").display().to_string(),
-            "--out", &out.display().to_string(),
-            "--max-body", "4K",
+            "--unix",
+            &socket.display().to_string(),
+            "--spool",
+            &dir.join("spool").display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--max-body",
+            "4K",
         ],
     );
     let mut stream = UnixStream::connect(&socket).expect("connect");
@@ -180,7 +219,8 @@ fn a_followed_file_through_rotation_and_restart() {
             .append(true)
             .open(dir.join("events.jsonl.1"))
             .expect("old file");
-        old.write_all(&[event(20), b"\n".to_vec()].concat()).expect("append");
+        old.write_all(&[event(20), b"\n".to_vec()].concat())
+            .expect("append");
     }
     std::thread::sleep(Duration::from_millis(300));
     append(21..30);
