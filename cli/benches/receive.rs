@@ -199,6 +199,8 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
+// The child is returned to the caller, which stops and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start(server: &str, dir: &Path, threads: &str) -> (Child, SocketAddr) {
     let log = dir.join(format!("{}.log", server.replace(' ', "-")));
     let mut command = if server == "receive" {
@@ -215,7 +217,7 @@ fn start(server: &str, dir: &Path, threads: &str) -> (Child, SocketAddr) {
         command.env(BARE, threads);
         command
     };
-    let child = command
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
@@ -231,7 +233,11 @@ fn start(server: &str, dir: &Path, threads: &str) -> (Child, SocketAddr) {
             let address = address.trim_end_matches('/').parse().expect("address");
             return (child, address);
         }
-        assert!(Instant::now() < deadline, "{server} did not start: {text}");
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{server} did not start: {text}");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
