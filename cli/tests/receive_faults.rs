@@ -221,8 +221,10 @@ fn output_blocked_for_30_seconds_under_load_loses_nothing() {
          refused, slowest answer {slowest:?}, all delivered once the output was read",
         acked.len()
     );
+    // Not a timing test: a request that waited for the blocked output would
+    // have taken the whole 30 s.
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < Duration::from_secs(5),
         "an answer took {slowest:?}"
     );
 }
