@@ -158,12 +158,17 @@ fn deliver(
         sink.flush()?;
         shared.delivered.store(delivered, Ordering::SeqCst);
         let idle = delivered >= shared.written();
-        if persisted != delivered && (idle || last_persist.elapsed() > Duration::from_millis(200)) {
+        let stopping = stop.load(Ordering::SeqCst);
+        // Recording progress costs a file write and a rename: five times a
+        // second is enough, since a crash only repeats what came after.
+        if persisted != delivered
+            && (stopping || last_persist.elapsed() > Duration::from_millis(200))
+        {
             spool::write_delivered(&shared.dir, delivered)?;
             persisted = delivered;
             last_persist = Instant::now();
         }
-        if idle && stop.load(Ordering::SeqCst) {
+        if idle && stopping {
             return Ok(());
         }
     }

@@ -108,7 +108,11 @@ impl Spool {
         });
         let (tx, rx) = mpsc::channel(1 << 16);
         let current = match segments.last() {
-            Some((_, path)) => Some(OpenOptions::new().append(true).open(path)?),
+            Some((_, path)) => {
+                let file = OpenOptions::new().append(true).open(path)?;
+                let len = file.metadata()?.len();
+                Some((file, len))
+            }
             None => None,
         };
         let appender = Appender {
@@ -145,7 +149,8 @@ struct Appender {
     config: SpoolConfig,
     shared: Arc<Shared>,
     next: u64,
-    current: Option<File>,
+    /// The segment being appended to, and its length.
+    current: Option<(File, u64)>,
 }
 
 impl Appender {
@@ -218,18 +223,19 @@ impl Appender {
     /// Writes `buffer` (lines from `first` on) to the current segment, or a
     /// new one; a failed write is cut off again so no partial line stays.
     fn append(&mut self, first: u64, buffer: &[u8]) -> io::Result<()> {
-        let full = match &self.current {
-            Some(file) => file.metadata()?.len() >= self.config.segment_bytes,
-            None => true,
-        };
+        let full = self
+            .current
+            .as_ref()
+            .is_none_or(|(_, len)| *len >= self.config.segment_bytes);
         if full {
             let path = segment_path(&self.config.dir, first);
-            self.current = Some(OpenOptions::new().create(true).append(true).open(&path)?);
+            let file = OpenOptions::new().create(true).append(true).open(&path)?;
+            let len = file.metadata()?.len();
+            self.current = Some((file, len));
         }
-        let Some(file) = self.current.as_mut() else {
+        let Some((file, len)) = self.current.as_mut() else {
             return Err(io::Error::other("no segment"));
         };
-        let before = file.metadata()?.len();
         let result = file.write_all(buffer).and_then(|()| {
             if self.config.fsync {
                 file.sync_data()
@@ -237,11 +243,14 @@ impl Appender {
                 Ok(())
             }
         });
-        if result.is_err() {
-            // Best effort: the output skips a partial line that remains,
-            // and the next batch goes to a new segment.
-            let _ = file.set_len(before);
-            self.current = None;
+        match result {
+            Ok(()) => *len += buffer.len() as u64,
+            Err(_) => {
+                // Best effort: the output skips a partial line that
+                // remains, and the next batch goes to a new segment.
+                let _ = file.set_len(*len);
+                self.current = None;
+            }
         }
         result
     }
