@@ -46,6 +46,11 @@ pub enum Command {
     /// Check exported events (JSON lines or tab-text) against the schema for
     /// one Dovecot release; exit 1 when anything was found.
     Verify(VerifyArgs),
+    /// Receive events live from Dovecot's event exporter (http-post, unix
+    /// socket, file), check each against one release, and write them as
+    /// JSON lines without losing any; exit 1 when `--fail-on` or
+    /// `--min-coverage` fails.
+    Receive(crate::receive::ReceiveArgs),
     /// List the event and field changes between two Dovecot releases.
     Diff(DiffArgs),
     /// Check the metric, event_exporter and event filter settings of a
@@ -380,6 +385,7 @@ pub fn run(args: &Args) -> ExitCode {
             Err(err) => fail(&err),
         },
         Command::Verify(args) => verify(args),
+        Command::Receive(args) => crate::receive::run(args),
         Command::Diff(args) => diff(args),
         Command::Lint(args) if args.fix => crate::migrate::cli::fix(args),
         Command::Lint(args) => lint(args),

@@ -3,6 +3,8 @@
 //!
 //! - `verify`: check exported events (JSON lines or tab-text) against a
 //!   Dovecot release;
+//! - `receive`: receive events live from Dovecot's exporter, check each one
+//!   against a release and write them out as JSON lines, losing none;
 //! - `lint`: check the `metric`, `event_exporter` and event-filter settings
 //!   of a configuration against a release;
 //! - `diff`: list the events and fields an upgrade adds, removes, renames
@@ -18,9 +20,11 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod coverage;
 pub mod lint;
 pub mod metrics;
 pub mod migrate;
+pub mod receive;
 pub mod resolved;
 pub mod stats;
 pub mod verify;

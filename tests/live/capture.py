@@ -108,7 +108,7 @@ def on_signal(signum, _frame):
     raise Stopped("received signal %d" % signum)
 
 
-def capture_one(config, series, target, out_dir, keep, trim):
+def capture_one(config, series, target, out_dir, keep, trim, extra=None):
     """Runs one configuration; returns False when the release cannot run it."""
     started = time.monotonic()
     log("=== configuration %s: %s" % (config.name, config.summary))
@@ -119,6 +119,7 @@ def capture_one(config, series, target, out_dir, keep, trim):
     smtp_sink = SmtpSink()
     smtp_sink.start()
     run = Run(series, target, collector, smtp_sink, Processes(), keep)
+    run.extra = dict(extra or {})
     log("Working directories %s and %s; collector on 127.0.0.1:%d, SMTP sink on 127.0.0.1:%d"
         % (run.root, run.backend_dir, collector.port, smtp_sink.port))
     ok = False
@@ -184,6 +185,12 @@ def main():
                         help="configurations to run: NAME[,NAME...] or `all` (default: base)")
     parser.add_argument("--list", action="store_true", help="list the configurations and exit")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories for inspection")
+    parser.add_argument("--also-http", metavar="URL",
+                        help="also export every event in every format to this URL (path: the format's name)")
+    parser.add_argument("--also-file", metavar="PATH",
+                        help="2.4: also export every event as JSON lines with the file driver to PATH (a host path)")
+    parser.add_argument("--also-unix", metavar="PATH",
+                        help="2.4: also export every event as tab-text with the unix driver to the socket PATH")
     parser.add_argument("--trim", type=int, metavar="N",
                         help="keep at most N events of each event name, categories and field names")
     options = parser.parse_args()
@@ -213,12 +220,15 @@ def main():
         raise CaptureError("unsupported Dovecot version %s (2.3 and 2.4 are supported)" % version)
     log("Dovecot version %s%s" % (version, " in " + target.chroot if target.chroot else ""))
 
+    if (options.also_file or options.also_unix) and series != "2.4":
+        parser.error("--also-file and --also-unix need Dovecot 2.4 (its file and unix drivers)")
+    extra = {"http": options.also_http, "file": options.also_file, "unix": options.also_unix}
     timings = []
     for config_class in chosen:
         config = config_class()
         out_dir = options.out_dir if config.name == "base" else os.path.join(options.out_dir, config.name)
         started = time.monotonic()
-        captured = capture_one(config, series, target, out_dir, options.keep, options.trim)
+        captured = capture_one(config, series, target, out_dir, options.keep, options.trim, extra)
         timings.append((config.name, time.monotonic() - started, captured))
     log("Done: %s" % ", ".join("%s %.1fs%s" % (name, seconds, "" if captured else " (cannot run here)")
                                for name, seconds, captured in timings))

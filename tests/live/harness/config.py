@@ -33,6 +33,9 @@ class Run:
         self.instances = []
         self.sinks = []
         self.doveadm_count = 0
+        # Exporters for an outside receiver: {"http": URL, "file": host
+        # path, "unix": host path} (capture.py --also-*).
+        self.extra = {}
 
     @property
     def v24(self):

@@ -87,6 +87,36 @@ metric export_{ident} {{
 }}
 """
 
+# Extra exporters for an outside receiver (capture.py --also-http,
+# --also-file, --also-unix): the same events, sent by 2.4's file and unix
+# drivers as one JSON line each.
+EXPORTER_FILE_2_4 = """
+event_exporter {ident} {{
+  driver = file
+  file_path = {path}
+  format = json
+  time_format = rfc3339
+}}
+metric export_{ident} {{
+  exporter = {ident}
+  filter = event=*
+}}
+"""
+
+EXPORTER_UNIX_2_4 = """
+event_exporter {ident} {{
+  driver = unix
+  unix_path = {path}
+  unix_connect_timeout = 5s
+  format = tab-text
+  time_format = unix
+}}
+metric export_{ident} {{
+  exporter = {ident}
+  filter = event=*
+}}
+"""
+
 # The settings both series spell alike.
 COMMON = """
 base_dir = {root}/run
@@ -250,6 +280,7 @@ class Dovecot:
                 ident=name.replace("-", "_"), fmt=fmt, time=time_format,
                 url="http://127.0.0.1:%d/%s" % (self.run.collector.port, name),
             ))
+        exporters.extend(self.extra_exporters(exporter))
         text = (
             head
             + COMMON.format(
@@ -266,6 +297,23 @@ class Dovecot:
             handle.write(text)
         # doveconf parses and validates the rendered configuration first.
         run(self.target, [DOVECONF, "-c", self.path("dovecot.conf"), "-n"], self.host("log"), "doveconf")
+
+    def extra_exporters(self, http_exporter):
+        """The exporters for an outside receiver that the run asks for:
+        every format over http-post, and 2.4's file and unix drivers."""
+        extra = self.run.extra
+        blocks = []
+        if extra.get("http"):
+            for name, fmt, time_format, _file, _ctype in EXPORTERS:
+                blocks.append(http_exporter.format(
+                    ident="recv_" + name.replace("-", "_"), fmt=fmt, time=time_format,
+                    url=extra["http"].rstrip("/") + "/" + name,
+                ))
+        if extra.get("file"):
+            blocks.append(EXPORTER_FILE_2_4.format(ident="recv_file", path=self.target.inside(os.path.realpath(extra["file"]))))
+        if extra.get("unix"):
+            blocks.append(EXPORTER_UNIX_2_4.format(ident="recv_unix", path=self.target.inside(os.path.realpath(extra["unix"]))))
+        return blocks
 
     # --- running -------------------------------------------------------------
 

@@ -1,0 +1,277 @@
+//! Which of a release's events and fields a stream of exported events
+//! showed (`dovecot-eventgen receive`'s coverage report).
+//!
+//! A [`Coverage`] is fed the same [`RawEvent`]s as a
+//! [`Verifier`](crate::verify::Verifier); it only counts what the schema
+//! lists for the target release, so its memory is bounded by the schema,
+//! whatever the input.
+
+use std::collections::BTreeMap;
+
+use dovecot_events::RawEvent;
+use dovecot_events_codegen::Version;
+use dovecot_events_codegen::model::EventModel;
+use serde::Serialize;
+
+/// Counts of the target release's events and fields seen so far.
+pub struct Coverage<'m> {
+    model: &'m EventModel,
+    target: Version,
+    /// Per event the target sends: how often it was seen, and per field
+    /// (schema name, in schema order) how often.
+    events: BTreeMap<&'m str, Counts<'m>>,
+}
+
+struct Counts<'m> {
+    seen: u64,
+    fields: Vec<(&'m str, u64)>,
+}
+
+impl<'m> Coverage<'m> {
+    /// Nothing seen yet of what `model` lists for release `target`.
+    #[must_use]
+    pub fn new(model: &'m EventModel, target: Version) -> Self {
+        let events = model
+            .events
+            .values()
+            .filter(|event| event.exists_in(target))
+            .map(|event| {
+                let fields = event
+                    .fields
+                    .iter()
+                    .filter(|field| field.exists_in(target))
+                    .map(|field| (field.name.as_str(), 0))
+                    .collect();
+                (event.name.as_str(), Counts { seen: 0, fields })
+            })
+            .collect();
+        Coverage {
+            model,
+            target,
+            events,
+        }
+    }
+
+    /// Counts one event; events and fields the target does not send are
+    /// left to the verifier's findings.
+    pub fn observe(&mut self, raw: &RawEvent<'_>) {
+        let Some(name) = raw.name.as_deref() else {
+            return;
+        };
+        let Some(counts) = self.events.get_mut(name) else {
+            return;
+        };
+        counts.seen += 1;
+        let Some(event) = self.model.events.get(name) else {
+            return;
+        };
+        for (field_name, _) in raw.fields.iter() {
+            let Some(field) = event.field(field_name) else {
+                continue;
+            };
+            if let Some(slot) = counts
+                .fields
+                .iter_mut()
+                .find(|(name, _)| *name == field.name)
+            {
+                slot.1 += 1;
+            }
+        }
+    }
+
+    /// The report so far.
+    #[must_use]
+    pub fn report(&self) -> CoverageReport {
+        let mut report = CoverageReport {
+            target: self.target,
+            events_total: 0,
+            events_seen: 0,
+            fields_total: 0,
+            fields_seen: 0,
+            events: Vec::new(),
+        };
+        for (name, counts) in &self.events {
+            report.events_total += 1;
+            report.fields_total += counts.fields.len() as u64;
+            let seen_fields = counts.fields.iter().filter(|(_, n)| *n > 0).count() as u64;
+            report.fields_seen += seen_fields;
+            if counts.seen > 0 {
+                report.events_seen += 1;
+            }
+            report.events.push(EventCoverage {
+                event: (*name).to_owned(),
+                seen: counts.seen,
+                fields_seen: counts
+                    .fields
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(name, _)| (*name).to_owned())
+                    .collect(),
+                fields_not_seen: counts
+                    .fields
+                    .iter()
+                    .filter(|(_, n)| *n == 0)
+                    .map(|(name, _)| (*name).to_owned())
+                    .collect(),
+            });
+        }
+        report
+    }
+}
+
+/// What [`Coverage::report`] returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverageReport {
+    /// The release whose events and fields are counted.
+    pub target: Version,
+    /// How many events the release sends.
+    pub events_total: u64,
+    /// How many of them were seen.
+    pub events_seen: u64,
+    /// How many fields the release's events have, counted per event.
+    pub fields_total: u64,
+    /// How many of them were seen.
+    pub fields_seen: u64,
+    /// Per event, in name order.
+    pub events: Vec<EventCoverage>,
+}
+
+/// One event's line of a [`CoverageReport`].
+#[derive(Clone, Debug, Serialize)]
+pub struct EventCoverage {
+    /// The event's name.
+    pub event: String,
+    /// How often it was seen.
+    pub seen: u64,
+    /// Its fields that were seen at least once, in schema order.
+    pub fields_seen: Vec<String>,
+    /// Its fields never seen, in schema order.
+    pub fields_not_seen: Vec<String>,
+}
+
+impl CoverageReport {
+    /// The share of the release's events seen, in percent.
+    #[must_use]
+    pub fn event_percent(&self) -> f64 {
+        percent(self.events_seen, self.events_total)
+    }
+
+    /// The share of the seen events' fields that were seen, in percent:
+    /// how completely the events that did arrive were exercised.
+    #[must_use]
+    pub fn field_percent_of_seen(&self) -> f64 {
+        let (seen, total) = self.events.iter().filter(|event| event.seen > 0).fold(
+            (0, 0),
+            |(seen, total), event| {
+                let n = event.fields_seen.len() as u64;
+                (seen + n, total + n + event.fields_not_seen.len() as u64)
+            },
+        );
+        percent(seen, total)
+    }
+
+    /// A summary line and the events never seen, for people.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut text = format!(
+            "coverage of Dovecot {}: {} of {} events seen ({:.1}%), {} of {} fields \
+             ({:.1}% of the fields of the events seen)\n",
+            self.target,
+            self.events_seen,
+            self.events_total,
+            self.event_percent(),
+            self.fields_seen,
+            self.fields_total,
+            self.field_percent_of_seen(),
+        );
+        let unseen: Vec<&str> = self
+            .events
+            .iter()
+            .filter(|event| event.seen == 0)
+            .map(|event| event.event.as_str())
+            .collect();
+        if !unseen.is_empty() {
+            text.push_str(&format!("events not seen: {}\n", unseen.join(", ")));
+        }
+        for event in self.events.iter().filter(|event| event.seen > 0) {
+            if !event.fields_not_seen.is_empty() {
+                text.push_str(&format!(
+                    "{} (seen {}): fields not seen: {}\n",
+                    event.event,
+                    event.seen,
+                    event.fields_not_seen.join(", ")
+                ));
+            }
+        }
+        text
+    }
+
+    /// A Markdown section: a summary and one table row per event.
+    #[must_use]
+    pub fn to_markdown(&self) -> String {
+        let mut text = format!(
+            "## Coverage of Dovecot {}\n\n{} of {} events seen ({:.1}%), {} of {} fields \
+             ({:.1}% of the fields of the events seen).\n\n\
+             | event | seen | fields seen | fields not seen |\n|---|---|---|---|\n",
+            self.target,
+            self.events_seen,
+            self.events_total,
+            self.event_percent(),
+            self.fields_seen,
+            self.fields_total,
+            self.field_percent_of_seen(),
+        );
+        for event in &self.events {
+            text.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                event.event,
+                event.seen,
+                event.fields_seen.len(),
+                event.fields_not_seen.join(", ")
+            ));
+        }
+        text
+    }
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_only_the_target_release() {
+        let model = dovecot_events_codegen::load_embedded().expect("embedded schema");
+        let target: Version = "2.3.19".parse().expect("version");
+        let mut coverage = Coverage::new(&model, target);
+        let raw = dovecot_events::json::from_str_raw(
+            r#"{"event":"imap_command_finished","fields":{"cmd_name":"SELECT","bogus":1}}"#,
+        )
+        .expect("event");
+        coverage.observe(&raw);
+        coverage.observe(&raw);
+        let report = coverage.report();
+        assert_eq!(report.events_seen, 1);
+        assert_eq!(report.fields_seen, 1);
+        let imap = report
+            .events
+            .iter()
+            .find(|event| event.event == "imap_command_finished")
+            .expect("listed");
+        assert_eq!(imap.seen, 2);
+        assert_eq!(imap.fields_seen, ["cmd_name"]);
+        assert!(
+            imap.fields_not_seen
+                .iter()
+                .any(|field| field == "tagged_reply_state")
+        );
+        assert!(report.to_text().contains("1 of "));
+    }
+}

@@ -1,0 +1,331 @@
+//! The output thread: reads the spool back in order and writes each line
+//! to standard output or a file (rotated by size), then records what it
+//! delivered and removes the segments it finished.
+//!
+//! It runs on its own thread because the output may block indefinitely (a
+//! full pipe, a FIFO nobody reads): the receiver goes on spooling.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::metrics::Metrics;
+use super::spool::{self, Shared};
+
+/// Where events go.
+#[derive(Clone, Debug)]
+pub struct OutputConfig {
+    /// The file; `None` for standard output.
+    pub path: Option<PathBuf>,
+    /// Rotate the file past this size: `FILE` becomes `FILE.1`, `FILE.1`
+    /// becomes `FILE.2` and so on.
+    pub rotate_bytes: Option<u64>,
+    /// How many rotated files to keep.
+    pub keep: usize,
+}
+
+/// The running output thread.
+pub struct Output {
+    thread: std::thread::JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Output {
+    /// Starts the thread.
+    pub fn start(
+        shared: Arc<Shared>,
+        config: OutputConfig,
+        metrics: Arc<Metrics>,
+    ) -> io::Result<Output> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("output".to_owned())
+            .spawn(move || run(&shared, &config, &metrics, &flag))?;
+        Ok(Output { thread, stop })
+    }
+
+    /// Asks the thread to stop once everything written to the spool so far
+    /// is delivered, and waits for that up to `timeout`; `false` when the
+    /// output did not drain in time (what is left stays in the spool).
+    pub fn drain(self, timeout: Duration) -> bool {
+        self.stop.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + timeout;
+        while !self.thread.is_finished() {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.thread.join();
+        true
+    }
+}
+
+fn run(shared: &Shared, config: &OutputConfig, metrics: &Metrics, stop: &AtomicBool) {
+    let mut complained = None::<Instant>;
+    loop {
+        match deliver(shared, config, metrics, stop) {
+            Ok(()) => return,
+            Err(error) => {
+                metrics.output_errors.fetch_add(1, Ordering::Relaxed);
+                if complained.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+                    eprintln!(
+                        "error: writing the output failed ({error}); the events stay in the \
+                         spool and writing is retried"
+                    );
+                    complained = Some(Instant::now());
+                }
+                if stop.load(Ordering::SeqCst) && error.kind() == io::ErrorKind::BrokenPipe {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
+}
+
+/// Delivers until told to stop with nothing left; an error ends it and the
+/// caller starts again from what was delivered.
+fn deliver(
+    shared: &Shared,
+    config: &OutputConfig,
+    metrics: &Metrics,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let mut sink = Sink::open(config)?;
+    let mut delivered = shared.delivered.load(Ordering::SeqCst);
+    let mut persisted = delivered;
+    let mut last_persist = Instant::now();
+    let mut reader: Option<SegmentReader> = None;
+    loop {
+        let written = shared.wait_written(delivered, Duration::from_millis(100));
+        let mut since_flush = 0u32;
+        while delivered < written {
+            if reader.is_none() {
+                reader = SegmentReader::find(shared, delivered + 1)?;
+            }
+            let Some(current) = reader.as_mut() else {
+                return Err(io::Error::other(format!(
+                    "the spool has no segment holding event {}",
+                    delivered + 1
+                )));
+            };
+            if let Some(line) = current.next_line()? {
+                match spool::seq_of(line) {
+                    Some(seq) if seq > delivered => {
+                        sink.write_line(line)?;
+                        delivered = seq;
+                        metrics.written.fetch_add(1, Ordering::Relaxed);
+                        since_flush += 1;
+                        if since_flush >= 4096 {
+                            sink.flush()?;
+                            shared.delivered.store(delivered, Ordering::SeqCst);
+                            since_flush = 0;
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("{}: a line without its seq", current.path.display()),
+                        ));
+                    }
+                }
+                continue;
+            }
+            // At the end of this segment for now: go on in the next one once
+            // it exists (the appender never returns to an older segment).
+            let next = spool::segments(&shared.dir)?
+                .into_iter()
+                .find(|(first, _)| *first > current.first);
+            match next {
+                Some(_) if current.drained()? => {
+                    sink.flush()?;
+                    shared.delivered.store(delivered, Ordering::SeqCst);
+                    spool::write_delivered(&shared.dir, delivered)?;
+                    persisted = delivered;
+                    current.remove(shared);
+                    reader = None;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        sink.flush()?;
+        shared.delivered.store(delivered, Ordering::SeqCst);
+        let idle = delivered >= shared.written();
+        let stopping = stop.load(Ordering::SeqCst);
+        // Recording progress costs a file write and a rename: five times a
+        // second is enough, since a crash only repeats what came after.
+        if persisted != delivered
+            && (stopping || last_persist.elapsed() > Duration::from_millis(200))
+        {
+            spool::write_delivered(&shared.dir, delivered)?;
+            persisted = delivered;
+            last_persist = Instant::now();
+        }
+        if idle && stopping {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads one segment's lines, keeping a partial last line until it is
+/// complete.
+struct SegmentReader {
+    first: u64,
+    path: PathBuf,
+    input: BufReader<File>,
+    line: Vec<u8>,
+    /// `line` was returned and must be cleared before reading on.
+    returned: bool,
+    /// `line` is complete and not yet returned.
+    ready: bool,
+}
+
+impl SegmentReader {
+    /// The segment that holds `seq`; older segments, all delivered, are
+    /// removed.
+    fn find(shared: &Shared, seq: u64) -> io::Result<Option<SegmentReader>> {
+        let segments = spool::segments(&shared.dir)?;
+        let at = segments
+            .iter()
+            .rposition(|(first, _)| *first <= seq)
+            .unwrap_or(0);
+        let Some((first, path)) = segments.get(at).cloned() else {
+            return Ok(None);
+        };
+        for (_, old) in &segments[..at] {
+            remove_segment(shared, old);
+        }
+        SegmentReader::open(first, path).map(Some)
+    }
+
+    fn open(first: u64, path: PathBuf) -> io::Result<SegmentReader> {
+        Ok(SegmentReader {
+            first,
+            input: BufReader::with_capacity(1 << 20, File::open(&path)?),
+            path,
+            line: Vec::new(),
+            returned: false,
+            ready: false,
+        })
+    }
+
+    fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
+        if self.returned {
+            self.line.clear();
+            self.returned = false;
+        }
+        if !self.ready {
+            self.input.read_until(b'\n', &mut self.line)?;
+        }
+        self.ready = false;
+        if self.line.last() == Some(&b'\n') {
+            self.returned = true;
+            Ok(Some(&self.line))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Whether the segment has no line left, looking once more: a newer
+    /// segment exists, so nothing more is appended to this one. A partial
+    /// line that stays partial is the remains of a failed write, which was
+    /// never acknowledged, and is dropped.
+    fn drained(&mut self) -> io::Result<bool> {
+        self.input.read_until(b'\n', &mut self.line)?;
+        if self.line.last() == Some(&b'\n') {
+            self.ready = true;
+            return Ok(false);
+        }
+        self.line.clear();
+        Ok(true)
+    }
+
+    fn remove(&self, shared: &Shared) {
+        remove_segment(shared, &self.path);
+    }
+}
+
+fn remove_segment(shared: &Shared, path: &std::path::Path) {
+    if let Ok(meta) = fs::metadata(path)
+        && fs::remove_file(path).is_ok()
+    {
+        let _ = shared
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                Some(held.saturating_sub(meta.len()))
+            });
+    }
+}
+
+struct Sink {
+    path: Option<PathBuf>,
+    out: BufWriter<Box<dyn Write + Send>>,
+    size: u64,
+    rotate_bytes: Option<u64>,
+    keep: usize,
+}
+
+impl Sink {
+    fn open(config: &OutputConfig) -> io::Result<Sink> {
+        let (out, size): (Box<dyn Write + Send>, u64) = match &config.path {
+            None => (Box::new(io::stdout()), 0),
+            Some(path) => {
+                let file = OpenOptions::new().create(true).append(true).open(path)?;
+                let size = file.metadata()?.len();
+                (Box::new(file), size)
+            }
+        };
+        Ok(Sink {
+            path: config.path.clone(),
+            out: BufWriter::with_capacity(1 << 16, out),
+            size,
+            rotate_bytes: config.rotate_bytes,
+            keep: config.keep.max(1),
+        })
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        if let (Some(limit), true) = (self.rotate_bytes, self.size > 0)
+            && self.size + line.len() as u64 > limit
+        {
+            self.rotate()?;
+        }
+        self.out.write_all(line)?;
+        self.size += line.len() as u64;
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        let Some(path) = self.path.clone() else {
+            return Ok(());
+        };
+        self.out.flush()?;
+        let numbered = |n: usize| {
+            let mut name = path.clone().into_os_string();
+            name.push(format!(".{n}"));
+            PathBuf::from(name)
+        };
+        for n in (1..self.keep).rev() {
+            match fs::rename(numbered(n), numbered(n + 1)) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            }
+        }
+        fs::rename(&path, numbered(1))?;
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        self.out = BufWriter::with_capacity(1 << 16, Box::new(file));
+        self.size = 0;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
