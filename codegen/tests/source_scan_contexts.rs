@@ -7,7 +7,10 @@
 //! says which schema contexts stand for each. Every field and category the
 //! source gives a context must be in the schema's context with a compatible
 //! type and the same releases, and everything a schema context has must be
-//! given by the source. A difference fails the test unless a note explains
+//! given by the source. Every parent the source creates a context or a named
+//! event below (`contexts.tsv`, `event-parents.tsv`) must be above it in the
+//! schema, looking through the contexts the schema leaves out (settings
+//! events and the like) to their own parents. A difference fails the test unless a note explains
 //! it: the field's note naming the release the source points at, or the
 //! context's note naming the field (or category) and that release.
 
@@ -556,5 +559,184 @@ fn every_context_category_matches_the_source() {
         }
     }
     println!("categories: {explained} difference(s) explained by notes");
+    problems.finish();
+}
+
+/// The contexts a schema context is below: its parents, their parents and
+/// so on (whatever the releases), by name.
+fn ancestors<'m>(model: &'m EventModel, name: &str) -> BTreeSet<&'m str> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = model
+        .groups
+        .get(name)
+        .map(|g| g.inherits.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    while let Some(next) = stack.pop() {
+        let Some(group) = model.groups.get(next) else {
+            continue;
+        };
+        if group.context.is_some() && !seen.insert(group.name.as_str()) {
+            continue;
+        }
+        stack.extend(group.inherits.iter().map(String::as_str));
+    }
+    seen
+}
+
+/// One `parent` row of the context graph.
+struct Parent {
+    context: String,
+    parent: String,
+    since: Version,
+    via: String,
+}
+
+fn parents(model: &EventModel) -> Vec<Parent> {
+    let mut all = Vec::new();
+    for (file, pigeonhole) in [("contexts.tsv", false), ("pigeonhole-contexts.tsv", true)] {
+        for row in table(file) {
+            if row["relation"] != "parent" {
+                continue;
+            }
+            all.push(Parent {
+                context: row["context"].clone(),
+                parent: row["other"].clone(),
+                since: dovecot_version(model, &row["first_tag"], pigeonhole),
+                via: row["via"].clone(),
+            });
+        }
+    }
+    all
+}
+
+/// The schema contexts a table context stands for, looking through the
+/// contexts the schema leaves out or does not map (settings events and the
+/// like) to their own parents; empty when only the root is above.
+fn schema_parents(
+    name: &str,
+    map: &BTreeMap<String, Option<Vec<Target>>>,
+    graph: &BTreeMap<&str, Vec<&str>>,
+    seen: &mut BTreeSet<String>,
+) -> BTreeSet<String> {
+    if !seen.insert(name.to_owned()) {
+        return BTreeSet::new();
+    }
+    if let Some(Some(targets)) = map.get(name) {
+        return targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Context(c) => Some(c.clone()),
+                Target::Event(_) => None,
+            })
+            .collect();
+    }
+    graph
+        .get(name)
+        .into_iter()
+        .flatten()
+        .flat_map(|p| schema_parents(p, map, graph, seen))
+        .collect()
+}
+
+#[test]
+fn every_parent_the_source_gives_a_context_is_an_ancestor_in_the_schema() {
+    let (model, _, map) = load();
+    let rows = parents(&model);
+    let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for row in &rows {
+        graph.entry(&row.context).or_default().push(&row.parent);
+    }
+    let mut problems = Problems(Vec::new());
+    let mut explained = 0;
+    for row in &rows {
+        let Some(Some(targets)) = map.get(&row.context) else {
+            continue;
+        };
+        let expected = schema_parents(&row.parent, &map, &graph, &mut BTreeSet::new());
+        let names: Vec<&str> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Context(name) => Some(name.as_str()),
+                Target::Event(_) => None,
+            })
+            .collect();
+        // One of the schema contexts that stand for the table's context must
+        // have one of the parent's schema contexts above it (or be it).
+        // A context that stands only for an event is checked with the
+        // event's parents.
+        let found = expected.is_empty()
+            || names.is_empty()
+            || names.iter().any(|name| {
+                expected.contains(*name) || {
+                    let above = ancestors(&model, name);
+                    expected.iter().any(|p| above.contains(p.as_str()))
+                }
+            });
+        if found {
+            continue;
+        }
+        let ok = targets.iter().any(|t| {
+            let note = target_note(&model, t);
+            note_names(note, &row.parent, Some(row.since))
+                || expected
+                    .iter()
+                    .any(|p| note_names(note, p, Some(row.since)))
+        });
+        explained += usize::from(problems.difference(ok, || {
+            format!(
+                "{} ({}): the source ({}) creates it below {} from {}, which the schema does not have above it ({})",
+                row.context,
+                names.join(", "),
+                row.via,
+                row.parent,
+                row.since,
+                expected.iter().cloned().collect::<Vec<_>>().join(" or ")
+            )
+        }));
+    }
+    println!("parents: {explained} difference(s) explained by notes");
+    problems.finish();
+}
+
+#[test]
+fn every_context_the_source_creates_an_event_below_is_in_the_schema() {
+    let (model, _, map) = load();
+    let rows = parents(&model);
+    let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for row in &rows {
+        graph.entry(&row.context).or_default().push(&row.parent);
+    }
+    let mut problems = Problems(Vec::new());
+    let mut explained = 0;
+    for (file, pigeonhole) in [
+        ("event-parents.tsv", false),
+        ("pigeonhole-event-parents.tsv", true),
+    ] {
+        for row in table(file) {
+            let name = &row["event"];
+            let Some(event) = model.events.get(name) else {
+                continue;
+            };
+            let since = dovecot_version(&model, &row["first_tag"], pigeonhole);
+            let expected = schema_parents(&row["context"], &map, &graph, &mut BTreeSet::new());
+            if expected.is_empty() || expected.iter().any(|c| event.contexts.contains(c)) {
+                continue;
+            }
+            let ok = note_names(event.note.as_deref(), &row["context"], Some(since))
+                || expected
+                    .iter()
+                    .any(|c| note_names(event.note.as_deref(), c, Some(since)));
+            explained += usize::from(problems.difference(ok, || {
+                format!(
+                    "event {name}: the source ({}) creates it {} {} from {since}, but none of {} is among its contexts",
+                    row["file"],
+                    if row["relation"] == "self" { "as the own event of" } else { "below" },
+                    row["context"],
+                    expected.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
+            }));
+        }
+    }
+    println!("event parents: {explained} difference(s) explained by notes");
     problems.finish();
 }
