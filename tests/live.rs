@@ -23,13 +23,18 @@
 //!   `tagged_reply_state` `OK`, failed logins give the auth failure events,
 //!   LMTP deliveries give `mail_delivery_finished`, and so on.
 //!
-//! Every other configuration gets the checks that do not depend on the
-//! schema knowing its parent contexts: every event parses, has its envelope,
-//! every format holds the same events, and the configuration's traffic shows
-//! up as the events named in [`CONFIGS`]. Unknown names and `verify`
-//! findings are printed, not asserted (TODO(issue 13): assert them once the
-//! schema models parent contexts; `tests/fixtures/exports/FINDINGS.md` lists
-//! them today).
+//! Every other configuration gets the same checks of the schema: every event
+//! parses, none is [`Event::Unknown`], has its envelope, every format holds
+//! the same events, and the configuration's traffic shows up as the events
+//! named in [`CONFIGS`].
+//!
+//! Every capture, `base` and the others, is also held against the schema's
+//! parent contexts: no field the schema knows lands in a typed event's
+//! `unknown_fields` (only fields of a name pattern, such as `id_param_*`,
+//! may), `dovecot-eventgen verify --target <the release>` finds nothing, and
+//! on 2.4 captures `verify --target 2.3.19` reports every event and field
+//! name that no 2.3.19 event has, so the contexts do not make the check
+//! permissive.
 //!
 //! The live tests need root and the packages: run `bash tests/live/install.sh`
 //! as root first (`.ci/run` does). Without them they fail and say so; they
@@ -211,8 +216,19 @@ fn read_capture(dir: &Path) -> Capture {
                 }
             };
             let name = exported.name().unwrap_or("").to_owned();
-            if matches!(exported.event, Event::Unknown(_)) {
-                *capture.unknown.entry(name.clone()).or_default() += 1;
+            match exported.event.meta() {
+                None => *capture.unknown.entry(name.clone()).or_default() += 1,
+                Some(meta) => {
+                    // A typed event keeps in `unknown_fields` only what its
+                    // struct has no member for: fields of a name pattern.
+                    for (key, _) in exported.event.unknown_fields().iter() {
+                        if !meta.field(key).is_some_and(|f| f.pattern) {
+                            capture.problems.push(format!(
+                                "{at}: {name}: field `{key}` lands in unknown_fields"
+                            ));
+                        }
+                    }
+                }
             }
             if exported.hostname.as_deref().is_none_or(str::is_empty) {
                 capture.problems.push(format!("{at}: {name}: no hostname"));
@@ -518,10 +534,10 @@ fn matches(event: &Parsed, name: &str, fields: &[(&str, &str)]) -> bool {
             .all(|(key, value)| event.field(key) == Some(*value))
 }
 
-/// The checks every configuration gets: every event parses and has its
-/// envelope, and every format holds the same events. Unknown event names are
-/// a failure when `unknown_fails`, otherwise they are only printed.
-fn check_common(dir: &Path, version: &str, unknown_fails: bool) -> (String, Capture) {
+/// The checks every configuration gets: every event parses into its typed
+/// variant and has its envelope, no known field lands in `unknown_fields`,
+/// and every format holds the same events.
+fn check_common(dir: &Path, version: &str) -> (String, Capture) {
     let capture = read_capture(dir);
     let mut report = String::new();
     let total: usize = capture.files.values().map(Vec::len).sum();
@@ -536,11 +552,7 @@ fn check_common(dir: &Path, version: &str, unknown_fails: bool) -> (String, Capt
         for (name, count) in &capture.unknown {
             let _ = writeln!(unknown, "  {name} ({} per format)", count / FILES.len());
         }
-        if unknown_fails {
-            report.push_str(&unknown);
-        } else {
-            println!("{}: {unknown}", dir.display());
-        }
+        report.push_str(&unknown);
     }
     if !capture.problems.is_empty() {
         let _ = writeln!(
@@ -579,7 +591,7 @@ fn check_common(dir: &Path, version: &str, unknown_fails: bool) -> (String, Capt
 /// Checks the `base` capture; returns the failure report, empty when all is
 /// well.
 fn check(dir: &Path, series: Series, version: &str) -> String {
-    let (mut report, capture) = check_common(dir, version, true);
+    let (mut report, capture) = check_common(dir, version);
     let total: usize = capture.files.values().map(Vec::len).sum();
 
     for (file, events) in &capture.files {
@@ -646,8 +658,32 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
         }
     }
 
-    // `dovecot-eventgen verify`, as a library: nothing the release sent may
-    // be unknown, mistyped, or outside the release's lifetime in the schema.
+    report.push_str(&check_verify(dir, series, version, &capture));
+
+    if report.is_empty() {
+        let names: BTreeSet<&str> = capture.files.values().flatten().map(Parsed::name).collect();
+        println!(
+            "Dovecot {version} ({series:?}): {} events per format, {} names: {}",
+            total / FILES.len(),
+            names.len(),
+            names.into_iter().collect::<Vec<_>>().join(" ")
+        );
+    } else {
+        report.insert_str(
+            0,
+            &format!("Dovecot {version}, capture in {}:\n", dir.display()),
+        );
+    }
+    report
+}
+
+/// `dovecot-eventgen verify`, as a library, over every file of a capture:
+/// nothing the release sent may be unknown, mistyped, outside the release's
+/// lifetime in the schema, or come with a parent context the event's
+/// categories rule out. On a 2.4 capture, `verify --target 2.3.19` must
+/// report every event name and field name that no 2.3.19 event has.
+fn check_verify(dir: &Path, series: Series, version: &str, capture: &Capture) -> String {
+    let mut report = String::new();
     let model = dovecot_events_codegen::load_dir(&repo_root().join("schema"))
         .expect("the repository schema is valid");
     // Dovecot reports e.g. `2.4.1-4` (with the Debian revision) or
@@ -657,6 +693,28 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
         .next()
         .unwrap_or(version);
     let target: dovecot_events_codegen::Version = release.parse().expect("a release number");
+    let old: dovecot_events_codegen::Version = "2.3.19".parse().expect("a release number");
+    let too_new = names_newer_than(&model, old);
+    // Names Dovecot's source sets only from 2.4.0 (tools/source-scan), so
+    // that a schema that made them older would fail here too.
+    for event in ["imap_id_received", "pop3_command_finished", "login_aborted"] {
+        if !too_new.events.contains(event) {
+            let _ = writeln!(report, "the schema has event {event} before 2.4.0");
+        }
+    }
+    for field in [
+        "net_in_bytes",
+        "dict_driver",
+        "remote_gid",
+        "passdb_driver",
+        "userdb_driver",
+        "sql_driver",
+        "channel_binding",
+    ] {
+        if !too_new.fields.contains(field) {
+            let _ = writeln!(report, "the schema has field {field} before 2.4.0");
+        }
+    }
     for (file, format) in FILES {
         let bytes = std::fs::read(dir.join(file)).expect("read capture");
         let input = match format {
@@ -674,65 +732,96 @@ fn check(dir: &Path, series: Series, version: &str) -> String {
         if !found.is_clean() {
             let _ = writeln!(report, "{file}: verify --target {target}:\n{found}");
         }
-        // An older target must see the newer release's names as too new.
-        if series == Series::V2_4 {
-            let old: dovecot_events_codegen::Version = "2.3.19".parse().expect("a release number");
-            let against_old = verify::verify(
-                &model,
-                &bytes[..],
-                Some(input),
-                old,
-                verify::Limits::default(),
-            )
-            .expect("read from memory");
-            let too_new: BTreeSet<String> = against_old
-                .findings
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.kind,
-                        verify::FindingKind::EventNotInTarget
-                            | verify::FindingKind::FieldNotInTarget
-                    )
-                })
-                .map(|f| {
-                    format!(
-                        "{}.{}",
-                        f.event.as_deref().unwrap_or("?"),
-                        f.field.as_deref().unwrap_or("")
-                    )
-                })
-                .collect();
-            for expected in [
-                "imap_id_received.",
-                "pop3_command_finished.",
-                "client_connection_disconnected.net_in_bytes",
-            ] {
-                if !too_new.contains(expected) {
-                    let _ = writeln!(
-                        report,
-                        "{file}: verify --target 2.3.19 did not flag {expected} as newer than 2.3.19"
-                    );
-                }
-            }
+        if series != Series::V2_4 {
+            continue;
+        }
+        // An older target must see the newer release's names as too new,
+        // whatever parent contexts the events have.
+        let against_old = verify::verify(
+            &model,
+            &bytes[..],
+            Some(input),
+            old,
+            verify::Limits::default(),
+        )
+        .expect("read from memory");
+        let flagged: BTreeSet<(String, String)> = against_old
+            .findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    verify::FindingKind::EventNotInTarget | verify::FindingKind::FieldNotInTarget
+                )
+            })
+            .map(|f| {
+                (
+                    f.event.clone().unwrap_or_default(),
+                    f.field.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let mut missed = BTreeSet::new();
+        for event in capture.files.get(file).into_iter().flatten() {
+            let name = event.name();
+            let expected: Vec<(String, String)> = if too_new.events.contains(name) {
+                vec![(name.to_owned(), String::new())]
+            } else {
+                event
+                    .fields
+                    .keys()
+                    .filter(|f| too_new.fields.contains(f.as_str()))
+                    .map(|f| (name.to_owned(), f.clone()))
+                    .collect()
+            };
+            missed.extend(expected.into_iter().filter(|e| !flagged.contains(e)));
+        }
+        for (event, field) in missed {
+            let _ = writeln!(
+                report,
+                "{file}: verify --target 2.3.19 did not flag {event}{}{field} as newer than 2.3.19",
+                if field.is_empty() { "" } else { "." }
+            );
         }
     }
-
-    if report.is_empty() {
-        let names: BTreeSet<&str> = capture.files.values().flatten().map(Parsed::name).collect();
-        println!(
-            "Dovecot {version} ({series:?}): {} events per format, {} names: {}",
-            total / FILES.len(),
-            names.len(),
-            names.into_iter().collect::<Vec<_>>().join(" ")
-        );
-    } else {
-        report.insert_str(
-            0,
-            &format!("Dovecot {version}, capture in {}:\n", dir.display()),
-        );
-    }
     report
+}
+
+/// Event names and field names that no event of `release` has: no event
+/// that exists then has that name, and no definition of that field (on an
+/// event, a context, a group, or global) is sent then.
+struct NewerNames {
+    events: BTreeSet<String>,
+    fields: BTreeSet<String>,
+}
+
+fn names_newer_than(
+    model: &dovecot_events_codegen::model::EventModel,
+    release: dovecot_events_codegen::Version,
+) -> NewerNames {
+    let events = model
+        .events
+        .values()
+        .filter(|e| e.emitted && e.lifetime.since.is_some_and(|since| since > release))
+        .map(|e| e.name.clone())
+        .collect();
+    let all_fields = model
+        .events
+        .values()
+        .flat_map(|e| &e.fields)
+        .chain(model.groups.values().flat_map(|g| &g.fields))
+        .chain(&model.global_fields);
+    let mut fields: BTreeSet<String> = BTreeSet::new();
+    let mut old: BTreeSet<&str> = BTreeSet::new();
+    for field in all_fields {
+        if field.exists_in(release) {
+            old.insert(&field.name);
+        } else if field.emitted && !field.pattern {
+            fields.insert(field.name.clone());
+        }
+    }
+    fields.retain(|f| !old.contains(f.as_str()));
+    NewerNames { events, fields }
 }
 
 // ---------------------------------------------------------------------------
@@ -953,9 +1042,7 @@ fn check_config(
             dir.display()
         );
     }
-    // TODO(issue 13): make unknown names fatal here too once the schema
-    // models the parent contexts of these configurations' events.
-    let (mut report, capture) = check_common(dir, version, false);
+    let (mut report, capture) = check_common(dir, version);
     for (file, events) in &capture.files {
         for (event, fields, only) in config.events {
             if only.is_some_and(|only| only != series) {
@@ -972,33 +1059,12 @@ fn check_config(
         }
     }
 
-    // TODO(issue 13): assert that `verify` is clean once the schema models
-    // parent contexts (server_connection_* carrying `user`, dict events
-    // carrying `bytes_in`, SQL events carrying `passdb`...). Today the
-    // findings are only counted; tests/fixtures/exports/FINDINGS.md lists
-    // them.
-    let model = dovecot_events_codegen::load_dir(&repo_root().join("schema"))
-        .expect("the repository schema is valid");
-    let release = version
-        .split(['-', '+', '~', ' '])
-        .next()
-        .unwrap_or(version);
-    let target: dovecot_events_codegen::Version = release.parse().expect("a release number");
-    let bytes = std::fs::read(dir.join(FILES[0].0)).expect("read capture");
-    let found = verify::verify(
-        &model,
-        &bytes[..],
-        Some(verify::InputFormat::Json),
-        target,
-        verify::Limits::default(),
-    )
-    .expect("read from memory");
+    report.push_str(&check_verify(dir, series, version, &capture));
     let total: usize = capture.files.values().map(Vec::len).sum();
     println!(
-        "Dovecot {version}, configuration {}: {} events per format, {} verify findings (not asserted, issue 13)",
+        "Dovecot {version}, configuration {}: {} events per format",
         config.name,
         total / FILES.len(),
-        found.total
     );
     if !report.is_empty() {
         report.insert_str(

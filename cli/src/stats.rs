@@ -21,8 +21,10 @@ pub struct Stats {
     pub event_fields: usize,
     /// Distinct field names over all events.
     pub distinct_fields: usize,
-    /// Field groups.
+    /// Field groups (mixins), contexts left out.
     pub groups: usize,
+    /// Contexts: kinds of parent event.
+    pub contexts: usize,
     /// Enums.
     pub enums: usize,
     /// Categories.
@@ -73,7 +75,16 @@ pub fn stats(model: &EventModel) -> Stats {
     };
     let mut stats = Stats {
         events: model.events.len(),
-        groups: model.groups.len(),
+        groups: model
+            .groups
+            .values()
+            .filter(|g| g.context.is_none())
+            .count(),
+        contexts: model
+            .groups
+            .values()
+            .filter(|g| g.context.is_some())
+            .count(),
         enums: model.enums.len(),
         categories: model.categories.len(),
         reasons: model.reasons.len(),
@@ -143,8 +154,8 @@ impl Stats {
         );
         let _ = writeln!(
             out,
-            "{} groups, {} enums, {} categories, {} reason codes, {} releases",
-            self.groups, self.enums, self.categories, self.reasons, self.versions
+            "{} contexts, {} groups, {} enums, {} categories, {} reason codes, {} releases",
+            self.contexts, self.groups, self.enums, self.categories, self.reasons, self.versions
         );
         let _ = writeln!(out, "\nper root category:");
         let _ = writeln!(

@@ -252,8 +252,9 @@ fn event(
 /// reached through it. Each field records the contexts that bring it (the
 /// nearest context on each path; `start` when the walk starts inside one),
 /// unless some path brings it without a context. Global contexts join the
-/// walk when one of their parents was reached. Returns every context
-/// reached, sorted.
+/// walk when one of their parents was reached; only their own fields and
+/// groups join, not their other parents. Returns every context reached,
+/// sorted.
 fn inherit_into(
     index: &Index<'_>,
     inherits: &[RawInherit],
@@ -261,7 +262,15 @@ fn inherit_into(
     start: Option<&str>,
     (since, removed): (Option<Version>, Option<Version>),
 ) -> Vec<String> {
-    type Step<'a> = (&'a str, Option<Version>, Option<Version>, Option<&'a str>);
+    // (name, since, removed, nearest context, whether its parent contexts
+    // are walked too)
+    type Step<'a> = (
+        &'a str,
+        Option<Version>,
+        Option<Version>,
+        Option<&'a str>,
+        bool,
+    );
     let narrow = |i: &RawInherit, since: Option<Version>, removed: Option<Version>| {
         (
             value(&i.since).max(since),
@@ -271,26 +280,30 @@ fn inherit_into(
     // The same group may be reached by several paths with different bounds
     // and contexts; each (name, bounds, context) is walked once.
     let mut seen = BTreeSet::new();
-    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    // Every context reached, with the release windows it is reached in.
+    let mut reached: BTreeMap<&str, BTreeSet<Window>> = BTreeMap::new();
     let mut direct: BTreeSet<String> = BTreeSet::new();
     let mut stack: Vec<Step<'_>> = inherits
         .iter()
         .rev()
         .map(|i| {
             let (s, r) = narrow(i, since, removed);
-            (i.name.value.as_str(), s, r, start)
+            (i.name.value.as_str(), s, r, start, true)
         })
         .collect();
-    let mut globals_added: BTreeSet<&str> = BTreeSet::new();
+    let mut globals_added: BTreeSet<(&str, Window)> = BTreeSet::new();
     loop {
-        while let Some((name, since, removed, via)) = stack.pop() {
-            if !seen.insert((name, since, removed, via)) {
+        while let Some((name, since, removed, via, parents)) = stack.pop() {
+            if !seen.insert((name, since, removed, via, parents)) {
                 continue;
             }
             let (own, next, origin, via): (&[RawField], &[RawInherit], Origin, Option<&str>) =
                 if let Some(g) = index.groups.get(name) {
                     let via = if g.context.is_some() {
-                        reached.insert(g.name.value.as_str());
+                        reached
+                            .entry(g.name.value.as_str())
+                            .or_default()
+                            .insert((since, removed));
                         Some(g.name.value.as_str())
                     } else {
                         via
@@ -338,31 +351,47 @@ fn inherit_into(
                     Some(_) => {}
                 }
             }
-            stack.extend(next.iter().rev().map(|i| {
-                let (s, r) = narrow(i, since, removed);
-                (i.name.value.as_str(), s, r, via)
-            }));
+            let is_context = |i: &&RawInherit| {
+                index
+                    .groups
+                    .get(i.name.value.as_str())
+                    .is_some_and(|g| g.context.is_some())
+            };
+            stack.extend(
+                next.iter()
+                    .rev()
+                    .filter(|i| parents || !is_context(i))
+                    .map(|i| {
+                        let (s, r) = narrow(i, since, removed);
+                        (i.name.value.as_str(), s, r, via, parents)
+                    }),
+            );
         }
         // A global context is an ancestor of whatever its process emits
-        // while it is pushed: of every event below one of its parents.
+        // while it is pushed: of every event below one of its parents. Its
+        // other parents are not the event's ancestors, so they are not
+        // walked.
         let before = globals_added.len();
         for (g, g_since, g_removed) in &index.globals {
             let name = g.name.value.as_str();
-            if globals_added.contains(name) || reached.contains(name) {
+            if reached.contains_key(name) {
                 continue;
             }
-            let below_a_parent = g
-                .inherits
-                .iter()
-                .any(|i| reached.contains(i.name.value.as_str()));
-            if below_a_parent {
-                globals_added.insert(name);
-                stack.push((
-                    name,
-                    (*g_since).max(since),
-                    min_removed(*g_removed, removed),
-                    None,
-                ));
+            // The global joins while it is pushed and one of its parents
+            // is an ancestor, each parent in the releases it is one.
+            let global = ((*g_since).max(since), min_removed(*g_removed, removed));
+            for parent in &g.inherits {
+                let Some(windows) = reached.get(parent.name.value.as_str()) else {
+                    continue;
+                };
+                let bounded = narrow(parent, global.0, global.1);
+                for &(p_since, p_removed) in windows {
+                    let window = (bounded.0.max(p_since), min_removed(bounded.1, p_removed));
+                    if !is_open(window) || !globals_added.insert((name, window)) {
+                        continue;
+                    }
+                    stack.push((name, window.0, window.1, None, false));
+                }
             }
         }
         if globals_added.len() == before {
@@ -375,7 +404,19 @@ fn inherit_into(
         }
         f.contexts.sort();
     }
-    reached.into_iter().map(str::to_owned).collect()
+    reached.into_keys().map(str::to_owned).collect()
+}
+
+/// A release window: since (`None` meaning always) and removed (`None`
+/// meaning never).
+type Window = (Option<Version>, Option<Version>);
+
+/// Whether a window holds at least one release.
+fn is_open((since, removed): Window) -> bool {
+    match (since, removed) {
+        (Some(since), Some(removed)) => since < removed,
+        _ => true,
+    }
 }
 
 /// The earlier of two removals, `None` meaning never.
