@@ -114,6 +114,11 @@ struct Builder {
 /// cannot exhaust memory.
 const MAX_ALIAS_EXPANSION: usize = 100_000;
 
+/// How deep sequences and mappings may nest. A schema needs about eight
+/// levels; the tree of a much deeper document would overflow the stack
+/// when it is walked or dropped, since both recurse.
+pub const MAX_DEPTH: usize = 64;
+
 fn node_count(node: &Node) -> usize {
     match &node.kind {
         NodeKind::Scalar { .. } => 1,
@@ -180,6 +185,7 @@ impl Builder {
                 self.finish(Node { location, ..node }, 0);
             }
             Event::SequenceStart(anchor, _) => {
+                self.deeper(&location)?;
                 let node = Node {
                     location,
                     kind: NodeKind::Seq(Vec::new()),
@@ -187,6 +193,7 @@ impl Builder {
                 self.stack.push(Open::Seq(node, Vec::new(), anchor));
             }
             Event::MappingStart(anchor, _) => {
+                self.deeper(&location)?;
                 let node = Node {
                     location,
                     kind: NodeKind::Map(Vec::new()),
@@ -208,6 +215,20 @@ impl Builder {
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
         Ok(())
+    }
+
+    /// Checks that one more level of nesting stays within [`MAX_DEPTH`].
+    fn deeper(&self, location: &Location) -> Result<(), Diagnostic> {
+        if self.stack.len() < MAX_DEPTH {
+            return Ok(());
+        }
+        Err(Diagnostic {
+            location: location.clone(),
+            message: format!("sequences and mappings nest more than {MAX_DEPTH} levels deep"),
+            hint: Some(
+                "a schema needs only a few levels; check the indentation and brackets here".into(),
+            ),
+        })
     }
 
     fn finish(&mut self, node: Node, anchor: usize) {
@@ -255,6 +276,33 @@ mod tests {
         let err = parse(&Arc::from("t.yaml"), "a: [1, 2\nb: c\n").expect_err("invalid");
         assert!(err.message.starts_with("YAML syntax error"));
         assert_eq!(err.location.file.as_ref(), "t.yaml");
+    }
+
+    /// A document nested far deeper than any schema is a located error,
+    /// not a stack overflow while the tree is built, walked or dropped.
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let mapping: String = (0..100)
+            .map(|d| format!("{}a:\n", "  ".repeat(d)))
+            .collect();
+        for (text, line) in [
+            ("- ".repeat(177_000) + "x\n", 1),
+            ("[".repeat(100_000), 1),
+            ("{a: ".repeat(100_000), 1),
+            (mapping + &"  ".repeat(100) + "x\n", 65),
+        ] {
+            let err = parse(&Arc::from("t.yaml"), &text).expect_err("too deep");
+            // The YAML parser has its own limit for flow collections.
+            assert!(
+                err.message.contains("nest more than 64 levels")
+                    || err.message.contains("recursion limit exceeded"),
+                "{}",
+                err.message
+            );
+            assert_eq!(err.location.line, line, "{}", err.location);
+        }
+        let ok = format!("{}x{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&Arc::from("t.yaml"), &ok).is_ok());
     }
 
     #[test]
