@@ -8,9 +8,33 @@ use crate::model::*;
 use crate::raw::*;
 use dovecot_events_vocab::Version;
 
-/// Builds the resolved model.
+/// Groups and events by name, the groups first (a group wins over an event
+/// of the same name, which validation reports anyway).
+type Index<'a> = BTreeMap<&'a str, (&'a [RawField], &'a [RawInherit], Origin)>;
+
+fn index(raw: &RawSchema) -> Index<'_> {
+    let mut index = Index::new();
+    for g in &raw.groups {
+        let name = g.name.value.as_str();
+        index
+            .entry(name)
+            .or_insert((&g.fields, &g.inherits, Origin::Group(name.to_owned())));
+    }
+    for e in &raw.events {
+        let name = e.name.value.as_str();
+        index
+            .entry(name)
+            .or_insert((&e.fields, &e.inherits, Origin::Event(name.to_owned())));
+    }
+    index
+}
+
+/// Builds the resolved model. Validation has bounded what inheritance may
+/// reach, and every name is looked up in an index, so this takes time in
+/// proportion to the resolved model's size.
 #[must_use]
 pub fn resolve(raw: &RawSchema) -> EventModel {
+    let index = index(raw);
     let versions = raw
         .versions
         .first()
@@ -94,7 +118,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
                 .iter()
                 .map(|f| field(f, Origin::Own, None, None))
                 .collect();
-            inherit_into(raw, &g.inherits, &mut fields, None, None);
+            inherit_into(&index, &g.inherits, &mut fields, None, None);
             let group = Group {
                 name: g.name.value.clone(),
                 description: g.description.clone(),
@@ -109,7 +133,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
         .events
         .iter()
         .map(|e| {
-            let event = event(raw, e, &categories, &global_fields);
+            let event = event(&index, e, &categories, &global_fields);
             (event.name.clone(), event)
         })
         .collect();
@@ -126,7 +150,7 @@ pub fn resolve(raw: &RawSchema) -> EventModel {
 }
 
 fn event(
-    raw: &RawSchema,
+    index: &Index<'_>,
     e: &RawEvent,
     categories: &BTreeMap<String, Category>,
     global_fields: &[Field],
@@ -144,10 +168,11 @@ fn event(
         .iter()
         .map(|f| field(f, Origin::Own, since, removed))
         .collect();
-    inherit_into(raw, &e.inherits, &mut fields, since, removed);
+    inherit_into(index, &e.inherits, &mut fields, since, removed);
+    let names: BTreeSet<String> = fields.iter().map(|f| f.name.clone()).collect();
     for global in global_fields {
         let global = bound(global.clone(), since, removed);
-        if alive(&global) && !fields.iter().any(|f| f.name == global.name) {
+        if alive(&global) && !names.contains(&global.name) {
             fields.push(global);
         }
     }
@@ -184,7 +209,7 @@ fn event(
 /// `inherits` order; a name already present keeps its definition. A `since`
 /// on an inherits entry narrows everything reached through it.
 fn inherit_into(
-    raw: &RawSchema,
+    index: &Index<'_>,
     inherits: &[RawInherit],
     fields: &mut Vec<Field>,
     since: Option<Version>,
@@ -193,6 +218,12 @@ fn inherit_into(
     // The same group may be reached by several paths with different
     // `since` bounds; each (name, bound) pair is walked once.
     let mut seen = BTreeSet::new();
+    // Where each field name is in `fields`.
+    let mut at: BTreeMap<String, usize> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.clone(), i))
+        .collect();
     let mut stack: Vec<(&str, Option<Version>)> = inherits
         .iter()
         .rev()
@@ -202,23 +233,21 @@ fn inherit_into(
         if !seen.insert((name, since)) {
             continue;
         }
-        let (own, next, origin): (&[RawField], &[RawInherit], Origin) =
-            if let Some(g) = raw.groups.iter().find(|g| g.name.value == name) {
-                (&g.fields, &g.inherits, Origin::Group(name.to_owned()))
-            } else if let Some(e) = raw.events.iter().find(|e| e.name.value == name) {
-                (&e.fields, &e.inherits, Origin::Event(name.to_owned()))
-            } else {
-                continue;
-            };
-        for f in own {
+        let Some((own, next, origin)) = index.get(name) else {
+            continue;
+        };
+        for f in own.iter() {
             let candidate = field(f, origin.clone(), since, removed);
             // A group field removed before this event (or this inheritance
             // path) began is never sent with it.
             if !alive(&candidate) {
                 continue;
             }
-            match fields.iter_mut().find(|have| have.name == candidate.name) {
-                None => fields.push(candidate),
+            match at.get(&candidate.name).and_then(|&i| fields.get_mut(i)) {
+                None => {
+                    at.insert(candidate.name.clone(), fields.len());
+                    fields.push(candidate);
+                }
                 // Reached again by another path: the field is sent while
                 // any path gives it, from the earliest release to the
                 // latest removal.
