@@ -6,6 +6,7 @@ use super::{
     by_category, inherited_from, life_text, matrix, one_line, show, table_fields, type_text,
 };
 use crate::diff::{Diff, FieldChangeKind};
+use crate::emit::escape::markdown_line;
 use crate::model::{Edition, Event, EventModel, Field, Origin};
 
 /// The whole reference as one Markdown document.
@@ -53,7 +54,7 @@ pub fn generate(model: &EventModel) -> String {
     for (category, events) in by_category(model) {
         let _ = writeln!(out, "## {}\n", category_heading(category));
         if let Some(c) = category.and_then(|c| model.categories.get(c)) {
-            let _ = writeln!(out, "{}\n", one_line(&c.description));
+            let _ = writeln!(out, "{}\n", text(&c.description));
         }
         for event in events {
             write_event(&mut out, event);
@@ -62,14 +63,9 @@ pub fn generate(model: &EventModel) -> String {
 
     out.push_str("## Field groups\n\nSets of fields that events inherit, often from a parent event at run time.\n\n");
     for group in model.groups.values() {
-        let _ = writeln!(
-            out,
-            "### {}\n\n{}\n",
-            group.name,
-            one_line(&group.description)
-        );
+        let _ = writeln!(out, "### {}\n\n{}\n", group.name, text(&group.description));
         if let Some(note) = &group.note {
-            let _ = writeln!(out, "> {}\n", one_line(note));
+            let _ = writeln!(out, "> {}\n", text(note));
         }
         if !group.inherits.is_empty() {
             let list: Vec<String> = group
@@ -134,7 +130,7 @@ fn anchor(heading: &str) -> String {
 
 fn write_event(out: &mut String, event: &Event) {
     let _ = writeln!(out, "### `{}`\n", event.name);
-    let _ = writeln!(out, "{}\n", one_line(&event.description));
+    let _ = writeln!(out, "{}\n", text(&event.description));
     let mut facts = Vec::new();
     if let Some(since) = event.lifetime.since {
         facts.push(format!("Since {since}."));
@@ -154,13 +150,13 @@ fn write_event(out: &mut String, event: &Event) {
     }
     let _ = writeln!(out, "{}\n", facts.join(" "));
     if let Some(note) = &event.note {
-        let _ = writeln!(out, "> {}\n", one_line(note));
+        let _ = writeln!(out, "> {}\n", text(note));
     }
     for inherit in &event.inherits {
         let when = inherit
             .when
             .as_deref()
-            .map_or_else(String::new, |w| format!(": {}", one_line(w)));
+            .map_or_else(String::new, |w| format!(": {}", text(w)));
         let since = inherit
             .since
             .map_or_else(String::new, |s| format!(" (from {s})"));
@@ -171,7 +167,7 @@ fn write_event(out: &mut String, event: &Event) {
     }
     field_table(out, table_fields(event), true);
     for change in &event.changes {
-        let _ = writeln!(out, "- {}: {}", change.version, one_line(&change.note));
+        let _ = writeln!(out, "- {}: {}", change.version, text(&change.note));
     }
     if !event.changes.is_empty() {
         out.push('\n');
@@ -228,8 +224,15 @@ fn field_table<'a>(
     out.push('\n');
 }
 
+/// Schema text as one paragraph's Markdown, shown as written.
+fn text(text: &str) -> String {
+    markdown_line(&one_line(text))
+}
+
+/// Schema text in a table cell (GitHub splits cells at any unescaped `|`,
+/// even in a code span).
 fn cell(text: &str) -> String {
-    one_line(text).replace('|', "\\|")
+    self::text(text).replace('|', "\\|")
 }
 
 fn write_diff(out: &mut String, diff: &Diff) {

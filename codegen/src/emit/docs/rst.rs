@@ -4,10 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    by_category, inherited_from, life_text, matrix, one_line, show, table_fields, type_text,
-};
+use super::{by_category, inherited_from, life_text, matrix, show, table_fields, type_text};
 use crate::diff::FieldChangeKind;
+use crate::emit::escape::rst_text;
 use crate::model::{Edition, Event, EventModel, Field, Origin};
 
 /// The widest a wrapped description column gets.
@@ -34,7 +33,7 @@ pub fn generate(model: &EventModel) -> String {
         .categories
         .values()
         .map(|c| {
-            let mut description = one_line(&c.description);
+            let mut description = rst_text(&c.description);
             if c.edition == Edition::Pro {
                 description.push_str(" (commercial edition)");
             }
@@ -62,7 +61,7 @@ pub fn generate(model: &EventModel) -> String {
     for (category, events) in by_category(model) {
         heading(&mut out, category.unwrap_or("Other events"), '=', false);
         if let Some(c) = category.and_then(|c| model.categories.get(c)) {
-            let _ = writeln!(out, "{}\n", one_line(&c.description));
+            let _ = writeln!(out, "{}\n", rst_text(&c.description));
         }
         for event in events {
             write_event(&mut out, event);
@@ -74,9 +73,9 @@ pub fn generate(model: &EventModel) -> String {
     for group in model.groups.values() {
         let _ = writeln!(out, ".. _event_{}:\n", group.name);
         heading(&mut out, &group.name, '=', false);
-        let _ = writeln!(out, "{}\n", one_line(&group.description));
+        let _ = writeln!(out, "{}\n", rst_text(&group.description));
         if let Some(note) = &group.note {
-            let _ = writeln!(out, ".. note::\n\n   {}\n", one_line(note));
+            let _ = writeln!(out, ".. note::\n\n   {}\n", rst_text(note));
         }
         if !group.inherits.is_empty() {
             let list: Vec<String> = group.inherits.iter().map(|g| format!("``{g}``")).collect();
@@ -144,7 +143,7 @@ fn write_event(out: &mut String, event: &Event) {
     if let Some(deprecated) = event.lifetime.deprecated {
         let _ = writeln!(out, ".. deprecated:: {deprecated}\n");
     }
-    let _ = writeln!(out, "{}\n", one_line(&event.description));
+    let _ = writeln!(out, "{}\n", rst_text(&event.description));
     let mut facts = life_text(
         event.lifetime.removed,
         event.renamed_to.as_deref(),
@@ -158,7 +157,7 @@ fn write_event(out: &mut String, event: &Event) {
         let when = inherit
             .when
             .as_deref()
-            .map_or_else(String::new, |w| format!(" {}", one_line(w)));
+            .map_or_else(String::new, |w| format!(" {}", rst_text(w)));
         facts.push(format!(
             "Inherits the fields of ``{}``.{when}",
             inherit.name
@@ -168,7 +167,7 @@ fn write_event(out: &mut String, event: &Event) {
         let _ = writeln!(out, "{}\n", facts.join(" "));
     }
     if let Some(note) = &event.note {
-        let _ = writeln!(out, ".. note::\n\n   {}\n", one_line(note));
+        let _ = writeln!(out, ".. note::\n\n   {}\n", rst_text(note));
     }
     fields_table(out, table_fields(event));
 }
@@ -176,7 +175,7 @@ fn write_event(out: &mut String, event: &Event) {
 fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
     let rows: Vec<Vec<String>> = fields
         .map(|f| {
-            let mut description = one_line(&f.description);
+            let mut description = rst_text(&f.description);
             let mut extra = life_text(
                 f.lifetime.removed,
                 f.renamed_to.as_deref(),
@@ -191,7 +190,7 @@ fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
                 Some(from) => extra.push(format!("Inherited from {from}.")),
                 None => {
                     if let Some(note) = &f.note {
-                        extra.push(one_line(note));
+                        extra.push(rst_text(note));
                     }
                 }
             }
