@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::assemble::{Assembler, Member, TIMESTAMP, Target};
-use crate::error::{Error, shown};
+use crate::error::{Error, ErrorKind, shown};
 use crate::swar::{
     bytes_below, bytes_equal, eight_digits_value, first_flagged, leading_digits, word_at,
 };
@@ -670,8 +670,18 @@ impl<'a> Scanner<'a> {
                     return Ok(time);
                 }
                 // Anything else by JSON's number grammar, then as a float
-                // (an exponent, more than nine decimals).
-                let number = self.number()?;
+                // (an exponent, more than nine decimals). An integer past
+                // 64 bits is no timestamp either.
+                let number = match self.number() {
+                    Ok(number) => number,
+                    Err(error) if error.kind() == ErrorKind::Type => {
+                        let end = unix_extent(self.bytes, start);
+                        self.pos = start;
+                        let found = self.text.get(start..end).unwrap_or_default();
+                        return Err(self.mismatch(TIMESTAMP, found));
+                    }
+                    Err(error) => return Err(error),
+                };
                 let literal = self.text.get(start..self.pos).unwrap_or_default();
                 match (parse_unix_bytes(literal.as_bytes()), number) {
                     (Some(time), _) => Ok(time),
