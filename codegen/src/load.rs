@@ -36,6 +36,7 @@ pub fn load(files: &[SourceFile], cx: &mut Diagnostics) -> (RawSchema, bool) {
         schema
             .sources
             .push((file.relative.clone(), file.text.clone()));
+        schema.paths.push(file.path.clone());
         let name: Arc<str> = Arc::from(file.path.as_str());
         match yaml::parse(&name, &file.text, &mut budget) {
             Err(diag) => {

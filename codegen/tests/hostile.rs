@@ -87,6 +87,23 @@ fn bidirectional_controls_are_refused_in_names_and_text() {
     );
 }
 
+/// Found by the `schema` fuzz target: an error about the schema as a whole
+/// named a file `schema` that does not exist.
+#[test]
+fn a_missing_versions_list_is_located_in_the_first_file() {
+    let files = [SourceFile {
+        path: "dir/only.yaml".into(),
+        relative: "only.yaml".into(),
+        text: String::new(),
+    }];
+    let errors = load_sources(&files).expect_err("no versions");
+    assert_eq!(
+        errors.diagnostics()[0].to_string(),
+        "dir/only.yaml:1:1: the schema has no `versions` list\n  \
+         hint: add `versions: [2.3.0, …]` listing every Dovecot release the schema knows, oldest first"
+    );
+}
+
 #[test]
 fn every_name_of_the_repository_schema_follows_the_grammar() {
     dovecot_events_codegen::load_embedded().expect("the embedded schema is valid");
