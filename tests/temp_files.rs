@@ -55,6 +55,9 @@ fn the_next_write_removes_a_dead_writers_temporary_file() {
     std::fs::write(&other, "someone else's").expect("write");
     dovecot_events_codegen::write_if_changed(&dir.join("EVENTS.md"), b"whole").expect("written");
     assert!(!stale.exists(), "the dead writer's file is removed");
-    assert!(other.exists(), "another file's temporary file is left alone");
+    assert!(
+        other.exists(),
+        "another file's temporary file is left alone"
+    );
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
