@@ -126,3 +126,39 @@ fn integers_past_every_range() {
         );
     }
 }
+
+/// Found by the `json` fuzz target: the scanner read `-0` as the integer
+/// 0, serde_json (and so the `Deserialize` path) as the float -0.0; one
+/// accepted a non-negative integer field the other refused.
+#[test]
+fn minus_zero_is_read_as_serde_json_reads_it() {
+    let line = r#"{"event":"server_connection_connected","fields":{"remote_uid":-0,"x":-0}}"#;
+    let scanned = json::from_str(line).map_err(|e| e.kind());
+    let via_serde = serde_json::from_str::<ExportedEvent<'_>>(line).map_err(|_| ());
+    assert_eq!(scanned.map(drop), Err(ErrorKind::Type));
+    assert!(via_serde.is_err());
+    let raw = json::from_str_raw(r#"{"fields":{"x":-0,"y":-0.0e0,"z":0}}"#)
+        .expect("valid")
+        .into_owned();
+    let values: Vec<String> = raw.fields.iter().map(|(_, v)| format!("{v:?}")).collect();
+    assert_eq!(values, ["Float(-0.0)", "Float(-0.0)", "Int(0)"]);
+}
+
+/// Found by the `tab_text` fuzz target: `from_slice` took off the line
+/// break, then `from_str`'s rules took off a second `\r`, which belongs to
+/// the line.
+#[test]
+fn only_one_line_break_is_taken_off() {
+    for line in ["field:a=x\r\r", "field:a=x\r\r\n", "field:a=x\r"] {
+        let from_str = tab_text::from_str_raw(line).expect("valid").into_owned();
+        let from_slice = tab_text::from_slice_raw(line.as_bytes())
+            .expect("valid")
+            .into_owned();
+        assert_eq!(from_str, from_slice, "{line:?}");
+    }
+    let raw = tab_text::from_slice_raw(b"field:a=x\r\r\n").expect("valid");
+    assert_eq!(
+        raw.fields.get("a"),
+        Some(&dovecot_events::Value::Str("x\r".into()))
+    );
+}

@@ -114,6 +114,18 @@ enum Number {
     Float(f64),
 }
 
+/// An integer with its sign. `-0` is the float `-0.0`, as serde_json reads
+/// it (so that the `Deserialize` path agrees; found by the `json` fuzz
+/// target).
+#[inline]
+fn signed(negative: bool, value: i64) -> Number {
+    match (negative, value) {
+        (true, 0) => Number::Float(-0.0),
+        (true, value) => Number::Int(-value),
+        (false, value) => Number::Int(value),
+    }
+}
+
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -328,7 +340,7 @@ impl<'a> Scanner<'a> {
             {
                 self.pos = first + digits;
                 let value = eight_digits_value(word << (8 * (8 - digits))) as i64;
-                return Ok(Number::Int(if negative { -value } else { value }));
+                return Ok(signed(negative, value));
             }
         }
         self.number_by_digit(negative, first)
@@ -351,8 +363,7 @@ impl<'a> Scanner<'a> {
         };
         if plain && !matches!(self.bytes.get(end), Some(b'.' | b'e' | b'E')) {
             self.pos = end;
-            let value = value as i64;
-            return Ok(Number::Int(if negative { -value } else { value }));
+            return Ok(signed(negative, value as i64));
         }
         self.number_slow()
     }
@@ -398,10 +409,14 @@ impl<'a> Scanner<'a> {
                 }
             }
         } else {
-            literal.parse::<i64>().map(Number::Int).map_err(|_| {
-                self.pos = start;
-                self.mismatch("an integer Dovecot can send (signed 64-bit)", literal)
-            })
+            let negative = literal.starts_with('-');
+            literal
+                .parse::<i64>()
+                .map(|v| signed(negative && v == 0, v))
+                .map_err(|_| {
+                    self.pos = start;
+                    self.mismatch("an integer Dovecot can send (signed 64-bit)", literal)
+                })
         }
     }
 
