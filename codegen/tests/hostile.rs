@@ -294,3 +294,32 @@ fn a_path_with_a_control_character_is_refused() {
         "{found:?}"
     );
 }
+
+/// A model built in code skips validation; its text still cannot put a
+/// bidirectional character into the generated Rust, which rustc refuses
+/// (`text_direction_codepoint_in_literal`), nor start a doctest.
+#[test]
+fn generated_rust_holds_no_bidirectional_character_whatever_the_model() {
+    let mut model = dovecot_events_codegen::load_embedded().expect("valid");
+    for event in model.events.values_mut() {
+        event.description = "a \u{202e} b\n    indented code\n```rust\nfn main() {}\n```".into();
+        for field in &mut event.fields {
+            field.description = "\u{2066}x\u{2069}".into();
+        }
+    }
+    let tokens = dovecot_events_codegen::builder::Config::default()
+        .model_tokens(&model, quote::quote!(::dovecot_events))
+        .expect("generated");
+    let code = tokens.to_string();
+    assert!(!code.contains(['\u{202e}', '\u{2066}', '\u{2069}']));
+    assert!(code.contains("\\\\u{202e}") || code.contains("\\u{202e}"));
+    assert!(!code.contains("\" ```"), "a fence reaches rustdoc");
+    assert!(
+        code.contains("\" \\\\`\\\\`\\\\`rust\""),
+        "the fence is escaped"
+    );
+    assert!(
+        !code.contains("\"     indented"),
+        "an indented code block reaches rustdoc"
+    );
+}
