@@ -99,7 +99,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            line_bytes: 16 << 20,
+            // Dovecot's lines are a few kilobytes; at this length a line of
+            // tiny fields still parses in well under 100 MB.
+            line_bytes: 4 << 20,
             facts: 10_000,
         }
     }
@@ -380,6 +382,23 @@ fn malformed(error: &str) -> String {
     error.strip_prefix("line 1, ").unwrap_or(error).to_owned()
 }
 
+/// The most characters of a name a finding keeps: no schema name is
+/// longer than 64, so a longer one is shown by its start.
+const NAME_CHARS: usize = 128;
+
+/// The most characters of a message a finding keeps.
+const MESSAGE_CHARS: usize = 1024;
+
+/// `text`, cut after `max` characters (with `…`): what a finding holds of
+/// text from the input, so that the report's memory stays bounded however
+/// long the names in a line are.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
 fn finding(
     line: u64,
     kind: FindingKind,
@@ -391,9 +410,9 @@ fn finding(
         line,
         count: 1,
         kind,
-        event: event.map(str::to_owned),
-        field: field.map(str::to_owned),
-        message,
+        event: event.map(|e| shortened(e, NAME_CHARS)),
+        field: field.map(|f| shortened(f, NAME_CHARS)),
+        message: shortened(&message, MESSAGE_CHARS),
     }
 }
 
@@ -568,6 +587,7 @@ impl Checker<'_, '_> {
     }
 
     fn enum_value(&mut self, event: &Event, field: &Field, value: &Value<'_>) {
+        // Only the start of a long value is shown (and compared).
         let (Some(enum_name), Value::Str(text)) = (&field.enum_name, value) else {
             return;
         };
@@ -590,7 +610,10 @@ impl Checker<'_, '_> {
                 FindingKind::UnknownEnumValue,
                 Some(&event.name),
                 Some(&field.name),
-                format!("value `{text}` is not one of {enum_name} in Dovecot {target} ({listed})"),
+                format!(
+                    "value `{}` is not one of {enum_name} in Dovecot {target} ({listed})",
+                    shortened(text, NAME_CHARS)
+                ),
             );
         }
     }

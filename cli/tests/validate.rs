@@ -69,3 +69,35 @@ fn cli_validate_accepts_the_small_schema() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("schema is valid: "));
 }
+
+/// Files a schema cannot be read from are bad input like any schema
+/// mistake: located, and exit code 2 (not 1, which is for I/O errors).
+#[test]
+fn unreadable_schema_files_are_located_and_exit_2() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validate-not-utf8");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    std::fs::write(dir.join("a.yaml"), b"versions: [2.3.0]\n# caf\xe9\n").expect("write");
+    let dir_arg = dir.display().to_string();
+    let output = eventgen(&["validate", &dir_arg]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:2:6: the file is not UTF-8: byte 0xe9 at byte offset 23",
+            dir.join("a.yaml").display()
+        )),
+        "{stderr}"
+    );
+    let deep = dir.join("deep");
+    std::fs::create_dir_all(&deep).expect("scratch directory");
+    std::fs::remove_file(dir.join("a.yaml")).expect("remove");
+    std::fs::write(deep.join("b.yaml"), "- ".repeat(177_000)).expect("write");
+    let output = eventgen(&["validate", &dir_arg]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("b.yaml:1:129: sequences and mappings nest more than 64 levels deep"),
+        "{stderr}"
+    );
+}

@@ -140,14 +140,21 @@ impl fmt::Display for SchemaErrors {
 impl std::error::Error for SchemaErrors {}
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
+///
+/// Candidates whose length differs from `name`'s by more than the distance
+/// allowed cannot be close and are not compared, so a name of any length
+/// (from an export or a configuration) costs time in proportion to the
+/// candidates' lengths only.
 #[must_use]
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
     candidates
         .into_iter()
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
@@ -180,5 +187,7 @@ mod tests {
         assert_eq!(did_you_mean("descripton", names), Some("description"));
         assert_eq!(did_you_mean("sinse", names), Some("since"));
         assert_eq!(did_you_mean("colour", names), None);
+        // A long name is compared with nothing, not with every candidate.
+        assert_eq!(did_you_mean(&"x".repeat(1 << 20), names), None);
     }
 }

@@ -64,6 +64,7 @@ pub mod ident;
 mod load;
 pub mod model;
 mod raw;
+mod read;
 mod resolve;
 #[doc(hidden)]
 pub mod schema_macro;
@@ -83,6 +84,7 @@ pub use dovecot_events_vocab::{
 };
 pub use load::SourceFile;
 pub use model::EventModel;
+pub use read::{MAX_FILE_BYTES, MAX_TOTAL_BYTES, read_dir_sources};
 pub use write::{write_atomic, write_if_changed};
 
 /// The repository's schema files, embedded at build time, as
@@ -129,53 +131,6 @@ pub(crate) fn embedded_source_hash() -> String {
 /// crate's tests, so this fails only for a broken build.
 pub fn load_embedded() -> Result<EventModel, SchemaErrors> {
     load_sources(&embedded_sources())
-}
-
-/// Reads every `*.yaml`/`*.yml` file below `dir`, in path order.
-///
-/// # Errors
-///
-/// Returns [`Error::Io`] when the directory or a file cannot be read.
-pub fn read_dir_sources(dir: &Path) -> Result<Vec<SourceFile>, Error> {
-    let mut paths = Vec::new();
-    walk(dir, &mut paths)?;
-    let mut files = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let relative = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        files.push(SourceFile {
-            path: path.display().to_string(),
-            relative,
-            text,
-        });
-    }
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(files)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Loads and resolves the schema in `dir`.

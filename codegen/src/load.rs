@@ -31,12 +31,14 @@ pub struct SourceFile {
 pub fn load(files: &[SourceFile], cx: &mut Diagnostics) -> (RawSchema, bool) {
     let mut schema = RawSchema::default();
     let mut incomplete = false;
+    let mut budget = yaml::MAX_VALUES;
     for file in files {
         schema
             .sources
             .push((file.relative.clone(), file.text.clone()));
+        schema.paths.push(file.path.clone());
         let name: Arc<str> = Arc::from(file.path.as_str());
-        match yaml::parse(&name, &file.text) {
+        match yaml::parse(&name, &file.text, &mut budget) {
             Err(diag) => {
                 incomplete = true;
                 cx.error_with_hint(&diag.location, diag.message, diag.hint.unwrap_or_default());

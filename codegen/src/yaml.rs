@@ -57,12 +57,21 @@ impl Node {
     }
 }
 
-/// Parses one YAML document. An empty document yields `Ok(None)`.
+/// How many values (scalars, sequences and mappings, aliases copied
+/// included) all files of one schema may hold together. The repository's
+/// schema has about 40,000; a synthetic schema of 64,000 events about 1.7
+/// million. The bound keeps the trees, and what is built from them, well
+/// under a gigabyte (each value costs up to about 200 bytes while parsed).
+pub const MAX_VALUES: usize = 2_000_000;
+
+/// Parses one YAML document, building at most `budget` values (which is
+/// reduced by what was built). An empty document yields `Ok(None)`.
 ///
 /// # Errors
 ///
-/// Returns the syntax error, located, when the text is not YAML.
-pub fn parse(file: &Arc<str>, text: &str) -> Result<Option<Node>, Diagnostic> {
+/// Returns the syntax error, located, when the text is not YAML, or when
+/// it is nested too deeply or holds more values than the budget.
+pub fn parse(file: &Arc<str>, text: &str, budget: &mut usize) -> Result<Option<Node>, Diagnostic> {
     let mut builder = Builder {
         file: file.clone(),
         stack: Vec::new(),
@@ -70,10 +79,15 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Option<Node>, Diagnostic> {
         root: None,
         documents: 0,
         expanded: 0,
+        budget: *budget,
     };
     for item in Parser::new_from_str(text) {
         match item {
-            Ok((event, span)) => builder.event(event, span)?,
+            Ok((event, span)) => {
+                let result = builder.event(event, span);
+                *budget = builder.budget;
+                result?;
+            }
             Err(err) => return Err(scan_error(file, &err)),
         }
     }
@@ -107,12 +121,19 @@ struct Builder {
     /// Nodes copied by alias expansion so far, bounded by
     /// [`MAX_ALIAS_EXPANSION`].
     expanded: usize,
+    /// How many more values may be built.
+    budget: usize,
 }
 
 /// How many nodes aliases may copy in one document: far more than a schema
 /// needs, few enough that nested aliases (a "billion laughs" document)
 /// cannot exhaust memory.
 const MAX_ALIAS_EXPANSION: usize = 100_000;
+
+/// How deep sequences and mappings may nest. A schema needs about eight
+/// levels; the tree of a much deeper document would overflow the stack
+/// when it is walked or dropped, since both recurse.
+pub const MAX_DEPTH: usize = 64;
 
 fn node_count(node: &Node) -> usize {
     match &node.kind {
@@ -138,6 +159,21 @@ impl Builder {
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
         let location = self.location(span);
+        let values = match &event {
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) => 1,
+            Event::Alias(id) => self.anchors.get(id).map_or(0, node_count),
+            _ => 0,
+        };
+        let Some(left) = self.budget.checked_sub(values) else {
+            return Err(Diagnostic {
+                location,
+                message: format!(
+                    "the schema holds more than {MAX_VALUES} YAML values (scalars, sequences and mappings)"
+                ),
+                hint: Some("a schema of this size is not one this tool was made for".into()),
+            });
+        };
+        self.budget = left;
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
@@ -180,6 +216,7 @@ impl Builder {
                 self.finish(Node { location, ..node }, 0);
             }
             Event::SequenceStart(anchor, _) => {
+                self.deeper(&location)?;
                 let node = Node {
                     location,
                     kind: NodeKind::Seq(Vec::new()),
@@ -187,6 +224,7 @@ impl Builder {
                 self.stack.push(Open::Seq(node, Vec::new(), anchor));
             }
             Event::MappingStart(anchor, _) => {
+                self.deeper(&location)?;
                 let node = Node {
                     location,
                     kind: NodeKind::Map(Vec::new()),
@@ -210,6 +248,20 @@ impl Builder {
         Ok(())
     }
 
+    /// Checks that one more level of nesting stays within [`MAX_DEPTH`].
+    fn deeper(&self, location: &Location) -> Result<(), Diagnostic> {
+        if self.stack.len() < MAX_DEPTH {
+            return Ok(());
+        }
+        Err(Diagnostic {
+            location: location.clone(),
+            message: format!("sequences and mappings nest more than {MAX_DEPTH} levels deep"),
+            hint: Some(
+                "a schema needs only a few levels; check the indentation and brackets here".into(),
+            ),
+        })
+    }
+
     fn finish(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
@@ -230,7 +282,7 @@ mod tests {
     use super::*;
 
     fn parse_ok(text: &str) -> Node {
-        parse(&Arc::from("t.yaml"), text)
+        parse(&Arc::from("t.yaml"), text, &mut MAX_VALUES.clone())
             .expect("valid yaml")
             .expect("a document")
     }
@@ -252,9 +304,57 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let err = parse(&Arc::from("t.yaml"), "a: [1, 2\nb: c\n").expect_err("invalid");
+        let err = parse(
+            &Arc::from("t.yaml"),
+            "a: [1, 2\nb: c\n",
+            &mut MAX_VALUES.clone(),
+        )
+        .expect_err("invalid");
         assert!(err.message.starts_with("YAML syntax error"));
         assert_eq!(err.location.file.as_ref(), "t.yaml");
+    }
+
+    /// A document nested far deeper than any schema is a located error,
+    /// not a stack overflow while the tree is built, walked or dropped.
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let mapping: String = (0..100)
+            .map(|d| format!("{}a:\n", "  ".repeat(d)))
+            .collect();
+        for (text, line) in [
+            ("- ".repeat(177_000) + "x\n", 1),
+            ("[".repeat(100_000), 1),
+            ("{a: ".repeat(100_000), 1),
+            (mapping + &"  ".repeat(100) + "x\n", 65),
+        ] {
+            let err =
+                parse(&Arc::from("t.yaml"), &text, &mut MAX_VALUES.clone()).expect_err("too deep");
+            // The YAML parser has its own limit for flow collections.
+            assert!(
+                err.message.contains("nest more than 64 levels")
+                    || err.message.contains("recursion limit exceeded"),
+                "{}",
+                err.message
+            );
+            assert_eq!(err.location.line, line, "{}", err.location);
+        }
+        let ok = format!("{}x{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&Arc::from("t.yaml"), &ok, &mut MAX_VALUES.clone()).is_ok());
+    }
+
+    /// The values of all files share one budget.
+    #[test]
+    fn values_are_bounded() {
+        let mut budget = 10;
+        parse(&Arc::from("a.yaml"), "[1, 2, 3, 4]", &mut budget).expect("5 values");
+        assert_eq!(budget, 5);
+        let err = parse(&Arc::from("b.yaml"), "[1, 2, 3, 4, 5]", &mut budget).expect_err("6");
+        assert!(
+            err.message.contains("more than 2000000 YAML values"),
+            "{}",
+            err.message
+        );
+        assert_eq!((err.location.line, err.location.column), (1, 14));
     }
 
     #[test]

@@ -424,13 +424,13 @@ fn event_names_colliding_as_rust_types() {
               foo_bar:
                 category: auth
                 description: Underscore.
-              foo-bar:
+              foo__bar:
                 category: auth
-                description: Dash.
+                description: Two underscores.
             "
         ),
         [
-            "case.yaml:5:3: `foo_bar` and `foo-bar` both become the Rust type `FooBar`\n  \
+            "case.yaml:5:3: `foo_bar` and `foo__bar` both become the Rust type `FooBar`\n  \
              hint: rename one of them (the other is at case.yaml:2:3)"
         ]
     );
@@ -446,12 +446,12 @@ fn field_names_colliding_as_rust_members() {
                 category: auth
                 description: A user logged in.
                 fields:
-                  user-name: { type: string, description: Dash. }
+                  \" user_name\": { type: string, description: Leading space. }
                   user_name: { type: string, description: Underscore. }
             "
         ),
         [
-            "case.yaml:7:7: `user-name` and `user_name` both become the Rust field `user_name` of event `login`\n  \
+            "case.yaml:7:7: ` user_name` and `user_name` both become the Rust field `user_name` of event `login`\n  \
              hint: rename one of them (the other is at case.yaml:6:7)"
         ]
     );

@@ -303,11 +303,13 @@ fn strip_newline(line: &str) -> &str {
 }
 
 fn slice<'a, T: Target<'a>>(line: &'a [u8], lossy: bool) -> Result<T, Error> {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // `parse` takes off the line break itself (taking it off here too
+    // would take off a second `\r`, which is part of the line).
     if let Ok(text) = std::str::from_utf8(line) {
         return parse(text);
     }
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     let mut parser = Parser {
         asm: Assembler::new(FORMAT, None),
     };

@@ -9,6 +9,7 @@ use crate::model::{EventModel, Lifetime};
 #[cfg(feature = "docs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
 pub mod docs;
+pub mod escape;
 pub mod rust;
 pub mod source;
 
@@ -47,7 +48,10 @@ pub fn is_bidi_control(c: char) -> bool {
 }
 
 /// `#[doc = …]` attributes for paragraphs of text, separated by blank doc
-/// lines, each line starting with a space as `///` comments do.
+/// lines, each line starting with a space as `///` comments do. The
+/// paragraphs are Markdown; schema text in them must be escaped with
+/// [`escape::markdown_text`] first, so that it cannot add markup, nor a
+/// code block that rustdoc would run as a doctest.
 #[must_use]
 pub fn doc_attrs(paragraphs: &[String]) -> TokenStream {
     let mut lines: Vec<String> = Vec::new();
@@ -59,27 +63,11 @@ pub fn doc_attrs(paragraphs: &[String]) -> TokenStream {
             if line.is_empty() {
                 String::new()
             } else {
-                format!(" {}", escape_angle_brackets(line))
+                format!(" {}", escape::visible(line.trim_start()))
             }
         }));
     }
     quote!(#(#[doc = #lines])*)
-}
-
-/// Schema text such as `session:<n>` or `event_<name>` would read as HTML
-/// tags to rustdoc; outside code spans, `<` is escaped for Markdown.
-fn escape_angle_brackets(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut in_code = false;
-    for c in line.chars() {
-        match c {
-            '`' => in_code = !in_code,
-            '<' if !in_code => out.push('\\'),
-            _ => {}
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// "Since Dovecot 2.3.7. Removed in Dovecot 2.4.0.": an item's lifetime

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::assemble::{Assembler, Member, TIMESTAMP, Target};
-use crate::error::{Error, shown};
+use crate::error::{Error, ErrorKind, shown};
 use crate::swar::{
     bytes_below, bytes_equal, eight_digits_value, first_flagged, leading_digits, word_at,
 };
@@ -128,6 +128,18 @@ fn micros_exact(number: &[u8]) -> Option<Timestamp> {
 enum Number {
     Int(i64),
     Float(f64),
+}
+
+/// An integer with its sign. `-0` is the float `-0.0`, as serde_json reads
+/// it (so that the `Deserialize` path agrees; found by the `json` fuzz
+/// target).
+#[inline]
+fn signed(negative: bool, value: i64) -> Number {
+    match (negative, value) {
+        (true, 0) => Number::Float(-0.0),
+        (true, value) => Number::Int(-value),
+        (false, value) => Number::Int(value),
+    }
 }
 
 struct Scanner<'a> {
@@ -344,7 +356,7 @@ impl<'a> Scanner<'a> {
             {
                 self.pos = first + digits;
                 let value = eight_digits_value(word << (8 * (8 - digits))) as i64;
-                return Ok(Number::Int(if negative { -value } else { value }));
+                return Ok(signed(negative, value));
             }
         }
         self.number_by_digit(negative, first)
@@ -367,8 +379,7 @@ impl<'a> Scanner<'a> {
         };
         if plain && !matches!(self.bytes.get(end), Some(b'.' | b'e' | b'E')) {
             self.pos = end;
-            let value = value as i64;
-            return Ok(Number::Int(if negative { -value } else { value }));
+            return Ok(signed(negative, value as i64));
         }
         self.number_slow()
     }
@@ -414,10 +425,14 @@ impl<'a> Scanner<'a> {
                 }
             }
         } else {
-            literal.parse::<i64>().map(Number::Int).map_err(|_| {
-                self.pos = start;
-                self.mismatch("an integer Dovecot can send (signed 64-bit)", literal)
-            })
+            let negative = literal.starts_with('-');
+            literal
+                .parse::<i64>()
+                .map(|v| signed(negative && v == 0, v))
+                .map_err(|_| {
+                    self.pos = start;
+                    self.mismatch("an integer Dovecot can send (signed 64-bit)", literal)
+                })
         }
     }
 
@@ -686,8 +701,18 @@ impl<'a> Scanner<'a> {
                     return Ok(time);
                 }
                 // Anything else by JSON's number grammar, then as a float
-                // (an exponent, more than nine decimals).
-                let number = self.number()?;
+                // (an exponent, more than nine decimals). An integer past
+                // 64 bits is no timestamp either.
+                let number = match self.number() {
+                    Ok(number) => number,
+                    Err(error) if error.kind() == ErrorKind::Type => {
+                        let end = unix_extent(self.bytes, start);
+                        self.pos = start;
+                        let found = self.text.get(start..end).unwrap_or_default();
+                        return Err(self.mismatch(TIMESTAMP, found));
+                    }
+                    Err(error) => return Err(error),
+                };
                 let literal = self.text.get(start..self.pos).unwrap_or_default();
                 match (micros_exact(literal.as_bytes()), number) {
                     (Some(time), _) => Ok(time),

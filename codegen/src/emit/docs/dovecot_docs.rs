@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use super::{one_line, type_text};
 use crate::Version;
+use crate::emit::escape::js_single_quoted;
 use crate::model::{Change, Edition, EventModel, Field, Origin};
 
 /// The `events.js` module.
@@ -38,7 +39,7 @@ pub fn events_js(model: &EventModel) -> String {
     for event in model.events.values() {
         let _ = writeln!(out, "\n\t{}: {{", key(&event.name));
         if let Some(root) = &event.category {
-            let _ = writeln!(out, "\t\troot: '{}',", root.replace('\'', "\\'"));
+            let _ = writeln!(out, "\t\troot: {},", js_single_quoted(root));
         }
         if let Some(since) = event.lifetime.since.filter(|s| Some(*s) > first) {
             tags(
@@ -231,11 +232,7 @@ fn fields(
                 &[(tag(owner, Some(&f.name), "removed"), r, text)],
             );
         }
-        let _ = writeln!(
-            out,
-            "\t\t\t\ttype: '{}',",
-            type_text(f).replace('\'', "\\'")
-        );
+        let _ = writeln!(out, "\t\t\t\ttype: {},", js_single_quoted(&type_text(f)));
         let mut text = one_line(&f.description);
         if !f.emitted {
             text.push_str(" Documented, but Dovecot never sends it.");
@@ -266,7 +263,7 @@ fn tags(out: &mut String, depth: usize, kind: &str, entries: &[(String, Version,
 }
 
 fn inherit_line<'a>(out: &mut String, names: impl Iterator<Item = &'a str>) {
-    let names: Vec<String> = names.map(|n| format!("'{n}'")).collect();
+    let names: Vec<String> = names.map(js_single_quoted).collect();
     match names.len() {
         0 => {}
         1 => {
@@ -311,7 +308,7 @@ fn key(name: &str) -> String {
     if ident {
         name.to_owned()
     } else {
-        format!("'{}'", name.replace('\\', "\\\\").replace('\'', "\\'"))
+        js_single_quoted(name)
     }
 }
 

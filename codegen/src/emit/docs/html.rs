@@ -279,8 +279,10 @@ fn attr(name: &str, version: Option<crate::Version>) -> String {
     version.map_or_else(String::new, |v| format!(" {name}=\"{v}\""))
 }
 
-/// Escapes text for HTML element content and double-quoted attributes.
+/// Escapes text for HTML element content and double-quoted attributes;
+/// control and bidirectional characters become visible escapes.
 fn esc(text: &str) -> String {
+    let text = crate::emit::escape::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -7,6 +7,7 @@ use super::{
     show, type_text,
 };
 use crate::diff::{Diff, FieldChangeKind};
+use crate::emit::escape::markdown_line;
 use crate::model::{Edition, Event, EventModel, Field};
 
 /// The whole reference as one Markdown document.
@@ -59,7 +60,7 @@ pub fn generate(model: &EventModel) -> String {
     for (category, events) in by_category(model) {
         let _ = writeln!(out, "## {}\n", category_heading(category));
         if let Some(c) = category.and_then(|c| model.categories.get(c)) {
-            let _ = writeln!(out, "{}\n", one_line(&c.description));
+            let _ = writeln!(out, "{}\n", text(&c.description));
         }
         for event in events {
             write_event(&mut out, model, event);
@@ -79,7 +80,7 @@ pub fn generate(model: &EventModel) -> String {
             out,
             "### {}\n\n{}\n",
             context_heading(group),
-            one_line(&group.description)
+            text(&group.description)
         );
         let mut facts = Vec::new();
         if !context.categories.is_empty() {
@@ -175,7 +176,7 @@ fn context_heading(group: &crate::model::Group) -> String {
 
 fn write_event(out: &mut String, model: &EventModel, event: &Event) {
     let _ = writeln!(out, "### `{}`\n", event.name);
-    let _ = writeln!(out, "{}\n", one_line(&event.description));
+    let _ = writeln!(out, "{}\n", text(&event.description));
     let mut facts = Vec::new();
     if let Some(since) = event.lifetime.since {
         facts.push(format!("Since {since}."));
@@ -220,7 +221,7 @@ fn write_event(out: &mut String, model: &EventModel, event: &Event) {
         out.push('\n');
     }
     for change in &event.changes {
-        let _ = writeln!(out, "- {}: {}", change.version, one_line(&change.note));
+        let _ = writeln!(out, "- {}: {}", change.version, text(&change.note));
     }
     if !event.changes.is_empty() {
         out.push('\n');
@@ -264,8 +265,15 @@ fn field_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
     out.push('\n');
 }
 
+/// Schema text on one line, with Markdown's markup characters escaped.
+fn text(text: &str) -> String {
+    markdown_line(&one_line(text))
+}
+
+/// Schema text in a table cell (GitHub splits cells at any unescaped `|`,
+/// even in a code span).
 fn cell(text: &str) -> String {
-    one_line(text).replace('|', "\\|")
+    self::text(text).replace('|', "\\|")
 }
 
 fn write_diff(out: &mut String, diff: &Diff) {

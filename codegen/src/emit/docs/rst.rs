@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 
 use super::{
-    by_category, context_fields, context_title, event_field_groups, life_text, matrix, one_line,
-    show, type_text,
+    by_category, context_fields, context_title, event_field_groups, life_text, matrix, show,
+    type_text,
 };
 use crate::diff::FieldChangeKind;
+use crate::emit::escape::rst_text;
 use crate::model::{Edition, Event, EventModel, Field};
 
 /// The widest a wrapped description column gets.
@@ -35,7 +36,7 @@ pub fn generate(model: &EventModel) -> String {
         .categories
         .values()
         .map(|c| {
-            let mut description = one_line(&c.description);
+            let mut description = rst_text(&c.description);
             if c.edition == Edition::Pro {
                 description.push_str(" (commercial edition)");
             }
@@ -63,7 +64,7 @@ pub fn generate(model: &EventModel) -> String {
     for (category, events) in by_category(model) {
         heading(&mut out, category.unwrap_or("Other events"), '=', false);
         if let Some(c) = category.and_then(|c| model.categories.get(c)) {
-            let _ = writeln!(out, "{}\n", one_line(&c.description));
+            let _ = writeln!(out, "{}\n", rst_text(&c.description));
         }
         for event in events {
             write_event(&mut out, model, event);
@@ -86,7 +87,7 @@ pub fn generate(model: &EventModel) -> String {
             '=',
             false,
         );
-        let _ = writeln!(out, "{}\n", one_line(&group.description));
+        let _ = writeln!(out, "{}\n", rst_text(&group.description));
         if !context.categories.is_empty() {
             let list: Vec<String> = context
                 .categories
@@ -154,7 +155,7 @@ fn write_event(out: &mut String, model: &EventModel, event: &Event) {
     if let Some(deprecated) = event.lifetime.deprecated {
         let _ = writeln!(out, ".. deprecated:: {deprecated}\n");
     }
-    let _ = writeln!(out, "{}\n", one_line(&event.description));
+    let _ = writeln!(out, "{}\n", rst_text(&event.description));
     let mut facts = life_text(
         event.lifetime.removed,
         event.renamed_to.as_deref(),
@@ -188,7 +189,7 @@ fn write_event(out: &mut String, model: &EventModel, event: &Event) {
 fn fields_table<'a>(out: &mut String, fields: impl Iterator<Item = &'a Field>) {
     let rows: Vec<Vec<String>> = fields
         .map(|f| {
-            let mut description = one_line(&f.description);
+            let mut description = rst_text(&f.description);
             let mut extra = life_text(
                 f.lifetime.removed,
                 f.renamed_to.as_deref(),

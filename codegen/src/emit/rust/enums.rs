@@ -6,6 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Flatten, Module, RustOptions, counted};
+use crate::emit::escape::markdown_text;
 use crate::emit::{doc_attrs, lifetime_line};
 use crate::model::{EnumDef, EventModel};
 
@@ -54,7 +55,7 @@ fn enum_def(e: &EnumDef, options: &RustOptions) -> TokenStream {
     let name = format_ident!("{}", e.rust_name);
     let extra = options.type_attrs(&e.name);
     let docs = doc_attrs(&[
-        e.description.clone(),
+        markdown_text(&e.description),
         format!(
             "Schema enum `{}`. Values the schema does not list are kept in [`{}::Other`].",
             e.name, e.rust_name
@@ -63,7 +64,7 @@ fn enum_def(e: &EnumDef, options: &RustOptions) -> TokenStream {
     let variants = e.values.iter().map(|v| {
         let variant = format_ident!("{}", v.rust_name);
         let wire = Literal::string(&v.name);
-        let mut lines = vec![format!("`{}`: {}", v.name, v.description)];
+        let mut lines = vec![format!("`{}`: {}", v.name, markdown_text(&v.description))];
         lines.extend(lifetime_line(&v.lifetime, None));
         let docs = doc_attrs(&lines);
         quote!(#docs #variant = #wire;)

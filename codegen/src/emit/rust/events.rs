@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 
 use super::gate::{Gate, gate};
 use super::{Flatten, Module, RustOptions, counted};
+use crate::emit::escape::markdown_text;
 use crate::emit::{doc_attrs, lifetime_line};
 use crate::ident::field_name;
 use crate::model::{Edition, Event, EventModel, Field, FieldType, Origin};
@@ -130,7 +131,7 @@ fn event_struct(event: &Event, model: &EventModel, options: &RustOptions) -> Tok
 }
 
 fn event_docs(event: &Event) -> Vec<String> {
-    let mut lines = vec![event.description.clone()];
+    let mut lines = vec![markdown_text(&event.description)];
     let mut facts = match &event.category {
         Some(category) => format!("Event `{}`, category `{category}`", event.name),
         None => format!("Event `{}`, no category of its own", event.name),
@@ -212,7 +213,7 @@ fn field_docs(field: &Field) -> Vec<String> {
     if let Some(life) = lifetime_line(&field.lifetime, field.renamed_to.as_deref()) {
         facts = format!("{facts} {life}");
     }
-    vec![field.description.clone(), facts]
+    vec![markdown_text(&field.description), facts]
 }
 
 fn type_words(field: &Field) -> String {
@@ -233,7 +234,7 @@ pub(super) fn event_enum(model: &EventModel, options: &RustOptions) -> TokenStre
         let variant = format_ident!("{}", e.rust_name);
         let wire = Literal::string(&e.name);
         let Gate { cfg, .. } = gate(options, model, &e.lifetime, None, None);
-        let docs = doc_attrs(&[format!("`{}`: {}", e.name, e.description)]);
+        let docs = doc_attrs(&[format!("`{}`: {}", e.name, markdown_text(&e.description))]);
         quote!(#docs #variant = #wire #cfg;)
     });
     quote! {

@@ -1,7 +1,13 @@
 //! Validate: cross-checks on the raw schema, one function per rule.
 //!
 //! Every rule records its findings and returns, so all of them run and the
-//! user sees every problem at once.
+//! user sees every problem at once. Every rule takes time in proportion to
+//! the schema's size (names are looked up in ordered maps, inheritance
+//! through [`graph::Graph`]), so a schema of many thousands of events
+//! validates in seconds.
+
+mod graph;
+mod names;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,18 +20,27 @@ use dovecot_events_vocab::Version;
 /// Runs every rule. `incomplete` (a file failed to parse) skips the rules
 /// about references, which would only echo that failure.
 pub fn check(raw: &RawSchema, incomplete: bool, cx: &mut Diagnostics) {
+    names::names_follow_the_grammar(raw, cx);
+    names::text_is_plain(raw, cx);
+    let mut suggest = Suggestions::default();
     let versions = version_list(raw, incomplete, cx);
     versions_are_known(raw, &versions, cx);
     no_duplicate_names(raw, cx);
     lifetimes_are_ordered(raw, cx);
-    field_kinds_are_consistent(raw, cx);
+    field_kinds_are_consistent(raw, &mut suggest, cx);
     enums_have_values(raw, cx);
     rust_names_do_not_collide(raw, cx);
     if !incomplete {
-        references_resolve(raw, cx);
-        inheritance_is_acyclic(raw, cx);
+        let graph = graph::Graph::new(raw);
+        graph.report_cycles(cx);
+        // The rules that flatten inheritance would only repeat the work
+        // the bounds refuse.
+        let bounded = graph.report_bounds(raw, cx);
+        references_resolve(raw, bounded.then_some(&graph), &mut suggest, cx);
         fields_start_after_their_event(raw, cx);
-        inherited_rust_names_do_not_collide(raw, cx);
+        if bounded {
+            inherited_rust_names_do_not_collide(raw, &graph, cx);
+        }
     }
 }
 
@@ -293,7 +308,7 @@ fn lifetimes_are_ordered(raw: &RawSchema, cx: &mut Diagnostics) {
 
 /// `enum:` goes with `type: enum` and `unit:` with `type: integer`; anything
 /// else is a typo that would silently lose the refinement.
-fn field_kinds_are_consistent(raw: &RawSchema, cx: &mut Diagnostics) {
+fn field_kinds_are_consistent(raw: &RawSchema, suggest: &mut Suggestions, cx: &mut Diagnostics) {
     let enums: BTreeSet<&str> = raw.enums.iter().map(|e| e.name.value.as_str()).collect();
     for f in all_fields(raw) {
         match (&f.ty.value, &f.enum_name) {
@@ -303,7 +318,7 @@ fn field_kinds_are_consistent(raw: &RawSchema, cx: &mut Diagnostics) {
                 "add `enum: NAME` naming an entry of `enums`",
             ),
             (FieldType::Enum, Some(name)) if !enums.contains(name.value.as_str()) => {
-                let hint = match did_you_mean(&name.value, enums.iter().copied()) {
+                let hint = match suggest.close(&name.value, enums.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!("define `{}` under `enums`", name.value),
                 };
@@ -425,7 +440,12 @@ fn collisions<'a>(
 
 /// Categories, parents, reasons' categories, inherits and renames must name
 /// something that exists.
-fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
+fn references_resolve(
+    raw: &RawSchema,
+    graph: Option<&graph::Graph<'_>>,
+    suggest: &mut Suggestions,
+    cx: &mut Diagnostics,
+) {
     let categories: BTreeSet<&str> = raw
         .categories
         .iter()
@@ -433,11 +453,11 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
         .collect();
     let events: BTreeSet<&str> = raw.events.iter().map(|e| e.name.value.as_str()).collect();
     let groups: BTreeSet<&str> = raw.groups.iter().map(|g| g.name.value.as_str()).collect();
-    let category = |name: &Spanned<String>, cx: &mut Diagnostics| {
+    let category = |name: &Spanned<String>, suggest: &mut Suggestions, cx: &mut Diagnostics| {
         if name.value.is_empty() || categories.contains(name.value.as_str()) {
             return;
         }
-        let hint = match did_you_mean(&name.value, categories.iter().copied()) {
+        let hint = match suggest.close(&name.value, categories.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("define `{}` under `categories`", name.value),
         };
@@ -449,20 +469,20 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
     };
     for c in &raw.categories {
         if let Some(parent) = &c.parent {
-            category(parent, cx);
+            category(parent, suggest, cx);
         }
     }
     for r in &raw.reasons {
         if let Some(c) = &r.category {
-            category(c, cx);
+            category(c, suggest, cx);
         }
     }
     for e in &raw.events {
         if let Some(c) = &e.category {
-            category(c, cx);
+            category(c, suggest, cx);
         }
         for c in &e.categories {
-            category(c, cx);
+            category(c, suggest, cx);
         }
         if let Some(to) = &e.renamed_to
             && !events.contains(to.value.as_str())
@@ -486,7 +506,7 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
     {
         let name = &inherit.name;
         if !events.contains(name.value.as_str()) && !groups.contains(name.value.as_str()) {
-            let hint = match did_you_mean(&name.value, inherit_targets.iter().copied()) {
+            let hint = match suggest.close(&name.value, inherit_targets.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => "inherit from a group under `groups` or an event under `events`".into(),
             };
@@ -502,9 +522,16 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
     }
     // A renamed field's new name must be a field of the same event, so tools
     // can map old names to new ones.
+    let Some(graph) = graph else {
+        return;
+    };
     for e in &raw.events {
         let own: BTreeSet<&str> = e.fields.iter().map(|f| f.name.value.as_str()).collect();
-        let inherited: BTreeSet<&str> = inherited_fields(raw, &e.name.value)
+        if !e.fields.iter().any(|f| f.renamed_to.is_some()) {
+            continue;
+        }
+        let inherited: BTreeSet<&str> = graph
+            .inherited_fields(raw, &e.inherits)
             .into_iter()
             .map(|f| f.name.value.as_str())
             .collect();
@@ -527,78 +554,6 @@ fn references_resolve(raw: &RawSchema, cx: &mut Diagnostics) {
             }
         }
     }
-}
-
-/// Inheritance must be a tree walk that ends; a cycle would have no meaning.
-fn inheritance_is_acyclic(raw: &RawSchema, cx: &mut Diagnostics) {
-    let graph = inherit_graph(raw);
-    let mut reported = BTreeSet::new();
-    for start in graph.keys() {
-        let mut path = vec![*start];
-        if let Some(cycle) = find_cycle(&graph, start, &mut path)
-            && reported.insert(cycle.iter().copied().collect::<BTreeSet<_>>())
-        {
-            // The walk from `start` may reach a cycle that `start` is not
-            // part of; report it where its first member is defined.
-            let Some((location, _)) = graph.get(cycle[0]) else {
-                continue;
-            };
-            cx.error_with_hint(
-                location,
-                format!("inheritance cycle: {}", cycle.join(" → ")),
-                "remove one of the `inherits` entries in the cycle",
-            );
-        }
-    }
-}
-
-fn find_cycle<'a>(
-    graph: &BTreeMap<&'a str, (&'a Location, Vec<&'a str>)>,
-    node: &'a str,
-    path: &mut Vec<&'a str>,
-) -> Option<Vec<&'a str>> {
-    let (_, next) = graph.get(node)?;
-    for child in next {
-        if let Some(pos) = path.iter().position(|p| p == child) {
-            let mut cycle = path[pos..].to_vec();
-            cycle.push(child);
-            return Some(cycle);
-        }
-        // Only cycles through the start node are reported from here; others
-        // are found when their own members are the start.
-        if path.len() > graph.len() {
-            return None;
-        }
-        path.push(child);
-        if let Some(cycle) = find_cycle(graph, child, path) {
-            return Some(cycle);
-        }
-        path.pop();
-    }
-    None
-}
-
-fn inherit_graph(raw: &RawSchema) -> BTreeMap<&str, (&Location, Vec<&str>)> {
-    let mut graph = BTreeMap::new();
-    for e in &raw.events {
-        graph.insert(
-            e.name.value.as_str(),
-            (
-                &e.name.location,
-                e.inherits.iter().map(|i| i.name.value.as_str()).collect(),
-            ),
-        );
-    }
-    for g in &raw.groups {
-        graph.insert(
-            g.name.value.as_str(),
-            (
-                &g.name.location,
-                g.inherits.iter().map(|i| i.name.value.as_str()).collect(),
-            ),
-        );
-    }
-    graph
 }
 
 /// A field cannot be sent by an event before the event itself exists.
@@ -629,7 +584,11 @@ fn fields_start_after_their_event(raw: &RawSchema, cx: &mut Diagnostics) {
 
 /// After inheritance is flattened, two fields of one event must not share a
 /// Rust name (such as `user_mask` and the emitted ` user_mask`).
-fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
+fn inherited_rust_names_do_not_collide(
+    raw: &RawSchema,
+    graph: &graph::Graph<'_>,
+    cx: &mut Diagnostics,
+) {
     for e in raw.events.iter().filter(|e| e.emitted) {
         let own = e.fields.iter().filter(|f| f.emitted && !f.pattern);
         for f in own.clone() {
@@ -644,7 +603,7 @@ fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
                 );
             }
         }
-        let inherited = inherited_fields(raw, &e.name.value);
+        let inherited = graph.inherited_fields(raw, &e.inherits);
         let own_names: BTreeSet<&str> = e.fields.iter().map(|f| f.name.value.as_str()).collect();
         let items = own
             .chain(
@@ -657,36 +616,28 @@ fn inherited_rust_names_do_not_collide(raw: &RawSchema, cx: &mut Diagnostics) {
     }
 }
 
-fn inherited_fields<'a>(raw: &'a RawSchema, start: &str) -> Vec<&'a RawField> {
-    let mut out: Vec<&RawField> = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<&str> = raw
-        .events
-        .iter()
-        .filter(|e| e.name.value == start)
-        .flat_map(|e| e.inherits.iter().map(|i| i.name.value.as_str()))
-        .collect();
-    while let Some(name) = stack.pop() {
-        if !seen.insert(name) {
-            continue;
+/// "Did you mean" hints for the first [`Suggestions::LIMIT`] unknown names:
+/// each compares a name with every candidate, which for a schema full of
+/// unknown names would take time in the square of its size.
+#[derive(Default)]
+struct Suggestions {
+    given: usize,
+}
+
+impl Suggestions {
+    const LIMIT: usize = 100;
+
+    fn close<'a>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        self.given += 1;
+        if self.given > Self::LIMIT {
+            return None;
         }
-        for e in raw.events.iter().filter(|e| e.name.value == name) {
-            out.extend(&e.fields);
-            stack.extend(e.inherits.iter().map(|i| i.name.value.as_str()));
-        }
-        for g in raw.groups.iter().filter(|g| g.name.value == name) {
-            out.extend(&g.fields);
-            stack.extend(g.inherits.iter().map(|i| i.name.value.as_str()));
-        }
+        did_you_mean(name, candidates)
     }
-    let mut names = BTreeSet::new();
-    out.retain(|f| names.insert(f.name.value.as_str()));
-    out.extend(
-        raw.global_fields
-            .iter()
-            .filter(|f| names.insert(f.name.value.as_str())),
-    );
-    out
 }
 
 fn all_fields(raw: &RawSchema) -> impl Iterator<Item = &RawField> {
