@@ -5,31 +5,20 @@
 //! The page keeps its filter state in the URL fragment (`#q=…&v=…`), so the
 //! test drives the same code path as typing, through the address bar.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 
 use dovecot_events_codegen::emit::docs::{self, one_line};
 use dovecot_events_codegen::model::EventModel;
 use dovecot_events_codegen::{Version, load_dir};
-use test_support::repo_root;
-
-fn chromium() -> PathBuf {
-    for candidate in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Command::new("which").arg(candidate).output()
-            && out.status.success()
-        {
-            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        }
-    }
-    panic!("no headless browser found: install Debian's `chromium` package (`.ci/run` does)");
-}
+use test_support::{Need, repo_root, require};
 
 /// Loads `page#fragment` and returns the DOM after the page's script ran.
-fn dump_dom(page: &std::path::Path, fragment: &str) -> String {
+fn dump_dom(chromium: &Path, page: &Path, fragment: &str) -> String {
     let profile =
         std::env::temp_dir().join(format!("dovecot-events-chromium-{}", std::process::id()));
     let url = format!("file://{}#{fragment}", page.display());
-    let out = Command::new(chromium())
+    let out = Command::new(chromium)
         .args([
             "--headless",
             "--no-sandbox",
@@ -91,6 +80,13 @@ fn expected(model: &EventModel, query: &str, version: Option<Version>) -> Vec<St
 
 #[test]
 fn search_and_release_filter_work_in_a_real_browser() {
+    let Some(found) = require(
+        "search_and_release_filter_work_in_a_real_browser",
+        &[Need::Chromium],
+    ) else {
+        return;
+    };
+    let chromium = found.chromium.expect("found with Need::Chromium");
     let model = load_dir(&repo_root().join("schema")).expect("valid schema");
     let dir = std::env::temp_dir().join(format!("dovecot-events-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -106,7 +102,7 @@ fn search_and_release_filter_work_in_a_real_browser() {
     );
     std::fs::write(&page, html).expect("write page");
 
-    let all = shown(&dump_dom(&page, ""));
+    let all = shown(&dump_dom(&chromium, &page, ""));
     assert_eq!(
         all,
         expected(&model, "", None),
@@ -123,7 +119,7 @@ fn search_and_release_filter_work_in_a_real_browser() {
         ("q=PASSDB_ID&v=2.4.0", "passdb_id", Some(v2_4_0)),
         ("q=no%20such%20thing", "no such thing", None),
     ] {
-        let got = shown(&dump_dom(&page, fragment));
+        let got = shown(&dump_dom(&chromium, &page, fragment));
         let want = expected(&model, query, version);
         assert_eq!(got, want, "#{fragment}");
         if fragment.starts_with("v=") {
