@@ -86,6 +86,17 @@ impl Parse for Input {
             if input.is_empty() {
                 break;
             }
+            if input.peek(syn::LitStr) {
+                let lit: syn::LitStr = input.parse()?;
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "the schema directory comes first: `schema!({:?}, …)`; \
+                         without one the embedded schema is used",
+                        lit.value()
+                    ),
+                ));
+            }
             let key: syn::Ident = input.parse()?;
             input.parse::<syn::Token![=]>()?;
             match key.to_string().as_str() {
