@@ -18,7 +18,9 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod exit;
 pub mod lint;
 pub mod resolved;
 pub mod stats;
+pub mod target;
 pub mod verify;

@@ -67,5 +67,5 @@ fn cli_validate_accepts_the_small_schema() {
         "stderr:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("schema is valid: "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("the schema is valid: "));
 }
