@@ -17,9 +17,12 @@
 //! target directory, with its path dependencies pointed at this checkout,
 //! a link `repo` to it and the workspace's `Cargo.lock`, so the test needs
 //! no network and leaves the checkout untouched. Every build uses the
-//! workspace's own target directory: what the workspace's tests already
-//! compiled with the same features (the runtime, the code generator, syn)
-//! is not compiled again. Cargo releases that directory's lock once it has
+//! workspace's own target directory, so the downstream crates share what
+//! they compile (syn, the code generator, the derive crate, the runtime
+//! once per feature set) with each other and, where features and profile
+//! agree, with the workspace's own build. (The workspace unifies features
+//! across its members, so most crates differ: syn gets `full` from clap's
+//! derive, for one.) Cargo releases that directory's lock once it has
 //! built the tests, before it runs them.
 
 use std::collections::BTreeMap;
@@ -110,6 +113,9 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .arg("--offline")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
+        // The workspace's own profile setting (see its Cargo.toml), so
+        // the leaf crates both build with the same features are shared.
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
         .env("CARGO_TERM_COLOR", "never")
         .output()
         .expect("run cargo");
