@@ -218,6 +218,10 @@ macro_rules! __events {
         #[derive(Clone, PartialEq)]
         #[non_exhaustive]
         #[allow(deprecated)]
+        // Which variant is largest depends on the version features, and the
+        // parsers fill the event in place: boxing would cost an allocation
+        // per event.
+        #[allow(clippy::large_enum_variant)]
         pub enum Event<'a> {
             $(
                 $(#[$attr])*
