@@ -1,34 +1,53 @@
-//! Real downstream crates (`tests/downstream/*`), built with cargo as a user
-//! would build them: one generates its types in `build.rs` with
-//! `dovecot_events_codegen::Builder`, the other proves that the version
-//! features of `dovecot-events` are a compile-time guarantee.
+//! Real downstream crates, built with cargo as a user would build them:
+//!
+//! - one crate per route of the README's "Using it from Rust", made from
+//!   the README's own code blocks (`tests/downstream/readme/README.md`
+//!   says how), which must build without a warning and read the real
+//!   exports;
+//! - `tests/downstream/buildrs`, whose `build.rs` generates its types with
+//!   `dovecot_events_codegen::Builder` and reruns exactly when the schema
+//!   changes;
+//! - `tests/downstream/old_feature`, which proves that the version features
+//!   of `dovecot-events` are a compile-time guarantee;
+//! - `tests/downstream/compile_pass`, programs that must compile
+//!   warning-free against the runtime and run: the golden code, derived
+//!   structs of every field type and `schema!` over a schema directory.
 //!
 //! Each crate is copied into a scratch directory under the workspace's
-//! target directory, with its path dependencies pointed at this checkout and
-//! the workspace's `Cargo.lock`, so the test needs no network and leaves the
-//! checkout untouched. All builds share one target directory
-//! (`target/downstream`), so only the first run compiles the dependencies.
+//! target directory, with its path dependencies pointed at this checkout,
+//! a link `repo` to it and the workspace's `Cargo.lock`, so the test needs
+//! no network and leaves the checkout untouched. Every build uses the
+//! workspace's own target directory, so the downstream crates share what
+//! they compile (syn, the code generator, the derive crate, the runtime
+//! once per feature set) with each other and, where features and profile
+//! agree, with the workspace's own build. (The workspace unifies features
+//! across its members, so most crates differ: syn gets `full` from clap's
+//! derive, for one.) Cargo releases that directory's lock once it has
+//! built the tests, before it runs them.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use test_support::repo_root;
+use test_support::{fixture, repo_root};
 
-/// The target directory every downstream build shares.
-fn target_dir() -> PathBuf {
-    // The test binary is `<target>/<profile>/deps/downstream-<hash>`.
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.ancestors()
-        .nth(3)
-        .expect("the test binary is inside a target directory")
-        .join("downstream")
+/// The workspace's target directory, which every downstream build shares.
+fn target_dir() -> &'static Path {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target directory")
+}
+
+/// Where the scratch copies go.
+fn scratch_dir() -> PathBuf {
+    target_dir().join("downstream")
 }
 
 /// A fresh copy of `tests/downstream/<name>` (symlinks followed, so the
 /// schema becomes a private copy), ready to build.
 fn scratch_copy(name: &str) -> PathBuf {
-    let dir = target_dir().join("crates").join(name);
+    let dir = scratch_dir().join("crates").join(name);
     if dir.exists() {
         fs::remove_dir_all(&dir).expect("remove the previous copy");
     }
@@ -41,10 +60,21 @@ fn scratch_copy(name: &str) -> PathBuf {
         text.replace("\"../../../", &format!("\"{root}/")),
     )
     .expect("write the copied manifest");
+    link_repo(&dir);
     // The dependencies are a subset of the workspace's, so its lock file
     // pins the same versions and `--offline` finds them all.
     fs::copy(repo_root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
     dir
+}
+
+/// Links `repo` in `dir` to this checkout.
+fn link_repo(dir: &Path) {
+    let link = dir.join("repo");
+    if fs::read_link(&link).is_ok_and(|to| to == repo_root()) {
+        return;
+    }
+    let _ = fs::remove_file(&link);
+    std::os::unix::fs::symlink(repo_root(), &link).expect("link the repository");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -66,6 +96,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Writes a file only when its content differs, so that cargo sees an
+/// unchanged crate as fresh.
+fn write_if_changed(path: &Path, contents: &str) {
+    if fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return;
+    }
+    fs::create_dir_all(path.parent().expect("a file in a directory")).expect("create a directory");
+    fs::write(path, contents).expect("write a scratch file");
+}
+
 /// Runs cargo in `dir`, offline, against the shared target directory.
 fn cargo(dir: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO"))
@@ -73,6 +113,9 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .arg("--offline")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
+        // The workspace's own profile setting (see its Cargo.toml), so
+        // the leaf crates both build with the same features are shared.
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
         .env("CARGO_TERM_COLOR", "never")
         .output()
         .expect("run cargo");
@@ -88,6 +131,74 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The messages of a `cargo build --message-format=json`.
+fn messages(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+/// Every diagnostic of one level (`warning`, `error`) the compiler gave,
+/// rendered.
+fn diagnostics(output: &Output, level: &str) -> Vec<String> {
+    messages(output)
+        .into_iter()
+        .filter(|m| m["reason"] == "compiler-message" && m["message"]["level"] == level)
+        .map(|m| m["message"]["rendered"].as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+/// The executables a build produced, by target name.
+fn executables(output: &Output) -> BTreeMap<String, PathBuf> {
+    messages(output)
+        .into_iter()
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .filter_map(|m| {
+            let exe = m["executable"].as_str()?;
+            Some((m["target"]["name"].as_str()?.to_owned(), PathBuf::from(exe)))
+        })
+        .collect()
+}
+
+/// Builds the crate in `dir`: it must succeed without a warning. Returns
+/// its executables.
+fn build_clean(dir: &Path) -> BTreeMap<String, PathBuf> {
+    let output = cargo(dir, &["build", "--bins", "--message-format=json"]);
+    assert!(
+        output.status.success(),
+        "{} does not build:\n{}{}",
+        dir.display(),
+        diagnostics(&output, "error").join("\n"),
+        stderr(&output)
+    );
+    let warnings = diagnostics(&output, "warning");
+    assert!(
+        warnings.is_empty(),
+        "{} builds with warnings:\n{}",
+        dir.display(),
+        warnings.join("\n")
+    );
+    executables(&output)
+}
+
+/// Runs a built program; it must succeed. Returns its standard output.
+fn run(program: &Path, args: &[PathBuf]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("run {}: {err}", program.display()));
+    assert!(
+        output.status.success(),
+        "{} failed ({}):\n{}{}",
+        program.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// A `cargo build -v` of the build-script crate: whether its build script
@@ -287,4 +398,169 @@ fn version_features_are_a_compile_time_guarantee() {
         ],
     );
     assert!(new.status.success(), "the same code compiles with v2_3_9");
+}
+
+/// The programs of `tests/downstream/compile_pass` compile without a
+/// warning and run.
+#[test]
+fn compile_pass_programs_build_warning_free_and_run() {
+    let dir = scratch_copy("compile_pass");
+    let programs = build_clean(&dir);
+    let names: Vec<&str> = programs.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["derive_real_events", "golden_small", "schema_real_events"]
+    );
+    for program in programs.values() {
+        run(program, &[]);
+    }
+}
+
+/// One route of the README: its files, gathered from its code blocks.
+#[derive(Default)]
+struct Route {
+    manifest: String,
+    build_rs: Option<String>,
+    items: String,
+    example: String,
+}
+
+/// The README's code blocks that follow a `<!-- downstream: … -->`
+/// comment, gathered per route.
+fn readme_routes(readme: &str) -> BTreeMap<String, Route> {
+    let mut routes: BTreeMap<String, Route> = BTreeMap::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let Some(targets) = line
+            .trim()
+            .strip_prefix("<!-- downstream:")
+            .and_then(|rest| rest.strip_suffix("-->"))
+        else {
+            continue;
+        };
+        let fence = lines.next().unwrap_or_default();
+        assert!(
+            fence.starts_with("```"),
+            "a code block must follow {line:?}, found {fence:?}"
+        );
+        let mut block = String::new();
+        for code in lines.by_ref() {
+            if code.starts_with("```") {
+                break;
+            }
+            block.push_str(code);
+            block.push('\n');
+        }
+        for target in targets.split(',') {
+            let mut words = target.split_whitespace();
+            let (Some(name), Some(part), None) = (words.next(), words.next(), words.next()) else {
+                panic!("expected `ROUTE PART` in {line:?}");
+            };
+            let route = routes.entry(name.to_owned()).or_default();
+            match part {
+                "Cargo.toml" => route.manifest.push_str(&block),
+                "build.rs" => route.build_rs = Some(block.clone()),
+                "items" => route.items.push_str(&block),
+                "example" => route.example.push_str(&block),
+                other => panic!("unknown part `{other}` in {line:?}"),
+            }
+        }
+    }
+    routes
+}
+
+/// A route's `[dependencies]` with each `"0.1"` of a dovecot-events crate
+/// replaced by the path of this checkout.
+fn local_manifest(route: &str, manifest: &str) -> String {
+    let mut out = format!(
+        "[package]\nname = \"readme-{route}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n"
+    );
+    for line in manifest.lines() {
+        let path = |dir: &str| format!("path = \"{}\"", repo_root().join(dir).display());
+        let line = if let Some(rest) = line.strip_prefix("dovecot-events-codegen = ") {
+            let rest = rest.replace("version = \"0.1\"", &path("codegen"));
+            let rest = rest.replace("\"0.1\"", &format!("{{ {} }}", path("codegen")));
+            format!("dovecot-events-codegen = {rest}")
+        } else if let Some(rest) = line.strip_prefix("dovecot-events = ") {
+            let rest = rest.replace("version = \"0.1\"", &path("generated"));
+            let rest = rest.replace("\"0.1\"", &format!("{{ {} }}", path("generated")));
+            format!("dovecot-events = {rest}")
+        } else {
+            line.to_owned()
+        };
+        assert!(
+            !line.contains("\"0.1\""),
+            "README route {route}: a dependency this test cannot point at the checkout: {line}"
+        );
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Each route of the README's "Using it from Rust", built from the README's
+/// own code blocks as a binary crate: it compiles without a warning, runs
+/// the README's example and reads the real exports of Dovecot 2.3.19 with
+/// the route's types.
+#[test]
+fn readme_routes_build_warning_free_and_read_the_captures() {
+    let readme = fs::read_to_string(repo_root().join("README.md")).expect("read README.md");
+    let routes = readme_routes(&readme);
+    let names: Vec<&str> = routes.keys().map(String::as_str).collect();
+    assert_eq!(names, ["buildrs", "derive", "plain", "schema"]);
+    let captures: Vec<PathBuf> = ["json-unix.jsonl", "json-rfc3339.jsonl", "tab-text.txt"]
+        .iter()
+        .map(|file| fixture(&format!("exports/2.3.19/{file}")))
+        .collect();
+    for (name, route) in &routes {
+        let dir = scratch_dir().join("readme").join(name);
+        assert!(
+            route.manifest.contains("[dependencies]"),
+            "route {name}: no Cargo.toml block"
+        );
+        write_if_changed(
+            &dir.join("Cargo.toml"),
+            &local_manifest(name, &route.manifest),
+        );
+        if let Some(build_rs) = &route.build_rs {
+            write_if_changed(&dir.join("build.rs"), build_rs);
+        }
+        let harness = fs::read_to_string(
+            repo_root()
+                .join("tests/downstream/readme")
+                .join(format!("{name}.rs")),
+        )
+        .expect("the route's harness");
+        let example: String = route
+            .example
+            .lines()
+            .map(|line| format!("    {line}\n"))
+            .collect();
+        let main = format!(
+            "{}\n#[allow(clippy::unnecessary_wraps)]\nfn readme_example() -> Result<(), Box<dyn std::error::Error>> {{\n{example}    Ok(())\n}}\n\n{harness}",
+            route.items
+        );
+        write_if_changed(&dir.join("src/main.rs"), &main);
+        let lock = fs::read_to_string(repo_root().join("Cargo.lock")).expect("read Cargo.lock");
+        write_if_changed(&dir.join("Cargo.lock"), &lock);
+
+        let programs = build_clean(&dir);
+        let program = programs
+            .get(&format!("readme-{name}"))
+            .unwrap_or_else(|| panic!("route {name}: no program built: {programs:?}"));
+        let out = run(program, &captures);
+        let counts = out
+            .lines()
+            .find_map(|line| line.strip_prefix("read "))
+            .unwrap_or_else(|| panic!("route {name}: no summary in {out:?}"));
+        let (read, typed) = counts
+            .strip_suffix(" typed")
+            .and_then(|c| c.split_once(" events, "))
+            .unwrap_or_else(|| panic!("route {name}: summary {counts:?}"));
+        let (read, typed): (usize, usize) = (
+            read.parse().expect("a count"),
+            typed.parse().expect("a count"),
+        );
+        assert!(read > 400 && typed > 0, "route {name}: {out}");
+    }
 }

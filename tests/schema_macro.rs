@@ -2,6 +2,7 @@
 //! the same schema and options, and that code reads real captured events.
 
 use std::borrow::Cow;
+use std::path::Path;
 
 use clap::Parser as _;
 use dovecot_eventgen::cli::{Args, Command, run};
@@ -119,6 +120,35 @@ fn assert_same_code(cli_args: &[&str], macro_input: proc_macro2::TokenStream) {
     );
 }
 
+/// Without a path, the macro expands the schema embedded in the code
+/// generator: the same code as for the repository's schema directory
+/// (which is what is embedded), without the `include_bytes!` items.
+#[test]
+fn macro_without_a_path_uses_the_embedded_schema() {
+    let embedded = schema_macro::expand(
+        quote!(target = "2.3.19", categories = ["imap"]),
+        Path::new("/nonexistent"),
+    );
+    assert!(
+        !embedded.to_string().contains("include_bytes"),
+        "nothing to watch"
+    );
+    let from_dir = expand(quote!("schema", target = "2.3.19", categories = ["imap"]));
+    assert_eq!(
+        canonical(embedded),
+        canonical(from_dir.to_token_stream()),
+        "the embedded schema is the repository's"
+    );
+    // Option mistakes are still located on their literal.
+    let error = schema_macro::expand(quote!(categories = ["imapp"]), Path::new("/nonexistent"));
+    assert!(
+        error
+            .to_string()
+            .contains("the schema has no category `imapp` (did you mean `imap`?)"),
+        "{error}"
+    );
+}
+
 #[test]
 fn macro_and_cli_agree_on_the_full_schema() {
     assert_same_code(&[], quote!("schema"));
@@ -226,6 +256,11 @@ mod events_2_3_19 {
     );
 }
 
+/// The embedded schema (no path), selected.
+mod events_embedded {
+    dovecot_events::schema!(target = "2.3.19", categories = ["imap"]);
+}
+
 /// The repository's own schema, unselected: the expansion uses the
 /// runtime crate's metadata tables instead of a copy.
 #[allow(dead_code)]
@@ -253,6 +288,50 @@ fn full_schema_expansion_shares_the_runtime_metadata() {
     assert!(events_2_3_19::EVENTS.len() < dovecot_events::EVENTS.len());
 }
 
+/// A selection's metadata holds only the enums its fields use and the
+/// categories its events are in, with their ancestors.
+#[test]
+fn selected_tables_hold_only_what_the_selection_uses() {
+    for (events, enums, categories) in [
+        (
+            events_2_3_19::EVENTS,
+            events_2_3_19::ENUMS,
+            events_2_3_19::CATEGORIES,
+        ),
+        (
+            events_embedded::EVENTS,
+            events_embedded::ENUMS,
+            events_embedded::CATEGORIES,
+        ),
+    ] {
+        let used_enums: std::collections::BTreeSet<&str> = events
+            .iter()
+            .flat_map(|e| e.fields)
+            .filter_map(|f| f.enum_name)
+            .collect();
+        let listed: std::collections::BTreeSet<&str> = enums.iter().map(|e| e.name).collect();
+        assert_eq!(listed, used_enums);
+        assert!(enums.len() < dovecot_events::ENUMS.len());
+
+        let mut used_categories = std::collections::BTreeSet::new();
+        for event in events {
+            for name in event.category.iter().chain(event.categories) {
+                let mut current = Some(*name);
+                while let Some(name) = current {
+                    used_categories.insert(name);
+                    current = dovecot_events::CATEGORIES
+                        .iter()
+                        .find(|c| c.name == name)
+                        .and_then(|c| c.parent);
+                }
+            }
+        }
+        let listed: std::collections::BTreeSet<&str> = categories.iter().map(|c| c.name).collect();
+        assert_eq!(listed, used_categories);
+        assert!(categories.len() < dovecot_events::CATEGORIES.len());
+    }
+}
+
 #[test]
 fn macro_code_reads_real_2_3_19_events() {
     use events_2_3_19::Event;
@@ -262,12 +341,27 @@ fn macro_code_reads_real_2_3_19_events() {
         std::fs::read_to_string(fixture("exports/2.3.19/json-unix.jsonl")).expect("read fixture");
     let (mut selects, mut logins, mut others) = (0, 0, 0);
     for line in text.lines() {
+        let raw = dovecot_events::json::from_str_raw(line).expect("parses");
+        let event = Event::try_from(raw).expect("every value fits");
+        // Through the runtime's own typed event: the same event and fields
+        // (in another order when this crate does not know the event).
         let exported = dovecot_events::json::from_str(line).expect("parses");
-        let name = exported.event.name().to_owned();
-        let mut event = Event::new(Cow::Owned(name));
-        for (field, value) in exported.event.into_fields() {
-            event.set_field(field, value).expect("every value fits");
-        }
+        let converted = Event::from_exported(exported).expect("every value fits");
+        let sorted = |event: &Event<'_>| {
+            let mut fields: Vec<(String, String)> = event
+                .fields()
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), format!("{value:?}")))
+                .collect();
+            fields.sort();
+            (event.name().to_owned(), fields)
+        };
+        assert_eq!(sorted(&converted), sorted(&event));
+        let embedded = events_embedded::Event::try_from(
+            dovecot_events::json::from_str_raw(line).expect("parses"),
+        )
+        .expect("every value fits");
+        assert_eq!(embedded.name(), event.name());
         match &event {
             Event::ImapCommandFinished(cmd)
                 if cmd.cmd_name.as_deref() == Some("SELECT")

@@ -9,11 +9,13 @@ use clap::{Parser, Subcommand};
 
 use dovecot_events_codegen::{Error, EventModel, Version};
 
+use crate::exit::Exit;
+
 /// Check Dovecot's exported events and statistics configuration against
 /// your release, list what an upgrade changes, and render the events
 /// reference.
 #[derive(Debug, Parser)]
-#[command(name = "dovecot-eventgen", version)]
+#[command(name = "dovecot-eventgen", version, after_help = crate::exit::CONTRACT)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -23,7 +25,8 @@ pub struct Args {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate a schema directory; exit 2 with every located error.
+    /// Validate a schema directory, printing every problem with its file,
+    /// line and column.
     Validate {
         /// The schema directory (default: the embedded schema).
         path: Option<PathBuf>,
@@ -43,19 +46,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
-    /// Check exported events (JSON lines or tab-text) against the schema for
-    /// one Dovecot release; exit 1 when anything was found.
+    /// Check exported events (JSON lines or tab-text) against what one
+    /// Dovecot release sends: unknown events and fields, wrong types,
+    /// unknown enum values, items newer than the release or removed before
+    /// it.
     Verify(VerifyArgs),
     /// Receive events live from Dovecot's event exporter (http-post, unix
     /// socket, file), check each against one release, and write them as
     /// JSON lines without losing any; exit 1 when `--fail-on` or
     /// `--min-coverage` fails.
     Receive(crate::receive::ReceiveArgs),
-    /// List the event and field changes between two Dovecot releases.
+    /// List the events and fields an upgrade adds, removes, renames or
+    /// retypes between two Dovecot releases.
     Diff(DiffArgs),
     /// Check the metric, event_exporter and event filter settings of a
-    /// Dovecot configuration against the schema for one release; exit 1 when
-    /// anything is an error.
+    /// Dovecot configuration against what one Dovecot release sends.
     Lint(LintArgs),
     /// Rewrite the statistics part of a configuration (metric and
     /// event_exporter blocks, event filters) from one Dovecot release to
@@ -180,7 +185,9 @@ pub struct DocsArgs {
     /// The format.
     #[arg(long, value_enum, default_value_t = DocsFormat::Markdown)]
     pub format: DocsFormat,
-    /// Document only what this Dovecot release sends.
+    /// Document only what this Dovecot release sends, e.g. `2.3.19`, or a
+    /// series such as `2.4` for its newest release (default: every
+    /// release).
     #[arg(long)]
     pub target: Option<Version>,
     /// Write the file(s) into this directory instead of standard output
@@ -213,9 +220,11 @@ pub struct LintArgs {
     /// The configuration: a `dovecot.conf` (its `!include`s are followed) or
     /// the output of `doveconf -n`.
     pub config: PathBuf,
-    /// The Dovecot release the configuration is for, e.g. `2.3.19`.
+    /// The Dovecot release the configuration is for, e.g. `2.3.19`, or a
+    /// series such as `2.4` for its newest release (default: the newest
+    /// release the schema knows).
     #[arg(long)]
-    pub target: Version,
+    pub target: Option<Version>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -277,9 +286,10 @@ pub struct MetricsArgs {
 /// Options of `diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// The older release, e.g. `2.3.7`.
+    /// The older release, e.g. `2.3.7`, or a series such as `2.3` for its
+    /// newest release.
     pub from: Version,
-    /// The newer release, e.g. `2.3.9`.
+    /// The newer release, e.g. `2.3.9`, or a series such as `2.4`.
     pub to: Version,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
@@ -328,9 +338,11 @@ pub enum InputArg {
 pub struct VerifyArgs {
     /// The file of exported events; `-` or nothing reads standard input.
     pub file: Option<PathBuf>,
-    /// The Dovecot release that produced the events, e.g. `2.3.19`.
+    /// The Dovecot release that sent the events, e.g. `2.3.19`, or a
+    /// series such as `2.4` for its newest release (default: the newest
+    /// release the schema knows).
     #[arg(long)]
-    pub target: Version,
+    pub target: Option<Version>,
     /// The input's format.
     #[arg(long, value_enum, default_value_t = InputArg::Auto)]
     pub input: InputArg,
@@ -342,20 +354,20 @@ pub struct VerifyArgs {
     pub schema: Option<PathBuf>,
 }
 
-/// Runs a parsed command line and returns the process exit code: 0 on
-/// success, 1 for stale files or I/O errors, 2 for an invalid schema.
+/// Runs a parsed command line and returns the process exit status, as
+/// [`crate::exit::CONTRACT`] states it.
 #[must_use]
 pub fn run(args: &Args) -> ExitCode {
-    match &args.command {
+    let exit = match &args.command {
         Command::Validate { path } => match model(path.as_deref()) {
             Ok(model) => {
                 println!(
-                    "schema is valid: {} events, {} categories, {} versions",
+                    "the schema is valid: {} events, {} categories, {} releases",
                     model.events.len(),
                     model.categories.len(),
                     model.versions.len()
                 );
-                ExitCode::SUCCESS
+                Exit::Clean
             }
             Err(err) => fail(&err),
         },
@@ -364,7 +376,7 @@ pub fn run(args: &Args) -> ExitCode {
                 let text = crate::resolved::generate(&model);
                 // A closed pipe (`| head`) is not an error worth reporting.
                 let _ = std::io::stdout().write_all(text.as_bytes());
-                ExitCode::SUCCESS
+                Exit::Clean
             }
             Err(err) => fail(&err),
         },
@@ -380,12 +392,13 @@ pub fn run(args: &Args) -> ExitCode {
                     }
                 };
                 let _ = std::io::stdout().write_all(text.as_bytes());
-                ExitCode::SUCCESS
+                Exit::Clean
             }
             Err(err) => fail(&err),
         },
         Command::Verify(args) => verify(args),
-        Command::Receive(args) => crate::receive::run(args),
+        // `receive` states its own exit status (it runs until stopped).
+        Command::Receive(args) => return crate::receive::run(args),
         Command::Diff(args) => diff(args),
         Command::Lint(args) if args.fix => crate::migrate::cli::fix(args),
         Command::Lint(args) => lint(args),
@@ -393,10 +406,28 @@ pub fn run(args: &Args) -> ExitCode {
         Command::Metrics(args) => crate::metrics::cli(args),
         Command::Docs(args) => docs(args),
         Command::Rust(args) => rust(args),
+    };
+    exit.into()
+}
+
+/// The release a command works against (see [`crate::target::resolve`]),
+/// with its note on standard error; `None` after reporting an unknown one.
+pub(crate) fn target(model: &EventModel, asked: Option<Version>, flag: &str) -> Option<Version> {
+    match crate::target::resolve(model, asked, flag) {
+        Ok(resolved) => {
+            if let Some(note) = resolved.note {
+                eprintln!("note: {note}");
+            }
+            Some(resolved.version)
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            None
+        }
     }
 }
 
-fn rust(args: &RustArgs) -> ExitCode {
+fn rust(args: &RustArgs) -> Exit {
     let sources = match &args.schema {
         Some(dir) => match dovecot_events_codegen::read_dir_sources(dir) {
             Ok(sources) => sources,
@@ -413,61 +444,54 @@ fn rust(args: &RustArgs) -> ExitCode {
     };
     let Some(out) = &args.out else {
         let _ = std::io::stdout().write_all(code.as_bytes());
-        return ExitCode::SUCCESS;
+        return Exit::Clean;
     };
     match dovecot_events_codegen::write_if_changed(out, code.as_bytes()) {
         Ok(true) => {
             println!("wrote {}", out.display());
-            ExitCode::SUCCESS
+            Exit::Clean
         }
-        Ok(false) => ExitCode::SUCCESS,
+        Ok(false) => Exit::Clean,
         Err(err) => fail(&err),
     }
 }
 
-fn verify(args: &VerifyArgs) -> ExitCode {
+fn verify(args: &VerifyArgs) -> Exit {
     use crate::verify::{InputFormat, Limits};
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
+    };
+    let Some(release) = target(&model, args.target, "--target") else {
+        return Exit::BadInput;
     };
     let format = match args.input {
         InputArg::Auto => None,
         InputArg::Json => Some(InputFormat::Json),
         InputArg::TabText => Some(InputFormat::TabText),
     };
-    let (result, path) = match args.file.as_deref() {
-        None => (
-            crate::verify::verify(
-                &model,
-                std::io::stdin().lock(),
-                format,
-                args.target,
-                Limits::default(),
-            ),
-            PathBuf::from("<stdin>"),
+    let path = args.file.as_deref().filter(|path| *path != Path::new("-"));
+    let result = match path {
+        None => crate::verify::verify(
+            &model,
+            std::io::stdin().lock(),
+            format,
+            release,
+            Limits::default(),
         ),
-        Some(path) if path == Path::new("-") => (
-            crate::verify::verify(
-                &model,
-                std::io::stdin().lock(),
-                format,
-                args.target,
-                Limits::default(),
-            ),
-            PathBuf::from("<stdin>"),
-        ),
-        Some(path) => {
-            let result = std::fs::File::open(path).and_then(|file| {
-                let input = std::io::BufReader::with_capacity(1 << 16, file);
-                crate::verify::verify(&model, input, format, args.target, Limits::default())
-            });
-            (result, path.to_path_buf())
-        }
+        Some(path) => std::fs::File::open(path).and_then(|file| {
+            let input = std::io::BufReader::with_capacity(1 << 16, file);
+            crate::verify::verify(&model, input, format, release, Limits::default())
+        }),
     };
     let report = match result {
         Ok(report) => report,
-        Err(source) => return fail(&Error::Io { path, source }),
+        Err(err) => {
+            let name =
+                path.map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
+            eprintln!("error: cannot read {name}: {err}");
+            return Exit::of_io(&err);
+        }
     };
     let text = match args.format {
         OutputFormat::Text => format!("{report}\n"),
@@ -475,37 +499,34 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     if report.is_clean() {
-        ExitCode::SUCCESS
+        Exit::Clean
     } else {
-        ExitCode::from(1)
+        Exit::Findings
     }
 }
 
-pub(crate) fn lint(args: &LintArgs) -> ExitCode {
+pub(crate) fn lint(args: &LintArgs) -> Exit {
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
     };
-    if !model.versions.contains(&args.target) {
-        eprintln!(
-            "error: {} is not a release the schema knows; known releases: {}",
-            args.target,
-            model
-                .versions
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return ExitCode::from(2);
-    }
-    let report = match crate::lint::lint_file(&model, &args.config, args.target) {
+    let Some(release) = target(&model, args.target, "--target") else {
+        return Exit::BadInput;
+    };
+    let report = match crate::lint::lint_file(&model, &args.config, release) {
         Ok(report) => report,
-        Err(source) => {
-            return fail(&Error::Io {
-                path: args.config.clone(),
-                source,
-            });
+        Err(err) => {
+            let exit = Exit::of_io(&err);
+            if exit == Exit::BadInput {
+                eprintln!(
+                    "error: {} is not UTF-8 text; lint reads a dovecot.conf or the output of \
+                     `doveconf -n`",
+                    args.config.display()
+                );
+            } else {
+                eprintln!("error: cannot read {}: {err}", args.config.display());
+            }
+            return exit;
         }
     };
     let text = match args.format {
@@ -514,32 +535,28 @@ pub(crate) fn lint(args: &LintArgs) -> ExitCode {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     if report.has_errors() {
-        ExitCode::from(1)
+        Exit::Findings
     } else {
-        ExitCode::SUCCESS
+        Exit::Clean
     }
 }
 
-fn diff(args: &DiffArgs) -> ExitCode {
+fn diff(args: &DiffArgs) -> Exit {
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
     };
-    for version in [args.from, args.to] {
-        if !model.versions.contains(&version) {
-            eprintln!(
-                "error: {version} is not a release the schema knows; known releases: {}",
-                model
-                    .versions
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            return ExitCode::from(2);
-        }
+    let (Some(from), Some(to)) = (
+        target(&model, Some(args.from), "FROM"),
+        target(&model, Some(args.to), "TO"),
+    ) else {
+        return Exit::BadInput;
+    };
+    if from > to {
+        eprintln!("error: {from} is newer than {to}; give the older release first");
+        return Exit::BadInput;
     }
-    let diff = dovecot_events_codegen::diff::diff(&model, args.from, args.to);
+    let diff = dovecot_events_codegen::diff::diff(&model, from, to);
     let text = match args.format {
         DiffFormat::Text => diff.to_text(),
         DiffFormat::Markdown => diff.to_markdown(),
@@ -547,25 +564,25 @@ fn diff(args: &DiffArgs) -> ExitCode {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     if args.fail_on_removal && diff.has_removals() {
-        ExitCode::from(1)
+        Exit::Findings
     } else {
-        ExitCode::SUCCESS
+        Exit::Clean
     }
 }
 
-fn docs(args: &DocsArgs) -> ExitCode {
+fn docs(args: &DocsArgs) -> Exit {
     use dovecot_events_codegen::emit::docs::{self, Format};
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
     };
     let model = match args.target {
-        Some(target) if !model.versions.contains(&target) => {
-            eprintln!("error: {target} is not a release the schema knows");
-            return ExitCode::from(2);
-        }
-        Some(target) => docs::restrict(&model, target),
+        // Without a target the reference covers every release.
         None => model,
+        Some(asked) => match target(&model, Some(asked), "--target") {
+            Some(release) => docs::restrict(&model, release),
+            None => return Exit::BadInput,
+        },
     };
     let format = match args.format {
         DocsFormat::Markdown => Format::Markdown,
@@ -578,10 +595,13 @@ fn docs(args: &DocsArgs) -> ExitCode {
     let Some(out) = &args.out else {
         if let [file] = files.as_slice() {
             let _ = std::io::stdout().write_all(file.contents.as_bytes());
-            return ExitCode::SUCCESS;
+            return Exit::Clean;
         }
-        eprintln!("error: this format writes several files; pass --out DIR");
-        return ExitCode::from(2);
+        eprintln!(
+            "error: this format writes {} files, so it needs a directory: add --out DIR",
+            files.len()
+        );
+        return Exit::BadInput;
     };
     for file in files {
         let path = out.join(file.name);
@@ -591,7 +611,7 @@ fn docs(args: &DocsArgs) -> ExitCode {
             Err(err) => return fail(&err),
         }
     }
-    ExitCode::SUCCESS
+    Exit::Clean
 }
 
 pub(crate) fn model(schema: Option<&Path>) -> Result<EventModel, Error> {
@@ -601,10 +621,12 @@ pub(crate) fn model(schema: Option<&Path>) -> Result<EventModel, Error> {
     }
 }
 
-pub(crate) fn fail(err: &Error) -> ExitCode {
-    eprintln!("error: {err}");
+/// Reports an error of the code generator's library and returns its exit
+/// status.
+pub(crate) fn fail(err: &Error) -> Exit {
     match err {
-        Error::Schema(_) => ExitCode::from(2),
-        _ => ExitCode::from(1),
+        Error::Io { path, source } => eprintln!("error: {}: {source}", path.display()),
+        other => eprintln!("error: {other}"),
     }
+    Exit::of_error(err)
 }

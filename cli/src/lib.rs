@@ -21,10 +21,12 @@
 
 pub mod cli;
 pub mod coverage;
+pub mod exit;
 pub mod lint;
 pub mod metrics;
 pub mod migrate;
 pub mod receive;
 pub mod resolved;
 pub mod stats;
+pub mod target;
 pub mod verify;

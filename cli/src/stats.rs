@@ -144,8 +144,8 @@ impl Stats {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} events ({} commercial-only, {} documented but never sent), {} event/field pairs, \
-             {} distinct field names",
+            "{} events ({} sent only by the commercial edition, {} documented but never sent), \
+             {} event/field pairs over {} distinct field names",
             self.events,
             self.pro_events,
             self.unemitted_events,
@@ -157,22 +157,28 @@ impl Stats {
             "{} contexts, {} groups, {} enums, {} categories, {} reason codes, {} releases",
             self.contexts, self.groups, self.enums, self.categories, self.reasons, self.versions
         );
-        let _ = writeln!(out, "\nper root category:");
         let _ = writeln!(
             out,
-            "  {:<24} {:>6} {:>4} {:>7}",
-            "category", "events", "pro", "fields"
+            "\nPer root category: its events, how many of them only the commercial edition \
+             sends, and their event/field pairs."
+        );
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>6} {:>10} {:>7}",
+            "category", "events", "commercial", "fields"
         );
         for (name, row) in &self.per_category {
+            let name = if name == "-" { "(none)" } else { name };
             let _ = writeln!(
                 out,
-                "  {:<24} {:>6} {:>4} {:>7}",
+                "  {:<24} {:>6} {:>10} {:>7}",
                 name, row.events, row.pro, row.fields
             );
         }
         let _ = writeln!(
             out,
-            "\nper release (events sent; added/removed events; fields added/removed on existing events):"
+            "\nPer release: the events it sends, the events it added and removed, and the \
+             fields it added to and removed from events that already existed."
         );
         let _ = writeln!(
             out,

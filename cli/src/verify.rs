@@ -604,14 +604,20 @@ impl Checker<'_, '_> {
         if !live.contains(&&**text) {
             let mut listed = String::new();
             for (i, name) in live.iter().enumerate() {
-                let _ = write!(listed, "{}`{name}`", if i == 0 { "" } else { ", " });
+                let sep = match i {
+                    0 => "",
+                    _ if i + 1 == live.len() => " or ",
+                    _ => ", ",
+                };
+                let _ = write!(listed, "{sep}`{name}`");
             }
             self.push(
                 FindingKind::UnknownEnumValue,
                 Some(&event.name),
                 Some(&field.name),
                 format!(
-                    "value `{}` is not one of {enum_name} in Dovecot {target} ({listed})",
+                    "value `{}` is not one Dovecot {target} sends for this field; it sends \
+                     {listed}",
                     shortened(text, NAME_CHARS)
                 ),
             );

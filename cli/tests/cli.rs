@@ -102,7 +102,7 @@ fn verify_reports_each_planted_problem_and_exits_1() {
         "line 2: imap_comand_finished: the schema has no event of this name (did you mean `imap_command_finished`?)",
         "line 3: imap_command_finished: field `cmd_nmae`: the schema does not list this field for the event (did you mean `cmd_name`?)",
         "line 4: imap_command_finished: field `bytes_in`: expected a non-negative integer, found \"many\"",
-        "line 5: imap_command_finished: field `tagged_reply_state`: value `MAYBE` is not one of imap_tagged_reply_state in Dovecot 2.3.19",
+        "line 5: imap_command_finished: field `tagged_reply_state`: value `MAYBE` is not one Dovecot 2.3.19 sends for this field; it sends `OK`, `NO` or `BAD`",
         "line 6: column 61: event `imap_command_finished`: `fields`: invalid JSON: EOF while parsing",
         "line 7: column 1: invalid JSON: expected a value",
         "line 9: auth_client_request_continue: Dovecot 2.3.11.2 stopped sending this event, so Dovecot 2.3.19 does not send it; from 2.3.11.2 on it is called `auth_client_request_continued`",
@@ -202,7 +202,7 @@ fn stats_counts_every_event_once() {
         .sum();
     assert_eq!(Some(per_category), stats["events"].as_u64());
     let text_out = eventgen(&["stats"], &repo());
-    assert!(text(&text_out.stdout).contains("per release"));
+    assert!(text(&text_out.stdout).contains("Per release"));
 }
 
 #[test]
@@ -241,7 +241,7 @@ fn rust_reports_unknown_names_and_bad_attributes() {
         ],
         &std::env::temp_dir(),
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "an unknown name is bad input");
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("the schema has no category `imapp` (did you mean `imap`?)"),
@@ -262,4 +262,299 @@ fn rust_reports_unknown_names_and_bad_attributes() {
         "clap rejects a value without PATTERN="
     );
     assert!(text(&out.stderr).contains("expected PATTERN=ATTR"));
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dovecot-eventgen-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir
+}
+
+/// Every command follows one exit-status contract: 0 clean, 1 findings,
+/// 2 usage or bad input, 3 I/O. Each row: the arguments, the expected
+/// status and a text its standard output or error must contain.
+#[test]
+fn every_command_follows_the_exit_status_contract() {
+    let dir = scratch("exit");
+    let not_utf8 = dir.join("latin1.conf");
+    std::fs::write(
+        &not_utf8,
+        b"metric imap {\n  filter = event=imap_command_finished AND user=j\xf6rg\n}\n",
+    )
+    .expect("write a Latin-1 file");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "not a directory").expect("write a file");
+    let below_file = blocker.join("out");
+    let (not_utf8, below_file) = (
+        not_utf8.to_str().expect("UTF-8 path"),
+        below_file.to_str().expect("UTF-8 path"),
+    );
+    let clean_export = "tests/fixtures/exports/2.3.19/json-unix.jsonl";
+    let planted = "cli/tests/fixtures/verify/planted.jsonl";
+    let lint_clean = "cli/tests/fixtures/lint/docs-2.4.conf";
+    let lint_errors = "cli/tests/fixtures/lint/malformed.conf";
+    let cases: &[(&[&str], i32, &str)] = &[
+        // Usage errors, from clap.
+        (&["no-such-command"], 2, "unrecognized subcommand"),
+        (&["lint"], 2, "required"),
+        (&["verify", "--target", "two"], 2, "invalid value"),
+        // validate
+        (&["validate", "schema"], 0, "the schema is valid"),
+        (
+            &["validate", "tests/fixtures/bad-schema"],
+            2,
+            "5 schema errors found",
+        ),
+        (&["validate", "no/such/dir"], 3, "no/such/dir"),
+        // resolve
+        (&["resolve"], 0, "imap_command_finished"),
+        (
+            &["resolve", "--schema", "tests/fixtures/bad-schema"],
+            2,
+            "schema errors",
+        ),
+        (&["resolve", "--schema", "no/such/dir"], 3, "no/such/dir"),
+        // stats
+        (&["stats"], 0, "Per release"),
+        (
+            &["stats", "--schema", "tests/fixtures/bad-schema"],
+            2,
+            "schema errors",
+        ),
+        (&["stats", "--schema", "no/such/dir"], 3, "no/such/dir"),
+        // verify
+        (
+            &["verify", clean_export, "--target", "2.3.19"],
+            0,
+            "no findings",
+        ),
+        (&["verify", planted, "--target", "2.3.19"], 1, "8 findings"),
+        (
+            &["verify", clean_export, "--target", "2.3.12"],
+            2,
+            "the nearest ones are 2.3.11.3 and 2.3.13",
+        ),
+        (
+            &["verify", "no/such/file.jsonl", "--target", "2.3.19"],
+            3,
+            "cannot read no/such/file.jsonl",
+        ),
+        (
+            &["verify", "tests", "--target", "2.3.19"],
+            3,
+            "cannot read tests",
+        ),
+        (
+            &[
+                "verify",
+                clean_export,
+                "--schema",
+                "tests/fixtures/bad-schema",
+            ],
+            2,
+            "schema errors",
+        ),
+        // diff
+        (&["diff", "2.3.7", "2.3.9"], 0, "In all:"),
+        (
+            &["diff", "2.3.21.1", "2.4.0", "--fail-on-removal"],
+            1,
+            "removed",
+        ),
+        (
+            &["diff", "2.3.7", "2.3.12"],
+            2,
+            "is not a release the schema knows",
+        ),
+        (
+            &["diff", "2.4.0", "2.3.7"],
+            2,
+            "give the older release first",
+        ),
+        (
+            &["diff", "2.3", "2.4", "--schema", "no/such/dir"],
+            3,
+            "no/such/dir",
+        ),
+        // lint
+        (&["lint", lint_clean, "--target", "2.4.1"], 0, "no findings"),
+        (&["lint", lint_errors, "--target", "2.3.19"], 1, "error"),
+        (
+            &["lint", lint_clean, "--target", "2.9.9"],
+            2,
+            "newer than every release",
+        ),
+        (
+            &["lint", not_utf8, "--target", "2.3.19"],
+            2,
+            "is not UTF-8 text",
+        ),
+        (
+            &["lint", "no/such.conf", "--target", "2.3.19"],
+            3,
+            "cannot read no/such.conf",
+        ),
+        // docs
+        (
+            &["docs", "--format", "markdown"],
+            0,
+            "imap_command_finished",
+        ),
+        (
+            &["docs", "--target", "2.3.12"],
+            2,
+            "is not a release the schema knows",
+        ),
+        (&["docs", "--format", "dovecot-docs"], 2, "add --out DIR"),
+        (
+            &["docs", "--format", "json", "--out", below_file],
+            3,
+            "a-file",
+        ),
+        // rust
+        (
+            &["rust", "--event", "imap_command_finished"],
+            0,
+            "ImapCommandFinished",
+        ),
+        (&["rust", "--category", "imapp"], 2, "did you mean `imap`?"),
+        (
+            &["rust", "--target", "2.3.12"],
+            2,
+            "the schema has no release `2.3.12`",
+        ),
+        (
+            &[
+                "rust",
+                "--event",
+                "imap_command_finished",
+                "--out",
+                below_file,
+            ],
+            3,
+            "a-file",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (args, expected, needle) in cases {
+        let out = eventgen(args, &repo());
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        if out.status.code() != Some(*expected) || !format!("{stdout}{stderr}").contains(needle) {
+            wrong.push(format!(
+                "{args:?}: exit {:?}, expected {expected} and {needle:?}\n{stderr}",
+                out.status.code()
+            ));
+        }
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `verify`, `lint` and `docs` take a series for its newest release, and
+/// `verify` and `lint` the newest release of all without `--target`; each
+/// says so on standard error.
+#[test]
+fn targets_default_to_the_newest_release_and_series_to_their_newest() {
+    let export = "tests/fixtures/exports/2.4.1/json-unix.jsonl";
+    let out = eventgen(&["verify", export], &repo());
+    let stderr = text(&out.stderr);
+    let newest = stderr
+        .split("checking against Dovecot ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("no note on the default target: {stderr}"));
+    assert!(newest.starts_with("2.4."), "{stderr}");
+    assert!(
+        stderr.contains("give --target to choose another"),
+        "{stderr}"
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("checked against Dovecot {newest}")),
+        "the report names the release it used"
+    );
+
+    let out = eventgen(&["verify", export, "--target", "2.4"], &repo());
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "note: 2.4 stands for the newest release of that series, Dovecot {newest}"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = eventgen(
+        &[
+            "lint",
+            "cli/tests/fixtures/lint/docs-2.3.conf",
+            "--target",
+            "2.3",
+        ],
+        &repo(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("Dovecot 2.3.21.1"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = eventgen(&["docs", "--format", "json", "--target", "2.3"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("Dovecot 2.3.21.1"));
+}
+
+#[test]
+fn help_describes_the_tool_and_the_exit_statuses() {
+    let out = eventgen(&["--help"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    let first = help.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("Check Dovecot's exported events"),
+        "{first}"
+    );
+    assert!(
+        help.contains("Exit status: 0 when nothing was found; 1 when a check found"),
+        "{help}"
+    );
+    for command in [
+        "validate", "resolve", "stats", "verify", "diff", "lint", "docs", "rust",
+    ] {
+        assert!(
+            help.contains(&format!("  {command} ")),
+            "{command} in {help}"
+        );
+    }
+}
+
+/// `diff` text explains its signs and ends with a count of each kind of
+/// change.
+#[test]
+fn diff_text_has_a_legend_and_a_summary() {
+    let out = eventgen(&["diff", "2.3.21.1", "2.4.0"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "Dovecot 2.3.21.1 → 2.4.0");
+    assert!(
+        lines[1].starts_with("Legend: + added, - removed, ~ renamed"),
+        "{}",
+        lines[1]
+    );
+    let last = lines.last().expect("lines");
+    assert!(last.starts_with("In all: "), "{last}");
+    let renamed = lines.iter().filter(|l| l.starts_with("~ field")).count();
+    assert!(
+        last.contains(&format!("{renamed} renamed")),
+        "{last} vs {renamed} renames"
+    );
+
+    let same = eventgen(&["diff", "2.3.19", "2.3.19.1"], &repo());
+    assert_eq!(
+        text(&same.stdout),
+        "Dovecot 2.3.19 → 2.3.19.1\nNo event or field changed between these releases.\n"
+    );
 }

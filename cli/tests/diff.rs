@@ -132,9 +132,18 @@ fn fail_on_removal_gates_ci() {
         "{}",
         String::from_utf8_lossy(&none.stdout)
     );
-    let unknown = eventgen(&["diff", "2.3.11", "2.3.13"]);
-    assert_eq!(unknown.status.code(), Some(2), "2.3.11 was never released");
+    let unknown = eventgen(&["diff", "2.3.12", "2.3.13"]);
+    assert_eq!(unknown.status.code(), Some(2), "2.3.12 was never released");
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("not a release the schema knows"));
+    // 2.3.11 itself was never released either, but 2.3.11.2 and 2.3.11.3
+    // were: the series stands for its newest release.
+    let series = eventgen(&["diff", "2.3.11", "2.3.13"]);
+    assert_eq!(series.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&series.stdout).starts_with("Dovecot 2.3.11.3 → 2.3.13\n"));
+    assert!(
+        String::from_utf8_lossy(&series.stderr)
+            .contains("2.3.11 stands for the newest release of that series, Dovecot 2.3.11.3")
+    );
 }
 
 #[test]

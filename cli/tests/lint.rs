@@ -486,5 +486,5 @@ fn cli_reports_json_and_exit_codes() {
         "--schema",
         &schema,
     ]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3, "a file that cannot be read is an I/O failure");
 }

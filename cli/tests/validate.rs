@@ -67,7 +67,7 @@ fn cli_validate_accepts_the_small_schema() {
         "stderr:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("schema is valid: "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("the schema is valid: "));
 }
 
 /// Files a schema cannot be read from are bad input like any schema

@@ -240,9 +240,13 @@ impl Diff {
     pub fn to_text(&self) -> String {
         let mut out = format!("Dovecot {} → {}\n", self.from, self.to);
         if self.is_empty() {
-            out.push_str("no changes to events or fields\n");
+            out.push_str("No event or field changed between these releases.\n");
             return out;
         }
+        out.push_str(
+            "Legend: + added, - removed, ~ renamed (old → new), * type changed (old → new); \
+             the release that made the change is in parentheses.\n",
+        );
         for e in &self.events_added {
             let _ = writeln!(out, "+ event {}{}", e.event, at(e.version));
         }
@@ -269,7 +273,43 @@ impl Diff {
             };
             let _ = writeln!(out, "{line}{}", at(f.version));
         }
+        let _ = writeln!(out, "{}", self.summary());
         out
+    }
+
+    /// One sentence counting the changes of each kind.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let count = |kind: fn(&FieldChangeKind) -> bool| {
+            self.fields.iter().filter(|f| kind(&f.kind)).count()
+        };
+        let events = [
+            (self.events_added.len(), "added"),
+            (self.events_removed.len(), "removed"),
+            (self.events_renamed.len(), "renamed"),
+        ];
+        let fields = [
+            (count(|k| *k == FieldChangeKind::Added), "added"),
+            (count(|k| *k == FieldChangeKind::Removed), "removed"),
+            (
+                count(|k| matches!(k, FieldChangeKind::Renamed { .. })),
+                "renamed",
+            ),
+            (
+                count(|k| matches!(k, FieldChangeKind::Retyped { .. })),
+                "with a new type",
+            ),
+        ];
+        format!(
+            "In all: {} {}; {} {}.",
+            counted(
+                self.events_added.len() + self.events_removed.len() + self.events_renamed.len(),
+                "event change"
+            ),
+            changes(&events),
+            counted(self.fields.len(), "field change"),
+            changes(&fields),
+        )
     }
 
     /// A Markdown section with one table per kind of change.
@@ -344,4 +384,23 @@ fn code(name: &str) -> String {
 
 fn show(version: Option<Version>) -> String {
     version.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+/// `1 event`, `3 events`.
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `(3 added, 1 removed)`, leaving out kinds that did not happen.
+fn changes(kinds: &[(usize, &str)]) -> String {
+    let parts: Vec<String> = kinds
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, kind)| format!("{n} {kind}"))
+        .collect();
+    if parts.is_empty() {
+        "(none)".to_owned()
+    } else {
+        format!("({})", parts.join(", "))
+    }
 }

@@ -1,10 +1,12 @@
-//! `schema!("path", options…)`: the generated types of a schema directory,
-//! expanded in place. The proc-macro crate only forwards its input here.
+//! `schema!("path", options…)` or `schema!(options…)`: the generated types
+//! of a schema directory, or of the schema embedded in this crate when no
+//! path is given, expanded in place. The proc-macro crate only forwards its
+//! input here.
 //!
 //! The expansion is exactly what [`crate::Builder`] and
-//! `dovecot-eventgen rust` write for the same schema and options, plus one
-//! `include_bytes!` per schema file so that the calling crate is rebuilt
-//! when any of them changes.
+//! `dovecot-eventgen rust` write for the same schema and options, plus, for
+//! a schema directory, one `include_bytes!` per schema file so that the
+//! calling crate is rebuilt when any of them changes.
 //!
 //! Every mistake is an error on the token that is wrong: a schema that
 //! cannot be read or has errors on the path (with every schema error,
@@ -36,7 +38,8 @@ const OPTIONS: &[&str] = &[
 /// The parsed macro input, with the literal of every name and attribute so
 /// that errors can point at it.
 struct Input {
-    path: syn::LitStr,
+    /// The schema directory; `None` for the embedded schema.
+    path: Option<syn::LitStr>,
     config: Config,
     /// `(kind, literal)`, kind as in [`crate::select::UnknownName`].
     names: Vec<(&'static str, syn::LitStr)>,
@@ -63,17 +66,36 @@ fn pair(input: ParseStream<'_>) -> syn::Result<(String, syn::LitStr)> {
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let path: syn::LitStr = input.parse()?;
+        let path = if input.peek(syn::LitStr) {
+            Some(input.parse::<syn::LitStr>()?)
+        } else {
+            None
+        };
         let mut out = Input {
             path,
             config: Config::default(),
             names: Vec::new(),
             attributes: Vec::new(),
         };
+        let mut first = out.path.is_none();
         while !input.is_empty() {
-            input.parse::<syn::Token![,]>()?;
+            if !first {
+                input.parse::<syn::Token![,]>()?;
+            }
+            first = false;
             if input.is_empty() {
                 break;
+            }
+            if input.peek(syn::LitStr) {
+                let lit: syn::LitStr = input.parse()?;
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "the schema directory comes first: `schema!({:?}, …)`; \
+                         without one the embedded schema is used",
+                        lit.value()
+                    ),
+                ));
             }
             let key: syn::Ident = input.parse()?;
             input.parse::<syn::Token![=]>()?;
@@ -147,9 +169,23 @@ pub fn expand(input: TokenStream, manifest_dir: &Path) -> TokenStream {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
-    let written = input.path.value();
+    let Some(path) = &input.path else {
+        // The embedded schema is valid (this crate's tests check it) and
+        // changes only with this crate, so nothing needs watching.
+        let model = match crate::load_embedded() {
+            Ok(model) => model,
+            Err(errors) => {
+                return error(
+                    Span::call_site(),
+                    &format!("invalid embedded schema:\n{errors}"),
+                );
+            }
+        };
+        return expand_model(&input, &model, Span::call_site(), Vec::new());
+    };
+    let written = path.value();
     let dir: PathBuf = manifest_dir.join(&written);
-    let span = input.path.span();
+    let span = path.span();
     let sources = match crate::read_dir_sources(&dir) {
         Ok(sources) if sources.is_empty() => {
             return error(
@@ -185,20 +221,34 @@ pub fn expand(input: TokenStream, manifest_dir: &Path) -> TokenStream {
         Ok(model) => model,
         Err(errors) => return error(span, &format!("invalid schema:\n{errors}")),
     };
-    if let Some(err) = option_errors(&input, &model) {
+    let rebuild: Vec<TokenStream> = sources
+        .iter()
+        .map(|s| {
+            let path = s.path.clone();
+            quote!(
+                const _: &[u8] = ::core::include_bytes!(#path);
+            )
+        })
+        .collect();
+    expand_model(&input, &model, span, rebuild)
+}
+
+/// The expansion for a loaded schema: the option errors, or `rebuild`
+/// followed by the generated code.
+fn expand_model(
+    input: &Input,
+    model: &crate::EventModel,
+    span: Span,
+    rebuild: Vec<TokenStream>,
+) -> TokenStream {
+    if let Some(err) = option_errors(input, model) {
         return err.to_compile_error();
     }
-    let tokens = match input.config.model_tokens(&model, quote!(::dovecot_events)) {
+    let tokens = match input.config.model_tokens(model, quote!(::dovecot_events)) {
         Ok(tokens) => tokens,
         // The checks above cover every option problem; this is a fallback.
         Err(err) => return error(span, &format!("invalid schema! options:\n{err}")),
     };
-    let rebuild = sources.iter().map(|s| {
-        let path = s.path.clone();
-        quote!(
-            const _: &[u8] = ::core::include_bytes!(#path);
-        )
-    });
     quote! {
         #(#rebuild)*
         #tokens
@@ -218,7 +268,15 @@ fn option_errors(input: &Input, model: &crate::EventModel) -> Option<syn::Error>
             .names
             .iter()
             .find(|(kind, lit)| *kind == unknown.kind && lit.value() == unknown.name)
-            .map_or(input.path.span(), |(_, lit)| lit.span());
+            .map_or_else(
+                || {
+                    input
+                        .path
+                        .as_ref()
+                        .map_or_else(Span::call_site, syn::LitStr::span)
+                },
+                |(_, lit)| lit.span(),
+            );
         push(syn::Error::new(lit, unknown.to_string()));
     }
     for lit in &input.attributes {

@@ -2,6 +2,8 @@
 //! some categories, some events. Every output (Rust, docs) is generated from
 //! the narrowed model, so they agree on what "included" means.
 
+use std::collections::BTreeSet;
+
 use crate::model::EventModel;
 use dovecot_events_vocab::Version;
 
@@ -86,8 +88,11 @@ impl Selection {
         out
     }
 
-    /// The model narrowed to the selection. Groups, enums and categories are
-    /// kept whole; the version list ends at the target.
+    /// The model narrowed to the selection: the version list ends at the
+    /// target, and a selection of categories or events keeps only the enums
+    /// its fields use and the categories its events are in (with their
+    /// ancestors), so the generated metadata tables hold only what the
+    /// selection uses. Groups are kept whole (the Rust code has none).
     #[must_use]
     pub fn apply(&self, model: &EventModel) -> EventModel {
         let mut out = model.clone();
@@ -120,6 +125,32 @@ impl Selection {
                     || e.category.as_deref().is_some_and(in_category)
                     || e.categories.iter().any(|c| in_category(c))
             });
+            let enums: BTreeSet<&str> = out
+                .events
+                .values()
+                .flat_map(|e| &e.fields)
+                .chain(&out.global_fields)
+                .filter_map(|f| f.enum_name.as_deref())
+                .collect();
+            let mut categories = BTreeSet::new();
+            for event in out.events.values() {
+                for name in event.category.iter().chain(&event.categories) {
+                    let mut current = Some(name.as_str());
+                    // The depth bound guards against a cycle, which
+                    // validation already rejects.
+                    for _ in 0..32 {
+                        let Some(name) = current else { break };
+                        if !categories.insert(name) {
+                            break;
+                        }
+                        current = model.categories.get(name).and_then(|c| c.parent.as_deref());
+                    }
+                }
+            }
+            let enums: BTreeSet<String> = enums.into_iter().map(str::to_owned).collect();
+            let categories: BTreeSet<String> = categories.into_iter().map(str::to_owned).collect();
+            out.enums.retain(|name, _| enums.contains(name));
+            out.categories.retain(|name, _| categories.contains(name));
         }
         out
     }

@@ -51,10 +51,15 @@ pub fn derive_dovecot_event(input: TokenStream) -> TokenStream {
     dovecot_events_codegen::derive_event::expand(input.into(), model, target).into()
 }
 
-/// Expands to the event types of a schema directory, exactly as
+/// Expands to the event types of the schema embedded in
+/// `dovecot-events-codegen`, or of a schema directory, exactly as
 /// `dovecot-eventgen rust` or the build-script `Builder` would write them.
 ///
 /// ```ignore
+/// // The embedded schema: nothing to copy into your crate.
+/// dovecot_events::schema!(target = "2.3.19", categories = ["imap"]);
+///
+/// // A schema directory of your own.
 /// dovecot_events::schema!(
 ///     "schema",
 ///     target = "2.3.19",
@@ -63,7 +68,8 @@ pub fn derive_dovecot_event(input: TokenStream) -> TokenStream {
 /// );
 /// ```
 ///
-/// The path is relative to the calling crate's `CARGO_MANIFEST_DIR`.
+/// A path, when given, comes first and is relative to the calling crate's
+/// `CARGO_MANIFEST_DIR`; the crate is rebuilt when a file in it changes.
 /// Options: `target = "…"`, `categories = […]`, `events = […]`,
 /// `derive = [Trait, …]` (on every generated type),
 /// `type_attribute = ("pattern", "#[…]")` and

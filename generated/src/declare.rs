@@ -218,6 +218,10 @@ macro_rules! __events {
         #[derive(Clone, PartialEq)]
         #[non_exhaustive]
         #[allow(deprecated)]
+        // Which variant is largest depends on the version features, and the
+        // parsers fill the event in place: boxing would cost an allocation
+        // per event.
+        #[allow(clippy::large_enum_variant)]
         pub enum Event<'a> {
             $(
                 $(#[$attr])*
@@ -241,6 +245,10 @@ macro_rules! __events {
         impl<'a> $crate::__private::UnknownParts<'a> for UnknownEvent<'a> {
             fn name(&self) -> &str {
                 &self.name
+            }
+
+            fn take_name(&mut self) -> ::std::borrow::Cow<'a, str> {
+                ::core::mem::take(&mut self.name)
             }
 
             fn fields(&self) -> &$crate::Fields<'a> {
@@ -332,6 +340,51 @@ macro_rules! __events {
                 }
             }
 
+            /// The typed event for an export read without the schema
+            /// (`dovecot_events::json::from_str_raw`,
+            /// `tab_text::from_str_raw`): the event's name picks the
+            /// variant, and every field is stored as [`Event::set_field`]
+            /// stores it. The envelope (host name, times, categories) stays
+            /// behind; take what you need of it first. The same as
+            /// `Event::try_from(raw)`.
+            ///
+            /// # Errors
+            ///
+            /// Returns a `FieldError` naming the first known field whose
+            /// value does not fit its type.
+            pub fn from_raw(raw: $crate::RawEvent<'a>) -> ::core::result::Result<Self, $crate::FieldError> {
+                Self::from_parts(raw.name.unwrap_or_default(), raw.fields)
+            }
+
+            /// The typed event for an export read with the readers'
+            /// own schema (`dovecot_events::json::from_str`,
+            /// `tab_text::from_str`), whatever version features that
+            /// schema was built with: as [`Event::from_raw`], from the
+            /// event's name and fields. The same as
+            /// `Event::try_from(exported)`.
+            ///
+            /// # Errors
+            ///
+            /// Returns a `FieldError` naming the first known field whose
+            /// value does not fit its type.
+            pub fn from_exported(
+                exported: $crate::ExportedEvent<'a>,
+            ) -> ::core::result::Result<Self, $crate::FieldError> {
+                let (name, fields) = $crate::__private::into_parts(exported.event);
+                Self::from_parts(name, fields)
+            }
+
+            fn from_parts(
+                name: ::std::borrow::Cow<'a, str>,
+                fields: $crate::Fields<'a>,
+            ) -> ::core::result::Result<Self, $crate::FieldError> {
+                let mut event = Self::new(name);
+                for (name, value) in fields {
+                    event.set_field(name, value)?;
+                }
+                ::core::result::Result::Ok(event)
+            }
+
             /// The event's name as Dovecot sends it.
             #[must_use]
             pub fn name(&self) -> &str {
@@ -394,6 +447,26 @@ macro_rules! __events {
                     )*
                     Self::Unknown(event) => Event::Unknown(event.into_owned()),
                 }
+            }
+        }
+
+        #[automatically_derived]
+        impl<'a> ::core::convert::TryFrom<$crate::RawEvent<'a>> for Event<'a> {
+            type Error = $crate::FieldError;
+
+            fn try_from(raw: $crate::RawEvent<'a>) -> ::core::result::Result<Self, Self::Error> {
+                Self::from_raw(raw)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'a> ::core::convert::TryFrom<$crate::ExportedEvent<'a>> for Event<'a> {
+            type Error = $crate::FieldError;
+
+            fn try_from(
+                exported: $crate::ExportedEvent<'a>,
+            ) -> ::core::result::Result<Self, Self::Error> {
+                Self::from_exported(exported)
             }
         }
 

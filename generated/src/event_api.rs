@@ -132,6 +132,7 @@ impl<'a, T: EventFields<'a>> FieldVisit for T {
 #[doc(hidden)]
 pub trait UnknownParts<'a> {
     fn name(&self) -> &str;
+    fn take_name(&mut self) -> Cow<'a, str>;
     fn fields(&self) -> &Fields<'a>;
     fn fields_mut(&mut self) -> &mut Fields<'a>;
 }
@@ -227,6 +228,18 @@ pub trait EventEnum<'a> {
             Err(event) => std::mem::take(event.fields_mut()),
         }
     }
+}
+
+/// An event's name and its fields, moved out; borrowed text stays
+/// borrowed.
+#[doc(hidden)]
+pub fn into_parts<'a, E: EventEnum<'a>>(mut event: E) -> (Cow<'a, str>, Fields<'a>) {
+    let fields = event.take_fields();
+    let name = match event.typed_mut() {
+        Ok(typed) => Cow::Borrowed(typed.name()),
+        Err(unknown) => unknown.take_name(),
+    };
+    (name, fields)
 }
 
 /// Calls `f` with one field of a struct, if present; what the generated

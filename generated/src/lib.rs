@@ -43,6 +43,60 @@
 //! );
 //! ```
 //!
+//! # Fields by name
+//!
+//! Every event, typed or not, answers for its fields by the names Dovecot
+//! sends: [`Event::field`] gives one field's value, [`Event::fields`] every
+//! present field with its name (known fields in schema order, then unknown
+//! ones in arrival order), and [`Event::into_fields`] moves them out. The
+//! event structs do the same through [`EventFields`]. So a field that many
+//! events carry, such as `user`, is read the same way on all of them:
+//!
+//! ```
+//! use dovecot_events::{EventFields, Value, json};
+//!
+//! let login = json::from_str(
+//!     r#"{"event":"auth_request_finished","fields":{"user":"alice","mechanism":"PLAIN"}}"#,
+//! )?;
+//! let command = json::from_str(
+//!     r#"{"event":"imap_command_finished","fields":{"user":"alice","cmd_name":"NOOP","x_new":1}}"#,
+//! )?;
+//! for exported in [&login, &command] {
+//!     assert_eq!(exported.event.field("user"), Some(Value::Str("alice".into())));
+//! }
+//! assert_eq!(command.event.field("mailbox"), None);
+//!
+//! // Every present field, known ones first, then those the schema does not know.
+//! let names: Vec<&str> = command.event.fields().into_iter().map(|(name, _)| name).collect();
+//! assert_eq!(names, ["cmd_name", "user", "x_new"]);
+//!
+//! // The same on a struct.
+//! if let dovecot_events::Event::ImapCommandFinished(cmd) = &command.event {
+//!     assert_eq!(cmd.field("cmd_name"), Some(Value::Str("NOOP".into())));
+//! }
+//! # Ok::<(), dovecot_events::Error>(())
+//! ```
+//!
+//! # Types generated in your crate
+//!
+//! Code that `schema!` or a build script's `dovecot_events_codegen::Builder`
+//! generates has an `Event` enum of its own. Read the export without a
+//! schema ([`json::from_str_raw`], [`tab_text::from_str_raw`]) and convert
+//! in one call with `Event::try_from` (or `Event::from_raw`); an
+//! [`ExportedEvent`] converts the same way:
+//!
+//! ```
+//! # use dovecot_events::Event; // stands in for the generated `Event`
+//! let raw = dovecot_events::json::from_str_raw(
+//!     r#"{"event":"imap_command_finished","hostname":"mx1","fields":{"cmd_name":"SELECT"}}"#,
+//! )?;
+//! let hostname = raw.hostname.clone(); // the envelope stays with `raw`
+//! let event = Event::try_from(raw)?;
+//! assert_eq!(event.name(), "imap_command_finished");
+//! assert_eq!(hostname.as_deref(), Some("mx1"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Version features
 //!
 //! Each Dovecot release that added or removed an event or field has a Cargo
@@ -172,8 +226,8 @@ pub use value::{FieldError, Fields, Fit, FromValue, ToValue, Value};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::event_api::{
-        DynEvent, EventEnum, IntoStatic, Slot, UnknownParts, debug_event, own, same_fields, slot,
-        store, take, visit,
+        DynEvent, EventEnum, IntoStatic, Slot, UnknownParts, debug_event, into_parts, own,
+        same_fields, slot, store, take, visit,
     };
     pub use crate::from_event::from_event;
     pub use crate::value::set;

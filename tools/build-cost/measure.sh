@@ -3,8 +3,13 @@
 # each way of getting the Dovecot event types?
 #
 #   a  pregenerated   depends on the pre-generated `dovecot-events` crate
-#   b  schema!        `dovecot_events::schema!("<repo>/schema")` expanded in place
-#   c  build.rs       `dovecot_events_codegen::Builder::new().generate()` + include!
+#                     (default features: the newest release)
+#   b  schema!        `dovecot_events::schema!("<repo>/schema")` expanded in place;
+#                     `dovecot-events` with `default-features = false,
+#                     features = ["derive"]`, as the README says
+#   c  build.rs       `dovecot_events_codegen::Builder::new().generate()` + include!;
+#                     `dovecot-events` with `default-features = false`, as the
+#                     README says
 #   d  v2_3_7 only    like a, with `default-features = false, features = ["v2_3_7"]`
 #
 # Each variant is a fresh crate in a temporary directory with path
@@ -59,8 +64,9 @@ EOF
     fi
 }
 
-# main.rs: parse the event with the runtime, then fill the variant's own
-# `Event` type (`$1` is the module holding it) and check one field.
+# main.rs: read the event with the runtime, convert it into the variant's
+# own `Event` type in one call, as the README shows (`$1` is the module
+# holding it), and check one field.
 main_rs() {
     cat <<EOF
 $2
@@ -68,11 +74,8 @@ $2
 const LINE: &str = r#"$line"#;
 
 fn main() {
-    let exported = dovecot_events::json::from_str(LINE).expect("valid JSON");
-    let mut event = $1::Event::new(std::borrow::Cow::Borrowed("imap_command_finished"));
-    for (name, value) in exported.event.into_fields() {
-        event.set_field(name, value).expect("fits");
-    }
+    let raw = dovecot_events::json::from_str_raw(LINE).expect("valid JSON");
+    let event = $1::Event::try_from(raw).expect("fits");
     let $1::Event::ImapCommandFinished(command) = event else {
         panic!("typed event");
     };
@@ -97,15 +100,13 @@ make_crate a-pregenerated \
     "$(main_rs dovecot_events '')"
 make_crate b-schema-macro \
     "$(manifest b-schema-macro "dovecot-events = { path = \"$repo/generated\", default-features = false, features = [\"derive\"] }")" \
-    "$(main_rs events "#[allow(dead_code)]
-mod events {
+    "$(main_rs events "mod events {
     dovecot_events::schema!(\"$repo/schema\");
 }")"
 make_crate c-build-rs \
     "$(manifest c-build-rs "dovecot-events = { path = \"$repo/generated\", default-features = false }" \
         "dovecot-events-codegen = { path = \"$repo/codegen\", default-features = false }")" \
-    "$(main_rs events "#[allow(dead_code)]
-mod events {
+    "$(main_rs events "mod events {
     include!(concat!(env!(\"OUT_DIR\"), \"/dovecot_events.rs\"));
 }")" \
     'fn main() {
@@ -118,7 +119,7 @@ make_crate d-v2_3_7 \
     "$(main_rs dovecot_events '')"
 
 variants=(a-pregenerated b-schema-macro c-build-rs d-v2_3_7)
-labels=("a  pre-generated dovecot-events" "b  schema!(full schema)" "c  build.rs Builder (full schema)" "d  pre-generated, only v2_3_7")
+labels=("a  pre-generated (default features)" "b  schema! (no default; derive)" "c  build.rs (no default features)" "d  pre-generated, only v2_3_7")
 
 echo "repository:  $repo"
 echo "toolchain:   $("$cargo" --version), $(rustc --version)"

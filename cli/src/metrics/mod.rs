@@ -416,18 +416,18 @@ impl Prediction {
     }
 }
 
-/// `dovecot-eventgen metrics`: exit 0, 1 on an I/O error, 2 for an unknown
-/// release.
-pub(crate) fn cli(args: &crate::cli::MetricsArgs) -> std::process::ExitCode {
+/// `dovecot-eventgen metrics`: exit 0, 2 for an unknown release, 3 on an
+/// I/O error.
+pub(crate) fn cli(args: &crate::cli::MetricsArgs) -> crate::exit::Exit {
     use std::io::Write as _;
     let model = match crate::cli::model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return crate::cli::fail(&err),
     };
-    if let Some(code) = crate::migrate::cli::unknown_release(&model, args.target) {
-        return code;
-    }
-    let prediction = match predict_file(&model, &args.config, args.target) {
+    let Some(target) = crate::cli::target(&model, Some(args.target), "--target") else {
+        return crate::exit::Exit::BadInput;
+    };
+    let prediction = match predict_file(&model, &args.config, target) {
         Ok(p) => p,
         Err(source) => {
             return crate::cli::fail(&dovecot_events_codegen::Error::Io {
@@ -442,5 +442,5 @@ pub(crate) fn cli(args: &crate::cli::MetricsArgs) -> std::process::ExitCode {
         crate::cli::DiffFormat::Json => prediction.to_json(),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    std::process::ExitCode::SUCCESS
+    crate::exit::Exit::Clean
 }

@@ -1,56 +1,40 @@
 //! `migrate` and `lint --fix` on the command line.
 
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use super::{Migration, Options, migrate_file};
-use crate::cli::{LintArgs, MigrateArgs, fail, lint, model};
-use dovecot_events_codegen::{Error, EventModel, Version};
-
-/// Exit 2 with the known releases when the schema does not know `v`.
-pub(crate) fn unknown_release(model: &EventModel, v: Version) -> Option<ExitCode> {
-    if model.versions.contains(&v) {
-        return None;
-    }
-    eprintln!(
-        "error: {v} is not a release the schema knows; known releases: {}",
-        model
-            .versions
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    Some(ExitCode::from(2))
-}
+use crate::cli::{LintArgs, MigrateArgs, fail, lint, model, target};
+use crate::exit::Exit;
+use dovecot_events_codegen::Error;
 
 /// Prints the diff or writes the files, then the summary on stderr.
-fn finish(migration: &Migration, diff: bool) -> Result<(), ExitCode> {
+fn finish(migration: &Migration, diff: bool) -> Result<(), Exit> {
     if diff {
         let _ = std::io::stdout().write_all(migration.diff().as_bytes());
     } else if let Err(err) = migration.write() {
         eprintln!("error: {err}");
-        return Err(ExitCode::from(1));
+        return Err(Exit::of_io(&err));
     }
     eprintln!("{}", migration.summary());
     Ok(())
 }
 
 /// `dovecot-eventgen migrate`: exit 0 when everything migrated, 1 when
-/// something could not be (or on an I/O error), 2 for an unknown release.
-pub(crate) fn migrate(args: &MigrateArgs) -> ExitCode {
+/// something could not be, 2 for an unknown release, 3 on an I/O error.
+pub(crate) fn migrate(args: &MigrateArgs) -> Exit {
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
     };
-    for v in [args.from, args.to] {
-        if let Some(code) = unknown_release(&model, v) {
-            return code;
-        }
-    }
+    let Some(from) = target(&model, Some(args.from), "--from") else {
+        return Exit::BadInput;
+    };
+    let Some(to) = target(&model, Some(args.to), "--to") else {
+        return Exit::BadInput;
+    };
     let options = Options {
-        from: args.from,
-        to: args.to,
+        from,
+        to,
         comment_unmigratable: args.comment_unmigratable,
         fix: false,
     };
@@ -63,29 +47,29 @@ pub(crate) fn migrate(args: &MigrateArgs) -> ExitCode {
             });
         }
     };
-    if let Err(code) = finish(&migration, args.diff) {
-        return code;
+    if let Err(exit) = finish(&migration, args.diff) {
+        return exit;
     }
     if migration.notes.is_empty() {
-        ExitCode::SUCCESS
+        Exit::Clean
     } else {
-        ExitCode::from(1)
+        Exit::Findings
     }
 }
 
 /// `dovecot-eventgen lint --fix`: applies the certain fixes, then lints
 /// what is left (exit codes as `lint`).
-pub(crate) fn fix(args: &LintArgs) -> ExitCode {
+pub(crate) fn fix(args: &LintArgs) -> Exit {
     let model = match model(args.schema.as_deref()) {
         Ok(model) => model,
         Err(err) => return fail(&err),
     };
-    if let Some(code) = unknown_release(&model, args.target) {
-        return code;
-    }
+    let Some(release) = target(&model, args.target, "--target") else {
+        return Exit::BadInput;
+    };
     let options = Options {
-        from: args.target,
-        to: args.target,
+        from: release,
+        to: release,
         comment_unmigratable: false,
         fix: true,
     };
@@ -98,15 +82,15 @@ pub(crate) fn fix(args: &LintArgs) -> ExitCode {
             });
         }
     };
-    if let Err(code) = finish(&migration, args.diff) {
-        return code;
+    if let Err(exit) = finish(&migration, args.diff) {
+        return exit;
     }
     if args.diff {
-        return ExitCode::SUCCESS;
+        return Exit::Clean;
     }
     lint(&LintArgs {
         config: args.config.clone(),
-        target: args.target,
+        target: Some(release),
         format: args.format,
         schema: args.schema.clone(),
         fix: false,

@@ -436,6 +436,7 @@ crate::__events! {
 }
 
 /// A hash of the schema files this code was generated from.
+#[allow(dead_code)]
 pub const SCHEMA_HASH: &str = "efd21d96671f4928";
 
 #[allow(unused_imports)]
@@ -445,4 +446,5 @@ pub mod enums;
 #[allow(deprecated)]
 pub mod events;
 
+#[allow(dead_code)]
 mod meta_tables;

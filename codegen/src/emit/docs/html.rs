@@ -2,6 +2,12 @@
 //! external assets. Everything is rendered statically; a small script adds
 //! search and a release filter, whose state also lives in the URL fragment
 //! (`#q=imap&v=2.3.19`) so a link can share a filtered view.
+//!
+//! Layout: a header with the search box and the release filter, and a
+//! navigation by category (with the number of events each shows) beside
+//! the reference on a wide screen, or folded into a "Categories" button
+//! above it on a narrow one. The navigation follows the filter: a category
+//! with nothing to show disappears from it.
 
 use std::fmt::Write as _;
 
@@ -12,18 +18,37 @@ use super::{
 use crate::model::{Edition, Event, EventModel, Field};
 
 const STYLE: &str = "\
+*{box-sizing:border-box}\
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fff}\
-header{position:sticky;top:0;background:#f4f5f7;border-bottom:1px solid #d0d4da;padding:.6em 1.2em;display:flex;gap:1em;align-items:center;flex-wrap:wrap}\
-header h1{font-size:1.2em;margin:0}\
-input,select{font:inherit;padding:.25em .4em}\
-main{padding:0 1.2em 3em;max-width:75em}\
-section.event{border-top:1px solid #e3e6ea;padding:.4em 0}\
-h2{margin-top:1.6em}h3{margin:.6em 0 .2em;font-family:ui-monospace,monospace}\
+header{position:sticky;top:0;z-index:2;background:#f4f5f7;border-bottom:1px solid #d0d4da;padding:.6em 1.2em;display:flex;gap:.6em 1em;align-items:center;flex-wrap:wrap}\
+header h1{font-size:1.2em;margin:0;white-space:nowrap}\
+input,select{font:inherit;padding:.3em .5em}\
+#q{flex:1 1 24em;min-width:0;max-width:36em}\
+#count{color:#555;white-space:nowrap}\
+.layout{display:flex;align-items:flex-start}\
+nav{flex:0 0 15em;position:sticky;top:var(--header,3.2em);max-height:calc(100vh - var(--header,3.2em));overflow-y:auto;padding:.6em 0 2em 1.2em;font-size:.92em}\
+nav summary{display:none}\
+nav ul{list-style:none;margin:0;padding:0}\
+nav li a{display:flex;justify-content:space-between;gap:.5em;padding:.15em .5em;border-radius:4px;color:#1d1d1f;text-decoration:none}\
+nav li a:hover{background:#eef1f5}nav .n{color:#777}\
+main{flex:1 1 auto;min-width:0;padding:0 1.2em 3em;max-width:75em}\
+section.category{scroll-margin-top:var(--header,3.2em)}\
+section.event{border-top:1px solid #e3e6ea;padding:.4em 0;scroll-margin-top:var(--header,3.2em)}\
+h2{margin-top:1.6em}h3{margin:.6em 0 .2em;font-family:ui-monospace,monospace;overflow-wrap:anywhere}\
 table{border-collapse:collapse;width:100%;margin:.4em 0}\
-th,td{border:1px solid #d8dbe0;padding:.2em .45em;text-align:left;vertical-align:top}\
+th,td{border:1px solid #d8dbe0;padding:.2em .45em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
 th{background:#f4f5f7}td code,h3 code{font-family:ui-monospace,monospace}\
+pre{overflow-x:auto}\
 .meta{color:#555;font-size:.92em}.note{background:#fff8e1;padding:.3em .6em;border-left:3px solid #f0c040}\
 .inh{color:#666;font-style:italic}.gone{color:#999}\
+@media (max-width:50em){\
+header{padding:.5em .8em}#q{flex-basis:100%;max-width:none;order:3}\
+.layout{display:block}\
+nav{position:static;max-height:none;padding:.4em .8em;border-bottom:1px solid #e3e6ea}\
+nav summary{display:list-item;cursor:pointer;font-weight:600}\
+nav ul{columns:2;column-gap:1em;margin-top:.4em}\
+main{padding:0 .8em 3em}\
+table{font-size:.85em}th,td{padding:.15em .3em}td{overflow-wrap:anywhere}th{overflow-wrap:normal}}\
 [hidden]{display:none!important}";
 
 const SCRIPT: &str = r#"
@@ -42,7 +67,28 @@ const SCRIPT: &str = r#"
     return (!s || cmp(s, v) <= 0) && (!r || cmp(r, v) > 0);
   }
   var q = document.getElementById('q'), sel = document.getElementById('v');
-  var count = document.getElementById('count');
+  var count = document.getElementById('count'), nav = document.getElementById('nav');
+  var header = document.querySelector('header');
+  // Sticky parts sit below the header, whose height depends on the width.
+  function fit() {
+    document.documentElement.style.setProperty('--header', header.offsetHeight + 'px');
+  }
+  var narrow = window.matchMedia('(max-width: 50em)');
+  // On a narrow screen the list of categories starts folded.
+  if (narrow.matches) nav.open = false;
+  fit();
+  window.addEventListener('resize', fit);
+  // A category link scrolls without touching the URL fragment, which holds
+  // the filter.
+  document.querySelectorAll('nav a').forEach(function (a) {
+    a.addEventListener('click', function (e) {
+      var target = document.getElementById(a.getAttribute('href').slice(1));
+      if (!target) return;
+      e.preventDefault();
+      target.scrollIntoView();
+      if (narrow.matches) nav.open = false;
+    });
+  });
   function apply(updateHash) {
     var text = q.value.trim().toLowerCase(), v = parse(sel.value), shown = 0;
     document.querySelectorAll('section.event').forEach(function (ev) {
@@ -54,7 +100,13 @@ const SCRIPT: &str = r#"
       });
     });
     document.querySelectorAll('section.category').forEach(function (cat) {
-      cat.hidden = !cat.querySelector('section.event:not([hidden])');
+      var n = cat.querySelectorAll('section.event:not([hidden])').length;
+      cat.hidden = n === 0;
+      var item = document.getElementById('nav-' + cat.id);
+      if (item) {
+        item.hidden = n === 0;
+        item.querySelector('.n').textContent = String(n);
+      }
     });
     count.textContent = shown + ' event' + (shown === 1 ? '' : 's');
     document.body.setAttribute('data-shown', String(shown));
@@ -95,14 +147,32 @@ pub fn generate(model: &EventModel) -> String {
         model.source_hash
     );
     out.push_str("<header><h1>Dovecot events</h1>");
-    out.push_str("<input id=\"q\" type=\"search\" placeholder=\"Search events and fields\" aria-label=\"Search\">");
+    out.push_str(
+        "<input id=\"q\" type=\"search\" placeholder=\"Search events and fields\" \
+         aria-label=\"Search event names, fields and descriptions\">",
+    );
     out.push_str(
         "<select id=\"v\" aria-label=\"Dovecot release\"><option value=\"\">all releases</option>",
     );
     for v in model.versions.iter().rev() {
         let _ = write!(out, "<option value=\"{v}\">{v}</option>");
     }
-    out.push_str("</select><span id=\"count\"></span></header><main>\n");
+    out.push_str("</select><span id=\"count\"></span></header>\n<div class=\"layout\">");
+    let categories = by_category(model);
+    out.push_str(
+        "<nav aria-label=\"Categories\"><details id=\"nav\" open><summary>Categories</summary><ul>",
+    );
+    for (category, events) in &categories {
+        let id = category_id(*category);
+        let label = category.unwrap_or("other events");
+        let _ = write!(
+            out,
+            "<li id=\"nav-{id}\"><a href=\"#{id}\"><span>{}</span><span class=\"n\">{}</span></a></li>",
+            esc(label),
+            events.len()
+        );
+    }
+    out.push_str("</ul></details></nav>\n<main>\n");
     let _ = writeln!(
         out,
         "<p>Every event the Dovecot mail server sends for statistics, event export and log \
@@ -111,9 +181,14 @@ pub fn generate(model: &EventModel) -> String {
         show(model.versions.first().copied()),
         show(model.versions.last().copied())
     );
-    for (category, events) in by_category(model) {
+    for (category, events) in categories {
         let title = category.map_or_else(|| "Other events".to_owned(), |c| format!("Category {c}"));
-        let _ = writeln!(out, "<section class=\"category\"><h2>{}</h2>", esc(&title));
+        let _ = writeln!(
+            out,
+            "<section class=\"category\" id=\"{}\"><h2>{}</h2>",
+            category_id(category),
+            esc(&title)
+        );
         if let Some(c) = category.and_then(|c| model.categories.get(c)) {
             let _ = writeln!(out, "<p>{}</p>", esc(&one_line(&c.description)));
         }
@@ -163,8 +238,15 @@ pub fn generate(model: &EventModel) -> String {
         out.push_str(&esc(body));
         out.push_str("</pre>\n");
     }
-    let _ = writeln!(out, "</main><script>{SCRIPT}</script></body></html>");
+    let _ = writeln!(out, "</main></div><script>{SCRIPT}</script></body></html>");
     out
+}
+
+/// The element id of a category's section (`cat-imap`, `cat-other` for
+/// events without one). Category names are lowercase words joined by `-`
+/// or `_`, so they are valid in an id as they are.
+fn category_id(category: Option<&str>) -> String {
+    format!("cat-{}", esc(category.unwrap_or("other")))
 }
 
 /// A maintainer's note, collapsed: the evidence behind an entry.

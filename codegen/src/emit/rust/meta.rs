@@ -22,6 +22,9 @@ pub(super) fn module(model: &EventModel, options: &RustOptions) -> (TokenStream,
     if options.runtime_metadata {
         let items = quote! {
             /// A hash of the schema files this code was generated from.
+            // Like the tables, unused in a crate that includes this code
+            // privately and never asks.
+            #[allow(dead_code)]
             pub const SCHEMA_HASH: &str = #hash;
 
             const _: () = ::core::assert!(
@@ -38,6 +41,9 @@ pub(super) fn module(model: &EventModel, options: &RustOptions) -> (TokenStream,
     }
     let items = quote! {
         /// A hash of the schema files this code was generated from.
+        // Like the tables, unused in a crate that includes this code
+        // privately and never asks.
+        #[allow(dead_code)]
         pub const SCHEMA_HASH: &str = #hash;
 
         // A crate that includes this code privately may use none of them.
@@ -382,7 +388,9 @@ fn tables(model: &EventModel, rt: &TokenStream) -> Module {
     Module {
         name: "meta_tables".into(),
         public: false,
-        attrs: TokenStream::new(),
+        // A crate that includes the code in a private module (a binary
+        // crate, say) may read none of the tables, or only some.
+        attrs: quote!(#[allow(dead_code)]),
         items: quote! {
             //! The metadata tables, with the constants they share.
             #imports

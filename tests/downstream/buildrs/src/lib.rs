@@ -2,8 +2,6 @@
 //! (IMAP events only, as Dovecot 2.3.19 sends them) and parses Dovecot's
 //! JSON export into them with the `dovecot-events` runtime.
 
-use std::borrow::Cow;
-
 include!(concat!(env!("OUT_DIR"), "/dovecot_events.rs"));
 
 /// A parse error: malformed JSON, or a known field whose value does not fit
@@ -20,16 +18,11 @@ pub type ParseError = Box<dyn std::error::Error + Send + Sync>;
 /// Malformed JSON, a missing event name, or a field value that does not
 /// fit its type.
 pub fn parse_json_line(line: &str) -> Result<Event<'_>, ParseError> {
-    let exported = dovecot_events::json::from_str(line)?;
-    let name = exported
-        .name()
-        .ok_or("the export left out the event name")?
-        .to_owned();
-    let mut event = Event::new(Cow::Owned(name));
-    for (field, value) in exported.event.into_fields() {
-        event.set_field(field, value)?;
+    let raw = dovecot_events::json::from_str_raw(line)?;
+    if raw.name.is_none() {
+        return Err("the export left out the event name".into());
     }
-    Ok(event)
+    Ok(Event::try_from(raw)?)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 #![deny(warnings)]
 
 mod generated {
-    include!("../../fixtures/golden/small.rs");
+    include!("../../repo/tests/fixtures/golden/small.rs");
 }
 
 use std::borrow::Cow;

@@ -1,9 +1,7 @@
 //! `schema!` expanded in a crate of its own (`repo` is a link to the
-//! repository that tests/ui.rs puts next to trybuild's crate), reading the
-//! events a real Dovecot 2.3.19.1 exported.
+//! repository that tests/downstream.rs puts into its copy of this crate),
+//! reading the events a real Dovecot 2.3.19.1 exported.
 #![deny(warnings)]
-
-use std::borrow::Cow;
 
 mod events {
     dovecot_events::schema!(
@@ -18,16 +16,12 @@ mod events {
 use events::Event;
 use events::enums::ImapTaggedReplyState;
 
-const CAPTURE: &str = include_str!("../../fixtures/exports/2.3.19/json-unix.jsonl");
+const CAPTURE: &str = include_str!("../../repo/tests/fixtures/exports/2.3.19/json-unix.jsonl");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut selects, mut logins, mut others) = (0, 0, 0);
     for line in CAPTURE.lines() {
-        let exported = dovecot_events::json::from_str(line)?;
-        let mut event = Event::new(Cow::Owned(exported.event.name().to_owned()));
-        for (name, value) in exported.event.into_fields() {
-            event.set_field(name, value)?;
-        }
+        let event = Event::try_from(dovecot_events::json::from_str_raw(line)?)?;
         match &event {
             Event::ImapCommandFinished(command) => {
                 if command.cmd_name.as_deref() == Some("SELECT")

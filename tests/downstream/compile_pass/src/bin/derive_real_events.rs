@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use dovecot_events::enums::{AuthTransport, ImapTaggedReplyState};
 use dovecot_events::{DovecotEvent, ExportedEvent, FromEventError, Timestamp};
 
-const CAPTURE: &str = include_str!("../../fixtures/exports/2.3.19/json-unix.jsonl");
+const CAPTURE: &str = include_str!("../../repo/tests/fixtures/exports/2.3.19/json-unix.jsonl");
 
 /// Borrowed and owned text, integers of several widths, a timestamp, an IP
 /// address, a string list and an open enum; `cmd_name` is required.
@@ -83,6 +83,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Some(AuthTransport::Insecure | AuthTransport::Trusted)
                 ));
                 assert_eq!(login.policy_result.as_deref(), Some("ok"));
+                // A port read into a wider signed integer.
+                assert!(login.remote_port.is_none_or(|port| port > 0));
                 if login.success == Some(true) {
                     successes += 1;
                 }
