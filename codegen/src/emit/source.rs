@@ -387,7 +387,7 @@ fn statement(atoms: &[Atom], start: usize, depth: usize, list: bool, out: &mut O
                 out.line(depth, &line);
                 line.clear();
                 i += 1;
-                end_statement(out, first_line);
+                end_statement(out, first_line, depth);
                 return i;
             }
             Atom::Group(Delimiter::Bracket, inner) if list_too_long(&line, inner, depth) => {
@@ -413,7 +413,7 @@ fn statement(atoms: &[Atom], start: usize, depth: usize, list: bool, out: &mut O
                     }
                 }
                 out.append(&rest);
-                end_statement(out, first_line);
+                end_statement(out, first_line, depth);
                 return j;
             }
             _ => flat_atom(atom, &mut line),
@@ -421,7 +421,7 @@ fn statement(atoms: &[Atom], start: usize, depth: usize, list: bool, out: &mut O
         i += 1;
         if matches!(atom, Atom::Op(op) if op == ";" || (list && op == ",")) {
             flush(&mut line, out);
-            end_statement(out, first_line);
+            end_statement(out, first_line, depth);
             return i;
         }
         prev = Some(atom);
@@ -449,8 +449,10 @@ fn attribute_at(atoms: &[Atom], i: usize) -> Option<(bool, usize)> {
 }
 
 /// Sets a statement that took several lines off from the next.
-fn end_statement(out: &mut Out, (lines, blanks): (usize, usize)) {
-    if out.lines.len() - lines - (out.blanks - blanks) > 1 {
+/// Deeper than items in a macro's body (the members of a declared struct
+/// or enum), statements follow each other without blank lines.
+fn end_statement(out: &mut Out, (lines, blanks): (usize, usize), depth: usize) {
+    if depth < 2 && out.lines.len() - lines - (out.blanks - blanks) > 1 {
         out.gap = true;
     }
 }
@@ -533,8 +535,7 @@ mod tests {
                  #[cfg_attr(feature = \"v2_4_0\", deprecated(since = \"2.4.0\", note = \"gone\"))]\n    \
                  pub struct AuthFinished = \"auth_finished\", meta 0, if feature = \"v2_3_7\" {\n        \
                      /// A field.\n        \
-                     pub user: Text = \"user\";\n\
-                     \n        \
+                     pub user: Text = \"user\";\n        \
                      pub state: Enum<enums::State> = \"state\", if feature = \"v2_3_9\";\n    \
                  }\n\
              }\n\

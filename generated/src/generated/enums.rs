@@ -9,7 +9,6 @@ crate::__open_enum! {
     pub enum AuthCacheResult {
         /// `hit`: The answer came from the auth cache.
         Hit = "hit";
-
         /// `miss`: The cache had no entry, so the backend was asked.
         Miss = "miss";
     }
@@ -22,7 +21,6 @@ crate::__open_enum! {
     pub enum AuthPolicyMode {
         /// `allow`: A query asking whether the attempt may go ahead (before or after authenticating).
         Allow = "allow";
-
         /// `report`: A notification of the attempt's outcome, sent after authentication.
         Report = "report";
     }
@@ -35,12 +33,10 @@ crate::__open_enum! {
     pub enum AuthPolicyResult {
         /// `ok`: The policy server accepted the attempt without delay.
         Ok = "ok";
-
         /// `delayed`: The policy server accepted the attempt but imposed a delay.
         ///
         /// Since Dovecot 2.3.11.2.
         Delayed = "delayed";
-
         /// `refused`: The policy server rejected the attempt.
         Refused = "refused";
     }
@@ -53,7 +49,6 @@ crate::__open_enum! {
     pub enum AuthRequestError {
         /// `internal failure`: Something went wrong inside Dovecot or a backend, not the user's credentials.
         InternalFailure = "internal failure";
-
         /// `authentication failed`: The credentials were rejected or the user may not log in.
         AuthenticationFailed = "authentication failed";
     }
@@ -66,15 +61,12 @@ crate::__open_enum! {
     pub enum AuthTransport {
         /// `insecure`: Neither TLS nor otherwise considered safe (the default until the client says more).
         Insecure = "insecure";
-
         /// `trusted`: Protected without TLS, e.g. a local connection or one from a trusted network. Sent by 2.3.x only; 2.4.0 sends `secured` instead.
         Trusted = "trusted";
-
         /// `secured`: Same meaning as `trusted`; the spelling used from 2.4.0 on.
         ///
         /// Since Dovecot 2.4.0.
         Secured = "secured";
-
         /// `TLS`: The client's connection uses TLS.
         Tls = "TLS";
     }
@@ -87,7 +79,6 @@ crate::__open_enum! {
     pub enum DnsCached {
         /// `yes`: The answer was taken from the lookup cache.
         Yes = "yes";
-
         /// `no`: The answer came from the dns-client worker.
         No = "no";
     }
@@ -100,7 +91,6 @@ crate::__open_enum! {
     pub enum FsDictmapBucketReason {
         /// `file`: A new mail was added and the current bucket was full, so the next one was started.
         File = "file";
-
         /// `iter`: An iteration found a bucket above max_bucket, or (from 2.3.14) empty buckets below it.
         Iter = "iter";
     }
@@ -113,10 +103,8 @@ crate::__open_enum! {
     pub enum FsDictmapCleanup {
         /// `success`: The object was deleted again.
         Success = "success";
-
         /// `failed`: Deleting the object failed.
         Failed = "failed";
-
         /// `disabled`: No cleanup was attempted, as it is disabled in the fs-dictmap settings.
         Disabled = "disabled";
     }
@@ -129,10 +117,8 @@ crate::__open_enum! {
     pub enum FtsFlatcurveRescanStatus {
         /// `ok`: The index matched the mailbox; nothing was changed.
         Ok = "ok";
-
         /// `missing_msgs`: Some mails were not indexed; index entries from the lowest such UID on were removed for reindexing.
         MissingMsgs = "missing_msgs";
-
         /// `expunge_msgs`: The index held UIDs no longer in the mailbox; they were removed.
         ExpungeMsgs = "expunge_msgs";
     }
@@ -145,7 +131,6 @@ crate::__open_enum! {
     pub enum FtsFlatcurveYesNo {
         /// `yes`: Yes.
         Yes = "yes";
-
         /// `no`: No.
         No = "no";
     }
@@ -158,10 +143,8 @@ crate::__open_enum! {
     pub enum ImapTaggedReplyState {
         /// `OK`: The command completed successfully.
         Ok = "OK";
-
         /// `NO`: The command failed (e.g. the mailbox does not exist).
         No = "NO";
-
         /// `BAD`: The command was malformed or not allowed in the current state.
         Bad = "BAD";
     }
@@ -174,10 +157,8 @@ crate::__open_enum! {
     pub enum ImapUnhibernateReason {
         /// `idle_done`: The client ended IDLE with DONE.
         IdleDone = "idle_done";
-
         /// `idle_bad_reply`: The client ended IDLE with something other than DONE.
         IdleBadReply = "idle_bad_reply";
-
         /// `mailbox_changes`: Changes in the mailbox have to be sent to the client.
         MailboxChanges = "mailbox_changes";
     }
@@ -190,97 +171,66 @@ crate::__open_enum! {
     pub enum LoginFailureCode {
         /// `tls_handshake_not_finished`: The client disconnected before the TLS handshake finished.
         TlsHandshakeNotFinished = "tls_handshake_not_finished";
-
         /// `auth_process_not_ready`: The client disconnected before the auth process was ready.
         AuthProcessNotReady = "auth_process_not_ready";
-
         /// `process_full`: The login process was full (client and process limits reached) and dropped this client.
         ProcessFull = "process_full";
-
         /// `shutting_down`: The login process was shutting down.
         ShuttingDown = "shutting_down";
-
         /// `client_ssl_not_started`: A client certificate is required but the client never started TLS.
         ClientSslNotStarted = "client_ssl_not_started";
-
         /// `client_ssl_cert_missing`: A client certificate is required but the client sent none.
         ClientSslCertMissing = "client_ssl_cert_missing";
-
         /// `client_ssl_cert_untrusted`: The client's certificate is not trusted.
         ClientSslCertUntrusted = "client_ssl_cert_untrusted";
-
         /// `no_auth_attempts`: The client never tried to authenticate.
         NoAuthAttempts = "no_auth_attempts";
-
         /// `auth_process_comm_fail`: Talking to the auth process failed.
         AuthProcessCommFail = "auth_process_comm_fail";
-
         /// `auth_aborted_by_client`: The client aborted SASL authentication ("*").
         AuthAbortedByClient = "auth_aborted_by_client";
-
         /// `auth_waiting_client`: The client left during SASL authentication while the server waited for its response.
         AuthWaitingClient = "auth_waiting_client";
-
         /// `auth_nologin_referral`: The auth server referred the client elsewhere (meant for a Dovecot proxy client).
         AuthNologinReferral = "auth_nologin_referral";
-
         /// `connection_limit`: The user has reached mail_max_userip_connections.
         ConnectionLimit = "connection_limit";
-
         /// `authorization_failed`: A master user authenticated but may not log in as the requested user.
         AuthorizationFailed = "authorization_failed";
-
         /// `temp_fail`: The auth server reported a temporary failure.
         TempFail = "temp_fail";
-
         /// `user_disabled`: The user is disabled (e.g. a deny passdb).
         UserDisabled = "user_disabled";
-
         /// `password_expired`: The user's password has expired.
         PasswordExpired = "password_expired";
-
         /// `invalid_base64`: The client sent a SASL response that is not valid base64.
         InvalidBase64 = "invalid_base64";
-
         /// `login_disabled`: The passdb set nologin for the user.
         LoginDisabled = "login_disabled";
-
         /// `invalid_mech`: The client asked for an unknown or disallowed SASL mechanism.
         InvalidMech = "invalid_mech";
-
         /// `cleartext_auth_disabled`: Cleartext authentication is not allowed on this connection.
         CleartextAuthDisabled = "cleartext_auth_disabled";
-
         /// `anonymous_auth_disabled`: Anonymous authentication is not allowed.
         AnonymousAuthDisabled = "anonymous_auth_disabled";
-
         /// `internal_failure`: Something failed inside Dovecot; the error log has details.
         InternalFailure = "internal_failure";
-
         /// `auth_failed`: Authentication failed (wrong credentials or an unspecified reason).
         AuthFailed = "auth_failed";
-
         /// `proxy_dest_connect_failed`: Local authentication succeeded, but connecting to the proxy destination failed.
         ProxyDestConnectFailed = "proxy_dest_connect_failed";
-
         /// `proxy_dest_internal_failure`: Local authentication succeeded, but proxying then failed internally.
         ProxyDestInternalFailure = "proxy_dest_internal_failure";
-
         /// `proxy_dest_remote_failure`: The proxy destination reported a failure.
         ProxyDestRemoteFailure = "proxy_dest_remote_failure";
-
         /// `proxy_dest_protocol_failure`: The proxy destination broke the protocol.
         ProxyDestProtocolFailure = "proxy_dest_protocol_failure";
-
         /// `proxy_dest_auth_failed`: Logging in to the proxy destination failed.
         ProxyDestAuthFailed = "proxy_dest_auth_failed";
-
         /// `proxy_dest_auth_temp_failed`: Logging in to the proxy destination failed temporarily.
         ProxyDestAuthTempFailed = "proxy_dest_auth_temp_failed";
-
         /// `proxy_dest_redirected`: The proxy destination redirected the login to another host.
         ProxyDestRedirected = "proxy_dest_redirected";
-
         /// `proxy_dest_connection_limit`: The proxy destination refused the login because the user reached its connection limit.
         ///
         /// Since Dovecot 2.4.3.
@@ -295,10 +245,8 @@ crate::__open_enum! {
     pub enum MailCacheDecision {
         /// `no`: The field is not cached.
         No = "no";
-
         /// `temp`: The field is cached for new mails only and dropped from old ones when the cache is purged.
         Temp = "temp";
-
         /// `yes`: The field is cached for all mails; it becomes temp again when unused for a long time.
         Yes = "yes";
     }
@@ -321,25 +269,18 @@ crate::__open_enum! {
     pub enum ManagesieveCommandName {
         /// `PUTSCRIPT`: Upload and store a script.
         Putscript = "PUTSCRIPT";
-
         /// `CHECKSCRIPT`: Upload a script only to check that it compiles.
         Checkscript = "CHECKSCRIPT";
-
         /// `GETSCRIPT`: Download a script.
         Getscript = "GETSCRIPT";
-
         /// `SETACTIVE`: Make a script the active one, or deactivate with an empty name.
         Setactive = "SETACTIVE";
-
         /// `DELETESCRIPT`: Delete a script.
         Deletescript = "DELETESCRIPT";
-
         /// `LISTSCRIPTS`: List the user's scripts.
         Listscripts = "LISTSCRIPTS";
-
         /// `HAVESPACE`: Ask whether a script of a given size would fit the quota.
         Havespace = "HAVESPACE";
-
         /// `RENAMESCRIPT`: Rename a script.
         Renamescript = "RENAMESCRIPT";
     }
@@ -352,10 +293,8 @@ crate::__open_enum! {
     pub enum MetacacheBundleType {
         /// `diff`: A bundle with the changes since a base bundle.
         Diff = "diff";
-
         /// `base`: A full bundle that diff bundles are applied to.
         Base = "base";
-
         /// `self`: A self-contained bundle.
         Self_ = "self";
     }
@@ -368,13 +307,10 @@ crate::__open_enum! {
     pub enum MetacacheStatus {
         /// `refreshed_changed`: Bundles were listed in storage and new ones were found and downloaded (also used when a mailbox is first downloaded).
         RefreshedChanged = "refreshed_changed";
-
         /// `refreshed_unchanged`: Bundles were listed in storage, but nothing had changed.
         RefreshedUnchanged = "refreshed_unchanged";
-
         /// `kept`: The local metacache was used without any storage operation.
         Kept = "kept";
-
         /// `created`: A new user or mailbox is being created.
         Created = "created";
     }
@@ -387,13 +323,10 @@ crate::__open_enum! {
     pub enum OboxFsFileType {
         /// `mail`: A mail.
         Mail = "mail";
-
         /// `index`: An index bundle.
         Index = "index";
-
         /// `box`: A mailbox directory (when the storage driver uses one, for creating or deleting it).
         Box = "box";
-
         /// `fts`: A full text search file.
         Fts = "fts";
     }
@@ -406,25 +339,18 @@ crate::__open_enum! {
     pub enum PassdbResult {
         /// `ok`: The user was found and the credentials matched.
         Ok = "ok";
-
         /// `password_mismatch`: The user exists but the password was wrong.
         PasswordMismatch = "password_mismatch";
-
         /// `user_unknown`: This passdb does not know the user.
         UserUnknown = "user_unknown";
-
         /// `pass_expired`: The password has expired.
         PassExpired = "pass_expired";
-
         /// `user_disabled`: The account is disabled (also reported for a hit in a deny passdb).
         UserDisabled = "user_disabled";
-
         /// `scheme_not_available`: The stored password cannot be used with the requested scheme.
         SchemeNotAvailable = "scheme_not_available";
-
         /// `internal_failure`: The lookup failed because of an error.
         InternalFailure = "internal_failure";
-
         /// `next`: The passdb asked for processing to continue with the next passdb.
         Next = "next";
     }
@@ -437,7 +363,6 @@ crate::__open_enum! {
     pub enum Pop3ReplyState {
         /// `OK`: The command succeeded (+OK reply).
         Ok = "OK";
-
         /// `ERR`: The command failed or was unknown (-ERR reply).
         Err = "ERR";
     }
@@ -450,10 +375,8 @@ crate::__open_enum! {
     pub enum ProxyDisconnectSide {
         /// `client`: The client disconnected.
         Client = "client";
-
         /// `server`: The proxy destination (backend) disconnected.
         Server = "server";
-
         /// `proxy`: The proxy itself ended the session (e.g. shutdown, kick or failure).
         Proxy = "proxy";
     }
@@ -466,37 +389,26 @@ crate::__open_enum! {
     pub enum PushNotificationEventName {
         /// `FlagsClear`: Flags were removed from a mail.
         FlagsClear = "FlagsClear";
-
         /// `FlagsSet`: Flags were added to a mail.
         FlagsSet = "FlagsSet";
-
         /// `MailboxCreate`: A mailbox was created.
         MailboxCreate = "MailboxCreate";
-
         /// `MailboxDelete`: A mailbox was deleted.
         MailboxDelete = "MailboxDelete";
-
         /// `MailboxRename`: A mailbox was renamed.
         MailboxRename = "MailboxRename";
-
         /// `MailboxSubscribe`: A mailbox was subscribed to.
         MailboxSubscribe = "MailboxSubscribe";
-
         /// `MailboxUnsubscribe`: A mailbox was unsubscribed from.
         MailboxUnsubscribe = "MailboxUnsubscribe";
-
         /// `MessageAppend`: A mail was appended to a mailbox (e.g. IMAP APPEND or COPY).
         MessageAppend = "MessageAppend";
-
         /// `MessageExpunge`: A mail was expunged.
         MessageExpunge = "MessageExpunge";
-
         /// `MessageNew`: A new mail was delivered.
         MessageNew = "MessageNew";
-
         /// `MessageRead`: A mail got the \Seen flag.
         MessageRead = "MessageRead";
-
         /// `MessageTrash`: A mail got the \Deleted flag.
         MessageTrash = "MessageTrash";
     }
@@ -509,31 +421,22 @@ crate::__open_enum! {
     pub enum SieveActionName {
         /// `keep`: Message stored by keep, explicit or implicit (internally a store action, so it has the fileinto_* fields).
         Keep = "keep";
-
         /// `fileinto`: Message stored into a mailbox by fileinto.
         Fileinto = "fileinto";
-
         /// `redirect`: Message forwarded to another address.
         Redirect = "redirect";
-
         /// `discard`: Message discarded (only has an effect when no keep was done).
         Discard = "discard";
-
         /// `reject`: Message refused with a rejection notice (reject extension).
         Reject = "reject";
-
         /// `ereject`: Message refused at protocol level where possible (ereject command of the reject extension).
         Ereject = "ereject";
-
         /// `notify`: Notification sent, from the enotify extension or (until 2.3.21.1) the deprecated notify extension.
         Notify = "notify";
-
         /// `vacation`: Vacation auto-reply sent.
         Vacation = "vacation";
-
         /// `report`: Feedback report sent (vnd.dovecot.report extension).
         Report = "report";
-
         /// `pipe`: Message piped to an external program (vnd.dovecot.pipe extension).
         Pipe = "pipe";
     }
@@ -546,16 +449,12 @@ crate::__open_enum! {
     pub enum SieveRuntimeError {
         /// `Aborted`: The interpreter was stopped before the script ended.
         Aborted = "Aborted";
-
         /// `Failed`: Script execution failed.
         Failed = "Failed";
-
         /// `Failed temporarily`: Script execution failed with a temporary error.
         FailedTemporarily = "Failed temporarily";
-
         /// `Binary corrupt`: The compiled script (binary) turned out to be corrupt.
         BinaryCorrupt = "Binary corrupt";
-
         /// `Resource limit exceeded`: The script hit a resource limit (e.g. CPU time).
         ///
         /// Since Dovecot 2.3.15.
@@ -570,13 +469,10 @@ crate::__open_enum! {
     pub enum SieveStorageDriver {
         /// `file`: Scripts in files on disk.
         File = "file";
-
         /// `dict`: Scripts in a dict (key-value) database.
         Dict = "dict";
-
         /// `ldap`: Scripts in LDAP entries.
         Ldap = "ldap";
-
         /// `data`: Scripts held in memory, e.g. a script sent with IMAP FILTER=SIEVE.
         Data = "data";
     }
@@ -589,7 +485,6 @@ crate::__open_enum! {
     pub enum SmtpMailParamRet {
         /// `HDRS`: Return only the headers in a delivery status notification.
         Hdrs = "HDRS";
-
         /// `FULL`: Return the full message in a delivery status notification.
         Full = "FULL";
     }
@@ -602,13 +497,10 @@ crate::__open_enum! {
     pub enum SqlDriver {
         /// `mysql`: MySQL or MariaDB.
         Mysql = "mysql";
-
         /// `pgsql`: PostgreSQL.
         Pgsql = "pgsql";
-
         /// `sqlite`: SQLite.
         Sqlite = "sqlite";
-
         /// `cassandra`: Apache Cassandra (CQL).
         Cassandra = "cassandra";
     }
@@ -631,10 +523,8 @@ crate::__open_enum! {
     pub enum UserdbResult {
         /// `ok`: The user was found.
         Ok = "ok";
-
         /// `user_unknown`: This userdb does not know the user.
         UserUnknown = "user_unknown";
-
         /// `internal_failure`: The lookup failed because of an error.
         InternalFailure = "internal_failure";
     }

@@ -14,214 +14,173 @@ crate::__event! {
         ///
         /// `user`: string. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Master user name, when doing a master user login.
         ///
         /// `master_user`: string. Since Dovecot 2.3.7.
         pub master_user: Text = "master_user";
-
         /// Outcome of this passdb's lookup.
         ///
         /// `result`: enum `passdb_result`. Since Dovecot 2.3.7.
         pub result: Enum<enums::PassdbResult> = "result";
-
         /// Whether the auth cache answered the lookup; only when the cache is enabled and was consulted.
         ///
         /// `cache`: enum `auth_cache_result`. Since Dovecot 2.3.19.
         pub cache: Enum<enums::AuthCacheResult> = "cache", if feature = "v2_3_19";
-
         /// In 2.3, the passdb's driver (e.g. pam, sql). From 2.4.0, the name of the passdb block.
         ///
         /// `passdb`: string, from group `auth_passdb`. Since Dovecot 2.3.7.
         pub passdb: Text = "passdb";
-
         /// The passdb's configured name, or its driver name when it has none.
         ///
         /// `passdb_name`: string, from group `auth_passdb`. Since Dovecot 2.3.7. Renamed to `passdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `passdb` from then on"))]
         pub passdb_name: Text = "passdb_name";
-
         /// Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `passdb_id`: string, from group `auth_passdb`. Since Dovecot 2.3.9.
         pub passdb_id: Text = "passdb_id", if feature = "v2_3_9";
-
         /// Driver of the passdb (e.g. pam, passwd-file, sql).
         ///
         /// `passdb_driver`: string, from group `auth_passdb`. Since Dovecot 2.4.0.
         pub passdb_driver: Text = "passdb_driver", if feature = "v2_4_0";
-
         /// SASL mechanism of the request (e.g. PLAIN), set when the request is created.
         ///
         /// `mech`: string, from group `auth_request`. Since Dovecot 2.3.7. Renamed to `mechanism` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `mechanism` from then on"))]
         pub mech: Text = "mech";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub translated_user: Text = "translated_user", if feature = "v2_3_13";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub login_user: Text = "login_user", if feature = "v2_3_13";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub realm: Text = "realm", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.13. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `protocol`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip", if feature = "v2_3_13";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port", if feature = "v2_3_13";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_13";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_13";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_13";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command: Text = "command", if feature = "v2_3_13";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_13";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_13";
-
         /// The part of the username before the '@' (the whole name if there is none).
         ///
         /// `username`: string, from group `auth_server_lookup_result`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it"))]
         pub username: Text = "username";
-
         /// The part of the username after the '@'; absent without a domain.
         ///
         /// `domain`: string, from group `auth_server_lookup_result`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it"))]
         pub domain: Text = "domain";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -238,192 +197,155 @@ crate::__event! {
         ///
         /// `passdb`: string, from group `auth_passdb`. Since Dovecot 2.3.7.
         pub passdb: Text = "passdb";
-
         /// The passdb's configured name, or its driver name when it has none.
         ///
         /// `passdb_name`: string, from group `auth_passdb`. Since Dovecot 2.3.7. Renamed to `passdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `passdb` from then on"))]
         pub passdb_name: Text = "passdb_name";
-
         /// Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `passdb_id`: string, from group `auth_passdb`. Since Dovecot 2.3.9.
         pub passdb_id: Text = "passdb_id", if feature = "v2_3_9";
-
         /// Driver of the passdb (e.g. pam, passwd-file, sql).
         ///
         /// `passdb_driver`: string, from group `auth_passdb`. Since Dovecot 2.4.0.
         pub passdb_driver: Text = "passdb_driver", if feature = "v2_4_0";
-
         /// SASL mechanism of the request (e.g. PLAIN), set when the request is created.
         ///
         /// `mech`: string, from group `auth_request`. Since Dovecot 2.3.7. Renamed to `mechanism` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `mechanism` from then on"))]
         pub mech: Text = "mech";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Current full username; may change while the request is processed (e.g. by a passdb).
         ///
         /// `user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub translated_user: Text = "translated_user", if feature = "v2_3_13";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub login_user: Text = "login_user", if feature = "v2_3_13";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub master_user: Text = "master_user", if feature = "v2_3_13";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub realm: Text = "realm", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.13. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `protocol`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip", if feature = "v2_3_13";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port", if feature = "v2_3_13";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_13";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_13";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_13";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command: Text = "command", if feature = "v2_3_13";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_13";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -440,181 +362,146 @@ crate::__event! {
         ///
         /// `policy_response`: integer. Since Dovecot 2.3.7.
         pub policy_response: I64 = "policy_response";
-
         /// Whether this was an allow query or a report.
         ///
         /// `mode`: enum `auth_policy_mode`, from group `auth_policy_lookup`. Since Dovecot 2.3.7.
         pub mode: Enum<enums::AuthPolicyMode> = "mode";
-
         /// SASL mechanism of the request (e.g. PLAIN), set when the request is created.
         ///
         /// `mech`: string, from group `auth_request`. Since Dovecot 2.3.7. Renamed to `mechanism` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `mechanism` from then on"))]
         pub mech: Text = "mech";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Current full username; may change while the request is processed (e.g. by a passdb).
         ///
         /// `user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub translated_user: Text = "translated_user", if feature = "v2_3_13";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub login_user: Text = "login_user", if feature = "v2_3_13";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub master_user: Text = "master_user", if feature = "v2_3_13";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub realm: Text = "realm", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.13. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `protocol`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip", if feature = "v2_3_13";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port", if feature = "v2_3_13";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_13";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_13";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_13";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command: Text = "command", if feature = "v2_3_13";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_13";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -631,215 +518,174 @@ crate::__event! {
         ///
         /// `user`: string. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_username`: string. Since Dovecot 2.3.7. Renamed to `orig_user` in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it; it is `orig_user` from then on"))]
         pub original_username: Text = "original_username";
-
         /// Username exactly as the client sent it.
         ///
         /// `orig_user`: string. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_11_2";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Username after auth_username_translation.
         ///
         /// `translated_username`: string. Since Dovecot 2.3.7. Renamed to `translated_user` in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it; it is `translated_user` from then on"))]
         pub translated_username: Text = "translated_username";
-
         /// Username after auth_username_translation.
         ///
         /// `translated_user`: string. Since Dovecot 2.3.11.2.
         pub translated_user: Text = "translated_user", if feature = "v2_3_11_2";
-
         /// In a master user login, the user being logged in as.
         ///
         /// `login_user`: string. Since Dovecot 2.3.7.
         pub login_user: Text = "login_user";
-
         /// In a master user login, the master user's name.
         ///
         /// `master_user`: string. Since Dovecot 2.3.7.
         pub master_user: Text = "master_user";
-
         /// Why the request failed; absent on success.
         ///
         /// `error`: enum `auth_request_error`. Since Dovecot 2.3.7.
         pub error: Enum<enums::AuthRequestError> = "error";
-
         /// Present (as yes) when the authentication succeeded.
         ///
         /// `success`: flag. Since Dovecot 2.3.7.
         pub success: Flag = "success";
-
         /// Protection of the client connection.
         ///
         /// `transport`: enum `auth_transport`. Since Dovecot 2.3.7.
         pub transport: Enum<enums::AuthTransport> = "transport";
-
         /// SASL mechanism used.
         ///
         /// `mechanism`: string. Since Dovecot 2.3.7.
         pub mechanism: Text = "mechanism";
-
         /// Password scheme requested for a credentials lookup (e.g. SHA256-CRYPT, PLAIN).
         ///
         /// `credentials_scheme`: string. Since Dovecot 2.3.7. Removed in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it"))]
         pub credentials_scheme: Text = "credentials_scheme";
-
         /// Authentication realm given by the mechanism, if any.
         ///
         /// `realm`: string. Since Dovecot 2.3.7.
         pub realm: Text = "realm";
-
         /// Total delay, in seconds, that policy server replies imposed on this request.
         ///
         /// `policy_penalty`: integer, seconds. Since Dovecot 2.3.11.2.
         pub policy_penalty: U64 = "policy_penalty", if feature = "v2_3_11_2";
-
         /// The policy server's verdict, present when a policy check was made.
         ///
         /// `policy_result`: enum `auth_policy_result`. Since Dovecot 2.3.7.
         pub policy_result: Enum<enums::AuthPolicyResult> = "policy_result";
-
         /// SASL mechanism of the request (e.g. PLAIN), set when the request is created.
         ///
         /// `mech`: string, from group `auth_request`. Since Dovecot 2.3.7. Renamed to `mechanism` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `mechanism` from then on"))]
         pub mech: Text = "mech";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.13. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `protocol`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip", if feature = "v2_3_13";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port", if feature = "v2_3_13";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_13";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_13";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_13";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command: Text = "command", if feature = "v2_3_13";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_13";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -856,214 +702,173 @@ crate::__event! {
         ///
         /// `user`: string. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Master user name, when doing a master user login.
         ///
         /// `master_user`: string. Since Dovecot 2.3.7.
         pub master_user: Text = "master_user";
-
         /// Outcome of this userdb's lookup.
         ///
         /// `result`: enum `userdb_result`. Since Dovecot 2.3.7.
         pub result: Enum<enums::UserdbResult> = "result";
-
         /// Whether the auth cache answered the lookup; only when the cache is enabled and was consulted.
         ///
         /// `cache`: enum `auth_cache_result`. Since Dovecot 2.3.19.
         pub cache: Enum<enums::AuthCacheResult> = "cache", if feature = "v2_3_19";
-
         /// In 2.3, the userdb's driver (e.g. passwd, sql). From 2.4.0, the name of the userdb block.
         ///
         /// `userdb`: string, from group `auth_userdb`. Since Dovecot 2.3.7.
         pub userdb: Text = "userdb";
-
         /// The userdb's configured name, or its driver name when it has none.
         ///
         /// `userdb_name`: string, from group `auth_userdb`. Since Dovecot 2.3.7. Renamed to `userdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `userdb` from then on"))]
         pub userdb_name: Text = "userdb_name";
-
         /// Sequence number of the userdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `userdb_id`: string, from group `auth_userdb`. Since Dovecot 2.3.9.
         pub userdb_id: Text = "userdb_id", if feature = "v2_3_9";
-
         /// Driver of the userdb (e.g. passwd, static, sql).
         ///
         /// `userdb_driver`: string, from group `auth_userdb`. Since Dovecot 2.4.0.
         pub userdb_driver: Text = "userdb_driver", if feature = "v2_4_0";
-
         /// SASL mechanism of the request (e.g. PLAIN), set when the request is created.
         ///
         /// `mech`: string, from group `auth_request`. Since Dovecot 2.3.7. Renamed to `mechanism` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `mechanism` from then on"))]
         pub mech: Text = "mech";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub translated_user: Text = "translated_user", if feature = "v2_3_13";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub login_user: Text = "login_user", if feature = "v2_3_13";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub realm: Text = "realm", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.13. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `protocol`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip", if feature = "v2_3_13";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port", if feature = "v2_3_13";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_13";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_13";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_13";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command: Text = "command", if feature = "v2_3_13";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_13";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_13";
-
         /// The part of the username before the '@' (the whole name if there is none).
         ///
         /// `username`: string, from group `auth_server_lookup_result`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it"))]
         pub username: Text = "username";
-
         /// The part of the username after the '@'; absent without a domain.
         ///
         /// `domain`: string, from group `auth_server_lookup_result`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it"))]
         pub domain: Text = "domain";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1080,192 +885,155 @@ crate::__event! {
         ///
         /// `userdb`: string, from group `auth_userdb`. Since Dovecot 2.3.7.
         pub userdb: Text = "userdb";
-
         /// The userdb's configured name, or its driver name when it has none.
         ///
         /// `userdb_name`: string, from group `auth_userdb`. Since Dovecot 2.3.7. Renamed to `userdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `userdb` from then on"))]
         pub userdb_name: Text = "userdb_name";
-
         /// Sequence number of the userdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `userdb_id`: string, from group `auth_userdb`. Since Dovecot 2.3.9.
         pub userdb_id: Text = "userdb_id", if feature = "v2_3_9";
-
         /// Driver of the userdb (e.g. passwd, static, sql).
         ///
         /// `userdb_driver`: string, from group `auth_userdb`. Since Dovecot 2.4.0.
         pub userdb_driver: Text = "userdb_driver", if feature = "v2_4_0";
-
         /// SASL mechanism of the request (e.g. PLAIN), set when the request is created.
         ///
         /// `mech`: string, from group `auth_request`. Since Dovecot 2.3.7. Renamed to `mechanism` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `mechanism` from then on"))]
         pub mech: Text = "mech";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Current full username; may change while the request is processed (e.g. by a passdb).
         ///
         /// `user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub translated_user: Text = "translated_user", if feature = "v2_3_13";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub login_user: Text = "login_user", if feature = "v2_3_13";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub master_user: Text = "master_user", if feature = "v2_3_13";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub realm: Text = "realm", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.13. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `protocol`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip", if feature = "v2_3_13";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port", if feature = "v2_3_13";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_13";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_13";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.13.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_13";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command: Text = "command", if feature = "v2_3_13";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_13";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.13. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1282,85 +1050,69 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.7.
         pub command: Text = "command";
-
         /// Request ID the auth process gave the command.
         ///
         /// `id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.7. Renamed to `command_id` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `command_id` from then on"))]
         pub id: U64 = "id";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.13.
         pub command_id: U64 = "command_id", if feature = "v2_3_13";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.3.
         pub local_port: U16 = "local_port", if feature = "v2_4_3";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

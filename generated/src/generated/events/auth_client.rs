@@ -16,85 +16,71 @@ crate::__event! {
         /// `error`: string. Since Dovecot 2.3.7. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub error: Text = "error";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18. Removed in Dovecot 2.4.0.
@@ -114,85 +100,71 @@ crate::__event! {
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Session ID of the IMAP connection.
         ///
         /// `session`: string, from group `imap_client`. Since Dovecot 2.3.7. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub session: Text = "session";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18. Removed in Dovecot 2.4.0.
@@ -210,200 +182,162 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Full username being looked up.
         ///
         /// `user`: string, from group `auth_master_lookup`. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub source_ip: Text = "source_ip", if feature = "v2_4_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_4_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_4_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_host: Text = "dest_host", if feature = "v2_4_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub socket_path: Text = "socket_path", if feature = "v2_4_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_2";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -420,195 +354,158 @@ crate::__event! {
         ///
         /// `user`: string, from group `auth_master_lookup`. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub source_ip: Text = "source_ip", if feature = "v2_4_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_4_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_4_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_host: Text = "dest_host", if feature = "v2_4_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub socket_path: Text = "socket_path", if feature = "v2_4_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_2";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -625,143 +522,115 @@ crate::__event! {
         ///
         /// `id`: integer, id, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub id: U64 = "id";
-
         /// Protocol of the service asking, e.g. imap, pop3.
         ///
         /// `service`: string, from group `auth_client_request`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// SASL mechanism requested (e.g. PLAIN).
         ///
         /// `mechanism`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Protection of the end client's connection as reported to the auth server.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Username taken from the client's TLS certificate.
         ///
         /// `certificate_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub certificate_user: Text = "certificate_user", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list (needs imap_id_retain).
         ///
         /// `client_id`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// TLS cipher in use, e.g. TLS_AES_256_GCM_SHA384.
         ///
         /// `tls_cipher`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher: Text = "tls_cipher", if feature = "v2_3_13";
-
         /// Strength of the TLS cipher, in bits.
         ///
         /// `tls_cipher_bits`: integer, count, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher_bits: U64 = "tls_cipher_bits", if feature = "v2_3_13";
-
         /// Key exchange giving forward secrecy, e.g. KxECDHE.
         ///
         /// `tls_pfs`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_pfs: Text = "tls_pfs", if feature = "v2_3_13";
-
         /// TLS protocol version, e.g. TLSv1.3.
         ///
         /// `tls_protocol`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_protocol: Text = "tls_protocol", if feature = "v2_3_13";
-
         /// JA3 fingerprint of the client's TLS hello.
         ///
         /// `ssl_ja3_hash`: string, from group `auth_client_request`. Since Dovecot 2.4.0.
         pub ssl_ja3_hash: Text = "ssl_ja3_hash", if feature = "v2_4_0";
-
         /// Fingerprint of the client's TLS certificate.
         ///
         /// `ssl_client_cert_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_fp: Text = "ssl_client_cert_fp", if feature = "v2_4_2";
-
         /// Fingerprint of the public key in the client's TLS certificate.
         ///
         /// `ssl_client_cert_pubkey_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_pubkey_fp: Text = "ssl_client_cert_pubkey_fp", if feature = "v2_4_2";
-
         /// Username the auth server returned, once known.
         ///
         /// `user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username as the client originally gave it, when the server returns it.
         ///
         /// `original_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Authentication (SASL authcid) username, when the server returns it.
         ///
         /// `auth_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub auth_user: Text = "auth_user", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -780,31 +649,26 @@ crate::__event! {
         /// `id`: integer, id. Since Dovecot 2.3.7. Removed in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it"))]
         pub id: U64 = "id";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it"))]
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it"))]
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.11.2.
         #[cfg_attr(feature = "v2_3_11_2", deprecated(since = "2.3.11.2", note = "Dovecot 2.3.11.2 no longer sends it"))]
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.11.2.
@@ -822,143 +686,115 @@ crate::__event! {
         ///
         /// `id`: integer, id, from group `auth_client_request`. Since Dovecot 2.3.11.2.
         pub id: U64 = "id";
-
         /// Protocol of the service asking, e.g. imap, pop3.
         ///
         /// `service`: string, from group `auth_client_request`. Since Dovecot 2.3.11.2. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// SASL mechanism requested (e.g. PLAIN).
         ///
         /// `mechanism`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Protection of the end client's connection as reported to the auth server.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Username taken from the client's TLS certificate.
         ///
         /// `certificate_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub certificate_user: Text = "certificate_user", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list (needs imap_id_retain).
         ///
         /// `client_id`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// TLS cipher in use, e.g. TLS_AES_256_GCM_SHA384.
         ///
         /// `tls_cipher`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher: Text = "tls_cipher", if feature = "v2_3_13";
-
         /// Strength of the TLS cipher, in bits.
         ///
         /// `tls_cipher_bits`: integer, count, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher_bits: U64 = "tls_cipher_bits", if feature = "v2_3_13";
-
         /// Key exchange giving forward secrecy, e.g. KxECDHE.
         ///
         /// `tls_pfs`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_pfs: Text = "tls_pfs", if feature = "v2_3_13";
-
         /// TLS protocol version, e.g. TLSv1.3.
         ///
         /// `tls_protocol`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_protocol: Text = "tls_protocol", if feature = "v2_3_13";
-
         /// JA3 fingerprint of the client's TLS hello.
         ///
         /// `ssl_ja3_hash`: string, from group `auth_client_request`. Since Dovecot 2.4.0.
         pub ssl_ja3_hash: Text = "ssl_ja3_hash", if feature = "v2_4_0";
-
         /// Fingerprint of the client's TLS certificate.
         ///
         /// `ssl_client_cert_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_fp: Text = "ssl_client_cert_fp", if feature = "v2_4_2";
-
         /// Fingerprint of the public key in the client's TLS certificate.
         ///
         /// `ssl_client_cert_pubkey_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_pubkey_fp: Text = "ssl_client_cert_pubkey_fp", if feature = "v2_4_2";
-
         /// Username the auth server returned, once known.
         ///
         /// `user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username as the client originally gave it, when the server returns it.
         ///
         /// `original_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Authentication (SASL authcid) username, when the server returns it.
         ///
         /// `auth_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub auth_user: Text = "auth_user", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -975,148 +811,119 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Number identifying the request on its auth server connection.
         ///
         /// `id`: integer, id, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub id: U64 = "id";
-
         /// Protocol of the service asking, e.g. imap, pop3.
         ///
         /// `service`: string, from group `auth_client_request`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// SASL mechanism requested (e.g. PLAIN).
         ///
         /// `mechanism`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Protection of the end client's connection as reported to the auth server.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Username taken from the client's TLS certificate.
         ///
         /// `certificate_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub certificate_user: Text = "certificate_user", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list (needs imap_id_retain).
         ///
         /// `client_id`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// TLS cipher in use, e.g. TLS_AES_256_GCM_SHA384.
         ///
         /// `tls_cipher`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher: Text = "tls_cipher", if feature = "v2_3_13";
-
         /// Strength of the TLS cipher, in bits.
         ///
         /// `tls_cipher_bits`: integer, count, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher_bits: U64 = "tls_cipher_bits", if feature = "v2_3_13";
-
         /// Key exchange giving forward secrecy, e.g. KxECDHE.
         ///
         /// `tls_pfs`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_pfs: Text = "tls_pfs", if feature = "v2_3_13";
-
         /// TLS protocol version, e.g. TLSv1.3.
         ///
         /// `tls_protocol`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_protocol: Text = "tls_protocol", if feature = "v2_3_13";
-
         /// JA3 fingerprint of the client's TLS hello.
         ///
         /// `ssl_ja3_hash`: string, from group `auth_client_request`. Since Dovecot 2.4.0.
         pub ssl_ja3_hash: Text = "ssl_ja3_hash", if feature = "v2_4_0";
-
         /// Fingerprint of the client's TLS certificate.
         ///
         /// `ssl_client_cert_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_fp: Text = "ssl_client_cert_fp", if feature = "v2_4_2";
-
         /// Fingerprint of the public key in the client's TLS certificate.
         ///
         /// `ssl_client_cert_pubkey_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_pubkey_fp: Text = "ssl_client_cert_pubkey_fp", if feature = "v2_4_2";
-
         /// Username the auth server returned, once known.
         ///
         /// `user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username as the client originally gave it, when the server returns it.
         ///
         /// `original_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Authentication (SASL authcid) username, when the server returns it.
         ///
         /// `auth_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub auth_user: Text = "auth_user", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1133,143 +940,115 @@ crate::__event! {
         ///
         /// `id`: integer, id, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub id: U64 = "id";
-
         /// Protocol of the service asking, e.g. imap, pop3.
         ///
         /// `service`: string, from group `auth_client_request`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_request`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// SASL mechanism requested (e.g. PLAIN).
         ///
         /// `mechanism`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub mechanism: Text = "mechanism", if feature = "v2_3_13";
-
         /// Protection of the end client's connection as reported to the auth server.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_13";
-
         /// Username taken from the client's TLS certificate.
         ///
         /// `certificate_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub certificate_user: Text = "certificate_user", if feature = "v2_3_13";
-
         /// The client's IMAP ID parameters as an IMAP list (needs imap_id_retain).
         ///
         /// `client_id`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub client_id: Text = "client_id", if feature = "v2_3_13";
-
         /// TLS cipher in use, e.g. TLS_AES_256_GCM_SHA384.
         ///
         /// `tls_cipher`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher: Text = "tls_cipher", if feature = "v2_3_13";
-
         /// Strength of the TLS cipher, in bits.
         ///
         /// `tls_cipher_bits`: integer, count, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_cipher_bits: U64 = "tls_cipher_bits", if feature = "v2_3_13";
-
         /// Key exchange giving forward secrecy, e.g. KxECDHE.
         ///
         /// `tls_pfs`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_pfs: Text = "tls_pfs", if feature = "v2_3_13";
-
         /// TLS protocol version, e.g. TLSv1.3.
         ///
         /// `tls_protocol`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub tls_protocol: Text = "tls_protocol", if feature = "v2_3_13";
-
         /// JA3 fingerprint of the client's TLS hello.
         ///
         /// `ssl_ja3_hash`: string, from group `auth_client_request`. Since Dovecot 2.4.0.
         pub ssl_ja3_hash: Text = "ssl_ja3_hash", if feature = "v2_4_0";
-
         /// Fingerprint of the client's TLS certificate.
         ///
         /// `ssl_client_cert_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_fp: Text = "ssl_client_cert_fp", if feature = "v2_4_2";
-
         /// Fingerprint of the public key in the client's TLS certificate.
         ///
         /// `ssl_client_cert_pubkey_fp`: string, from group `auth_client_request`. Since Dovecot 2.4.2.
         pub ssl_client_cert_pubkey_fp: Text = "ssl_client_cert_pubkey_fp", if feature = "v2_4_2";
-
         /// Username the auth server returned, once known.
         ///
         /// `user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub user: Text = "user", if feature = "v2_3_13";
-
         /// Username as the client originally gave it, when the server returns it.
         ///
         /// `original_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Authentication (SASL authcid) username, when the server returns it.
         ///
         /// `auth_user`: string, from group `auth_client_request`. Since Dovecot 2.3.13.
         pub auth_user: Text = "auth_user", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub session: Text = "session", if feature = "v2_3_13";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1286,200 +1065,162 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Pattern of usernames to list (empty for all); the name really begins with a space.
         ///
         /// ` user_mask`: string, from group `auth_master_user_list`. Since Dovecot 2.3.13.
         pub user_mask: Text = " user_mask", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub source_ip: Text = "source_ip", if feature = "v2_4_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_4_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_4_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_host: Text = "dest_host", if feature = "v2_4_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub socket_path: Text = "socket_path", if feature = "v2_4_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_2";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1496,195 +1237,158 @@ crate::__event! {
         ///
         /// ` user_mask`: string, from group `auth_master_user_list`. Since Dovecot 2.3.13.
         pub user_mask: Text = " user_mask", if feature = "v2_3_13";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub source_ip: Text = "source_ip", if feature = "v2_4_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_4_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_4_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_host: Text = "dest_host", if feature = "v2_4_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub socket_path: Text = "socket_path", if feature = "v2_4_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_2";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1701,200 +1405,162 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Full username being looked up.
         ///
         /// `user`: string, from group `auth_master_lookup`. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub source_ip: Text = "source_ip", if feature = "v2_4_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_4_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_4_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_host: Text = "dest_host", if feature = "v2_4_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub socket_path: Text = "socket_path", if feature = "v2_4_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_2";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1911,195 +1577,158 @@ crate::__event! {
         ///
         /// `user`: string, from group `auth_master_lookup`. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `service`: string, from group `auth_client_common`. Since Dovecot 2.3.7. Renamed to `protocol` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `protocol` from then on"))]
         pub service: Text = "service";
-
         /// Protocol of the service asking, e.g. imap, pop3, lmtp, submission.
         ///
         /// `protocol`: string, from group `auth_client_common`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Server address the end client connected to.
         ///
         /// `local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the end client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// End client's address.
         ///
         /// `remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// End client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Session ID of the end client's connection.
         ///
         /// `session`: string, from group `auth_client_common`. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Server name the end client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub source_ip: Text = "source_ip", if feature = "v2_4_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_4_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_4_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub dest_host: Text = "dest_host", if feature = "v2_4_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub socket_path: Text = "socket_path", if feature = "v2_4_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.2.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_2";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2116,42 +1745,34 @@ crate::__event! {
         ///
         /// `user`: string. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// Why the request failed; absent on success.
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Number identifying the login request.
         ///
         /// `id`: integer, id, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub id: U64 = "id";
-
         /// Server address of the client connection being logged in.
         ///
         /// `local_ip`: string, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port of the client connection being logged in.
         ///
         /// `local_port`: integer, port, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// Address of the client being logged in.
         ///
         /// `remote_ip`: string, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Source port of the client being logged in.
         ///
         /// `remote_port`: integer, port, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2168,32 +1789,26 @@ crate::__event! {
         ///
         /// `id`: integer, id, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub id: U64 = "id";
-
         /// Server address of the client connection being logged in.
         ///
         /// `local_ip`: string, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port of the client connection being logged in.
         ///
         /// `local_port`: integer, port, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// Address of the client being logged in.
         ///
         /// `remote_ip`: string, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Source port of the client being logged in.
         ///
         /// `remote_port`: integer, port, from group `login_auth_request`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

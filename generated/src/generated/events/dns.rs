@@ -14,409 +14,329 @@ crate::__event! {
         ///
         /// `cached`: enum `dns_cached`. Since Dovecot 2.4.0.
         pub cached: Enum<enums::DnsCached> = "cached", if feature = "v2_4_0";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub source_ip: Text = "source_ip", if feature = "v2_3_11_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_11_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_11_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub dest_host: Text = "dest_host", if feature = "v2_3_11_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub socket_path: Text = "socket_path", if feature = "v2_3_11_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_11_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_11_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time", if feature = "v2_3_11_2";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_11_2";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_11_2";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub mechanism: Text = "mechanism", if feature = "v2_3_15";
-
         /// Current full username; may change while the request is processed (e.g. by a passdb).
         ///
         /// `user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub user: Text = "user", if feature = "v2_3_15";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub original_user: Text = "original_user", if feature = "v2_3_15";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub translated_user: Text = "translated_user", if feature = "v2_3_15";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub login_user: Text = "login_user", if feature = "v2_3_15";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub master_user: Text = "master_user", if feature = "v2_3_15";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub realm: Text = "realm", if feature = "v2_3_15";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub service: Text = "service", if feature = "v2_3_15";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub session: Text = "session", if feature = "v2_3_15";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub client_id: Text = "client_id", if feature = "v2_3_15";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub local_name: Text = "local_name", if feature = "v2_3_15";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub local_ip: Text = "local_ip", if feature = "v2_3_15";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub local_port: U16 = "local_port", if feature = "v2_3_15";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_15";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_15";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_15";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_15";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_15";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_15";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.15.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_15";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command: Text = "command", if feature = "v2_3_15";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command_id: U64 = "command_id", if feature = "v2_3_15";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.15.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_15";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_15";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_15";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_15";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.15.
         pub detail: Text = "detail", if feature = "v2_3_15";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_15";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub mail_from: Text = "mail_from", if feature = "v2_3_15";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_15";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub data_size: U64 = "data_size", if feature = "v2_3_15";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_15";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_15";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_15";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_15";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_15";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.15.
         pub protocol: Text = "protocol", if feature = "v2_3_15";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// File name of the Lua script.
         ///
         /// `script`: string, from group `lua_script`. Since Dovecot 2.4.2.
         pub script: Text = "script", if feature = "v2_4_2";
-
         /// Name of the passdb block being set up.
         ///
         /// `passdb`: string, from group `auth_db_settings`. Since Dovecot 2.3.15.
         pub passdb: Text = "passdb", if feature = "v2_3_15";
-
         /// Name of the userdb block being set up.
         ///
         /// `userdb`: string, from group `auth_db_settings`. Since Dovecot 2.4.2.
         pub userdb: Text = "userdb", if feature = "v2_4_2";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.15.
         pub mailbox: Text = "mailbox", if feature = "v2_3_15";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.2. Removed in Dovecot 2.4.4.
         #[cfg_attr(feature = "v2_4_4", deprecated(since = "2.4.4", note = "Dovecot 2.4.4 no longer sends it"))]
         pub quota: Text = "quota", if feature = "v2_4_2";
-
         /// The passdb's configured name, or its driver name when it has none.
         ///
         /// `passdb_name`: string, from group `auth_passdb`. Since Dovecot 2.3.15. Renamed to `passdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `passdb` from then on"))]
         pub passdb_name: Text = "passdb_name", if feature = "v2_3_15";
-
         /// Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `passdb_id`: string, from group `auth_passdb`. Since Dovecot 2.3.15.
         pub passdb_id: Text = "passdb_id", if feature = "v2_3_15";
-
         /// Driver of the passdb (e.g. pam, passwd-file, sql).
         ///
         /// `passdb_driver`: string, from group `auth_passdb`. Since Dovecot 2.4.0.
         pub passdb_driver: Text = "passdb_driver", if feature = "v2_4_0";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.15.
         pub host: Text = "host", if feature = "v2_3_15";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.15.
         pub recipients: U64 = "recipients", if feature = "v2_3_15";
-
         /// Human-readable error of the failed lookup.
         ///
         /// `error`: string, from group `dns_result`. Since Dovecot 2.3.4.
         pub error: Text = "error";
-
         /// Resolver error code of the failed lookup (a getaddrinfo error number).
         ///
         /// `error_code`: integer, from group `dns_result`. Since Dovecot 2.3.4.
         pub error_code: I64 = "error_code";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_15";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_15";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub script_name: Text = "script_name", if feature = "v2_3_15";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_15";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_15";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub script_size: U64 = "script_size", if feature = "v2_3_15";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_15";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_15";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_15";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_15";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_15";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -433,394 +353,317 @@ crate::__event! {
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub source_ip: Text = "source_ip", if feature = "v2_3_11_2";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_11_2";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_11_2";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub dest_host: Text = "dest_host", if feature = "v2_3_11_2";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub socket_path: Text = "socket_path", if feature = "v2_3_11_2";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_11_2";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_11_2";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time", if feature = "v2_3_11_2";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_11_2";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_11_2";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub mechanism: Text = "mechanism", if feature = "v2_3_15";
-
         /// Current full username; may change while the request is processed (e.g. by a passdb).
         ///
         /// `user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub user: Text = "user", if feature = "v2_3_15";
-
         /// Username exactly as the client sent it.
         ///
         /// `original_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub original_user: Text = "original_user", if feature = "v2_3_15";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub translated_user: Text = "translated_user", if feature = "v2_3_15";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub login_user: Text = "login_user", if feature = "v2_3_15";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub master_user: Text = "master_user", if feature = "v2_3_15";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub realm: Text = "realm", if feature = "v2_3_15";
-
         /// Protocol of the service asking, e.g. imap, pop3, smtp.
         ///
         /// `service`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub service: Text = "service", if feature = "v2_3_15";
-
         /// Session ID of the client connection.
         ///
         /// `session`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub session: Text = "session", if feature = "v2_3_15";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub client_id: Text = "client_id", if feature = "v2_3_15";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub local_name: Text = "local_name", if feature = "v2_3_15";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub local_ip: Text = "local_ip", if feature = "v2_3_15";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub local_port: U16 = "local_port", if feature = "v2_3_15";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_15";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_15";
-
         /// Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_15";
-
         /// Peer address of the connection actually made to Dovecot (the proxy's address when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_15";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_15";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_request`. Since Dovecot 2.3.15.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_15";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.15.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_15";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command: Text = "command", if feature = "v2_3_15";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command_id: U64 = "command_id", if feature = "v2_3_15";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.15.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_15";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_15";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_15";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_15";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.15.
         pub detail: Text = "detail", if feature = "v2_3_15";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_15";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub mail_from: Text = "mail_from", if feature = "v2_3_15";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_15";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub data_size: U64 = "data_size", if feature = "v2_3_15";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_15";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_15";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_15";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_15";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_15";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.15.
         pub protocol: Text = "protocol", if feature = "v2_3_15";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// File name of the Lua script.
         ///
         /// `script`: string, from group `lua_script`. Since Dovecot 2.4.2.
         pub script: Text = "script", if feature = "v2_4_2";
-
         /// Name of the passdb block being set up.
         ///
         /// `passdb`: string, from group `auth_db_settings`. Since Dovecot 2.3.15.
         pub passdb: Text = "passdb", if feature = "v2_3_15";
-
         /// Name of the userdb block being set up.
         ///
         /// `userdb`: string, from group `auth_db_settings`. Since Dovecot 2.4.2.
         pub userdb: Text = "userdb", if feature = "v2_4_2";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.15.
         pub mailbox: Text = "mailbox", if feature = "v2_3_15";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.2. Removed in Dovecot 2.4.4.
         #[cfg_attr(feature = "v2_4_4", deprecated(since = "2.4.4", note = "Dovecot 2.4.4 no longer sends it"))]
         pub quota: Text = "quota", if feature = "v2_4_2";
-
         /// The passdb's configured name, or its driver name when it has none.
         ///
         /// `passdb_name`: string, from group `auth_passdb`. Since Dovecot 2.3.15. Renamed to `passdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `passdb` from then on"))]
         pub passdb_name: Text = "passdb_name", if feature = "v2_3_15";
-
         /// Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `passdb_id`: string, from group `auth_passdb`. Since Dovecot 2.3.15.
         pub passdb_id: Text = "passdb_id", if feature = "v2_3_15";
-
         /// Driver of the passdb (e.g. pam, passwd-file, sql).
         ///
         /// `passdb_driver`: string, from group `auth_passdb`. Since Dovecot 2.4.0.
         pub passdb_driver: Text = "passdb_driver", if feature = "v2_4_0";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.15.
         pub host: Text = "host", if feature = "v2_3_15";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.15.
         pub recipients: U64 = "recipients", if feature = "v2_3_15";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_15";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_15";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub script_name: Text = "script_name", if feature = "v2_3_15";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_15";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_15";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub script_size: U64 = "script_size", if feature = "v2_3_15";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_15";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_15";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_15";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_15";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_15";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -11,79 +11,64 @@ crate::__event! {
         ///
         /// `name`: string, inherited from `dns_worker_request_started`. Since Dovecot 2.3.4.
         pub name: Text = "name";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip", if feature = "v2_3_7";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.3.
         pub local_port: U16 = "local_port", if feature = "v2_4_3";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_7";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_7";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Human-readable error of the failed lookup.
         ///
         /// `error`: string, from group `dns_result`. Since Dovecot 2.3.4.
         pub error: Text = "error";
-
         /// Resolver error code of the failed lookup (a getaddrinfo error number).
         ///
         /// `error_code`: integer, from group `dns_result`. Since Dovecot 2.3.4.
         pub error_code: I64 = "error_code";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -100,69 +85,56 @@ crate::__event! {
         ///
         /// `name`: string. Since Dovecot 2.3.4.
         pub name: Text = "name";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip", if feature = "v2_3_7";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.3.
         pub local_port: U16 = "local_port", if feature = "v2_4_3";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_7";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_7";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

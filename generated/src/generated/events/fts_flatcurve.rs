@@ -14,237 +14,190 @@ crate::__event! {
         ///
         /// `mailbox`: string. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// UID removed from the index.
         ///
         /// `uid`: integer, id. Since Dovecot 2.4.0.
         pub uid: U64 = "uid";
-
         /// Name of the fts settings block used for the namespace.
         ///
         /// `fts`: string, from group `fts_backend`. Since Dovecot 2.4.0.
         pub fts: Text = "fts";
-
         /// Name of the namespace (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox_list`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -261,237 +214,190 @@ crate::__event! {
         ///
         /// `mailbox`: string. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// UID of the mail being indexed.
         ///
         /// `uid`: integer, id. Since Dovecot 2.4.0.
         pub uid: U64 = "uid";
-
         /// Name of the fts settings block used for the namespace.
         ///
         /// `fts`: string, from group `fts_backend`. Since Dovecot 2.4.0.
         pub fts: Text = "fts";
-
         /// Name of the namespace (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox_list`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -508,232 +414,186 @@ crate::__event! {
         ///
         /// `mailbox`: string. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// Name of the fts settings block used for the namespace.
         ///
         /// `fts`: string, from group `fts_backend`. Since Dovecot 2.4.0.
         pub fts: Text = "fts";
-
         /// Name of the namespace (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox_list`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -750,258 +610,207 @@ crate::__event! {
         ///
         /// `count`: integer, count. Since Dovecot 2.4.0.
         pub count: U64 = "count";
-
         /// Name of the mailbox searched.
         ///
         /// `mailbox`: string. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// The query as passed to Xapian.
         ///
         /// `query`: string. Since Dovecot 2.4.0.
         pub query: Text = "query";
-
         /// UIDs that matched for certain, as a UID set (e.g. 1:3,7).
         ///
         /// `uids`: string. Since Dovecot 2.4.0.
         pub uids: Text = "uids";
-
         /// Whether the results are only possible matches.
         ///
         /// `maybe`: enum `fts_flatcurve_yes_no`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub maybe: Enum<enums::FtsFlatcurveYesNo> = "maybe";
-
         /// UIDs that may match (to be checked against the mail), as a UID set; empty if none.
         ///
         /// `maybe_uids`: string. Since Dovecot 2.4.1.
         pub maybe_uids: Text = "maybe_uids", if feature = "v2_4_1";
-
         /// Name of the fts settings block used for the namespace.
         ///
         /// `fts`: string, from group `fts_backend`. Since Dovecot 2.4.0.
         pub fts: Text = "fts";
-
         /// Name of the namespace (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox_list`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -1018,247 +827,198 @@ crate::__event! {
         ///
         /// `mailbox`: string. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// What the rescan found.
         ///
         /// `status`: enum `fts_flatcurve_rescan_status`. Since Dovecot 2.4.0.
         pub status: Enum<enums::FtsFlatcurveRescanStatus> = "status";
-
         /// UIDs removed from the index, as a UID set; absent when status is ok.
         ///
         /// `expunged`: string. Since Dovecot 2.4.0.
         pub expunged: Text = "expunged";
-
         /// UIDs of the mails that were missing from the index (status missing_msgs only).
         ///
         /// `uids`: string. Since Dovecot 2.4.0.
         pub uids: Text = "uids";
-
         /// Name of the fts settings block used for the namespace.
         ///
         /// `fts`: string, from group `fts_backend`. Since Dovecot 2.4.0.
         pub fts: Text = "fts";
-
         /// Name of the namespace (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox_list`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -1275,232 +1035,186 @@ crate::__event! {
         ///
         /// `mailbox`: string. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// Name of the fts settings block used for the namespace.
         ///
         /// `fts`: string, from group `fts_backend`. Since Dovecot 2.4.0.
         pub fts: Text = "fts";
-
         /// Name of the namespace (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox_list`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.

@@ -11,84 +11,68 @@ crate::__event! {
         ///
         /// `status_code`: integer. Since Dovecot 2.3.18.
         pub status_code: I64 = "status_code";
-
         /// Bytes of the request read from the connection.
         ///
         /// `bytes_in`: integer, bytes. Since Dovecot 2.3.18. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes of the response written to the connection.
         ///
         /// `bytes_out`: integer, bytes. Since Dovecot 2.3.18. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes of the request read from the connection.
         ///
         /// `net_in_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes of the response written to the connection.
         ///
         /// `net_out_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Sequence number the server process gave the request.
         ///
         /// `request_id`: integer, id, from group `http_server_request`. Since Dovecot 2.3.18.
         pub request_id: U64 = "request_id";
-
         /// HTTP method as received, e.g. GET.
         ///
         /// `method`: string, from group `http_server_request`. Since Dovecot 2.3.18.
         pub method: Text = "method";
-
         /// Raw request target, e.g. /doveadm/v1?x=y.
         ///
         /// `target`: string, from group `http_server_request`. Since Dovecot 2.3.18.
         pub target: Text = "target";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.3.
         pub local_port: U16 = "local_port", if feature = "v2_4_3";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.18.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -105,79 +89,64 @@ crate::__event! {
         ///
         /// `request_id`: integer, id, from group `http_server_request`. Since Dovecot 2.3.18.
         pub request_id: U64 = "request_id";
-
         /// HTTP method as received, e.g. GET.
         ///
         /// `method`: string, from group `http_server_request`. Since Dovecot 2.3.18.
         pub method: Text = "method";
-
         /// Raw request target, e.g. /doveadm/v1?x=y.
         ///
         /// `target`: string, from group `http_server_request`. Since Dovecot 2.3.18.
         pub target: Text = "target";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.3.
         pub local_port: U16 = "local_port", if feature = "v2_4_3";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.18.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.18. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.18. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.18.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

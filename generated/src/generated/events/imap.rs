@@ -14,95 +14,77 @@ crate::__event! {
         ///
         /// `mailbox`: string. Since Dovecot 2.3.13.
         pub mailbox: Text = "mailbox";
-
         /// Why hibernation failed; absent on success.
         ///
         /// `error`: string. Since Dovecot 2.3.13.
         pub error: Text = "error";
-
         /// Bytes read from the IMAP client during the session so far.
         ///
         /// `net_in_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the session so far.
         ///
         /// `net_out_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub user: Text = "user";
-
         /// Session ID of the IMAP connection.
         ///
         /// `session`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub session: Text = "session";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.13.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name in upper case (e.g. FETCH); "unknown" when the name is not a known command.
         ///
         /// `cmd_name`: string, from group `imap_command`. Since Dovecot 2.3.13.
         pub cmd_name: Text = "cmd_name";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.13. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.13. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.13. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.13.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.13.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.13.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -119,77 +101,62 @@ crate::__event! {
         ///
         /// `reason`: enum `imap_unhibernate_reason`. Since Dovecot 2.3.13.
         pub reason: Enum<enums::ImapUnhibernateReason> = "reason";
-
         /// How long the client was hibernated.
         ///
         /// `hibernation_usecs`: integer, microseconds. Since Dovecot 2.3.13.
         pub hibernation_usecs: U64 = "hibernation_usecs";
-
         /// Mailbox that is selected again after the state import; absent if none.
         ///
         /// `mailbox`: string. Since Dovecot 2.3.13.
         pub mailbox: Text = "mailbox";
-
         /// Why moving the client back failed; absent on success.
         ///
         /// `error`: string. Since Dovecot 2.3.13.
         pub error: Text = "error";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub user: Text = "user";
-
         /// Session ID of the IMAP connection.
         ///
         /// `session`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub session: Text = "session";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.13.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.13.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.13.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -206,148 +173,120 @@ crate::__event! {
         ///
         /// `tagged_reply_state`: enum `imap_tagged_reply_state`. Since Dovecot 2.3.0.
         pub tagged_reply_state: Enum<enums::ImapTaggedReplyState> = "tagged_reply_state";
-
         /// The whole tagged reply without the tag (e.g. "OK Select completed.").
         ///
         /// `tagged_reply`: string. Since Dovecot 2.3.0.
         pub tagged_reply: Text = "tagged_reply";
-
         /// When the command last ran; a mailbox sync may still follow before it finishes.
         ///
         /// `last_run_time`: timestamp. Since Dovecot 2.3.0.
         pub last_run_time: Timestamp = "last_run_time";
-
         /// Time the command itself spent running.
         ///
         /// `running_usecs`: integer, microseconds. Since Dovecot 2.3.0.
         pub running_usecs: U64 = "running_usecs";
-
         /// Time the command spent waiting for locks.
         ///
         /// `lock_wait_usecs`: integer, microseconds. Since Dovecot 2.3.0.
         pub lock_wait_usecs: U64 = "lock_wait_usecs";
-
         /// Bytes of client input used by the command.
         ///
         /// `bytes_in`: integer, bytes. Since Dovecot 2.3.0. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes of output the command sent to the client.
         ///
         /// `bytes_out`: integer, bytes. Since Dovecot 2.3.0. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes of client input used by the command.
         ///
         /// `net_in_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes of output the command sent to the client.
         ///
         /// `net_out_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.0. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.0. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.0. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.0. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name in upper case (e.g. FETCH); "unknown" when the name is not a known command.
         ///
         /// `cmd_name`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Mailbox the command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `imap_client`. Since Dovecot 2.3.0.
         pub user: Text = "user";
-
         /// Session ID of the IMAP connection.
         ///
         /// `session`: string, from group `imap_client`. Since Dovecot 2.3.0.
         pub session: Text = "session";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.0.
         pub remote_port: U16 = "remote_port";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -364,102 +303,82 @@ crate::__event! {
         ///
         /// `internal`: flag. Since Dovecot 2.4.3.
         pub internal: Flag = "internal", if feature = "v2_4_3";
-
         /// The ID included ordinary client parameters; absent for "ID NIL".
         ///
         /// `external`: flag. Since Dovecot 2.4.3.
         pub external: Flag = "external", if feature = "v2_4_3";
-
         /// The client connected from login_trusted_networks, so Dovecot's own ID keys were applied.
         ///
         /// `trusted`: flag. Since Dovecot 2.4.3.
         pub trusted: Flag = "trusted", if feature = "v2_4_3";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `login_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `login_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Server name the client asked for (TLS SNI, or as passed on by HAProxy).
         ///
         /// `local_name`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Username returned by the auth server; absent until the client has authenticated.
         ///
         /// `user`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Protocol of the login process (imap, pop3, submission, sieve, ...).
         ///
         /// `protocol`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Session ID of the IMAP connection.
         ///
         /// `session`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -476,112 +395,90 @@ crate::__event! {
         ///
         /// `reason`: string. Since Dovecot 2.4.0.
         pub reason: Text = "reason";
-
         /// Authentications that succeeded but did not lead to a login.
         ///
         /// `auth_successes`: integer, count. Since Dovecot 2.4.0.
         pub auth_successes: U64 = "auth_successes";
-
         /// Authentication attempts, successful or not.
         ///
         /// `auth_attempts`: integer, count. Since Dovecot 2.4.0.
         pub auth_attempts: U64 = "auth_attempts";
-
         /// Time since the first authentication attempt started.
         ///
         /// `auth_usecs`: integer, microseconds. Since Dovecot 2.4.0.
         pub auth_usecs: U64 = "auth_usecs";
-
         /// Time since the client connected.
         ///
         /// `connected_usecs`: integer, microseconds. Since Dovecot 2.4.0.
         pub connected_usecs: U64 = "connected_usecs";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `login_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `login_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Server name the client asked for (TLS SNI, or as passed on by HAProxy).
         ///
         /// `local_name`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Username returned by the auth server; absent until the client has authenticated.
         ///
         /// `user`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Protocol of the login process (imap, pop3, submission, sieve, ...).
         ///
         /// `protocol`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Local address the proxy connects from; empty or absent when none is configured.
         ///
         /// `source_ip`: string, from group `login_proxy`. Since Dovecot 2.4.0.
         pub source_ip: Text = "source_ip";
-
         /// Address of the proxy destination.
         ///
         /// `dest_ip`: string, from group `login_proxy`. Since Dovecot 2.4.0.
         pub dest_ip: Text = "dest_ip";
-
         /// Port of the proxy destination.
         ///
         /// `dest_port`: integer, port, from group `login_proxy`. Since Dovecot 2.4.0.
         pub dest_port: U16 = "dest_port";
-
         /// Destination host as configured (equal to dest_ip when configured by address).
         ///
         /// `dest_host`: string, from group `login_proxy`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// Master user the proxy logs in with at the destination, if any.
         ///
         /// `master_user`: string, from group `login_proxy`. Since Dovecot 2.4.0.
         pub master_user: Text = "master_user";
-
         /// Local port of the connection to the destination.
         ///
         /// `source_port`: integer, port, from group `login_proxy`. Since Dovecot 2.4.0.
         pub source_port: U16 = "source_port";
-
         /// How many times connecting to the destination has been retried so far.
         ///
         /// `reconnect_attempts`: integer, count, from group `login_proxy`. Since Dovecot 2.4.0.
         pub reconnect_attempts: U64 = "reconnect_attempts";
-
         /// Text of the latest proxying failure.
         ///
         /// `error`: string, from group `login_proxy`. Since Dovecot 2.4.0.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -598,87 +495,70 @@ crate::__event! {
         ///
         /// `source_ip`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub source_ip: Text = "source_ip";
-
         /// Address of the proxy destination.
         ///
         /// `dest_ip`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_ip: Text = "dest_ip";
-
         /// Port of the proxy destination.
         ///
         /// `dest_port`: integer, port, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_port: U16 = "dest_port";
-
         /// Destination host as configured (equal to dest_ip when configured by address).
         ///
         /// `dest_host`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_host: Text = "dest_host";
-
         /// Master user the proxy logs in with at the destination, if any.
         ///
         /// `master_user`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub master_user: Text = "master_user";
-
         /// Local port of the connection to the destination.
         ///
         /// `source_port`: integer, port, from group `login_proxy`. Since Dovecot 2.3.18.
         pub source_port: U16 = "source_port";
-
         /// How many times connecting to the destination has been retried so far.
         ///
         /// `reconnect_attempts`: integer, count, from group `login_proxy`. Since Dovecot 2.3.18.
         pub reconnect_attempts: U64 = "reconnect_attempts";
-
         /// Text of the latest proxying failure.
         ///
         /// `error`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub error: Text = "error";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `login_client`. Since Dovecot 2.3.18.
         pub local_port: U16 = "local_port";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `login_client`. Since Dovecot 2.3.18.
         pub remote_port: U16 = "remote_port";
-
         /// Server name the client asked for (TLS SNI, or as passed on by HAProxy).
         ///
         /// `local_name`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Username returned by the auth server; absent until the client has authenticated.
         ///
         /// `user`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub user: Text = "user";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub service: Text = "service";
-
         /// Protocol of the login process (imap, pop3, submission, sieve, ...).
         ///
         /// `protocol`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.18.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -695,140 +575,113 @@ crate::__event! {
         ///
         /// `disconnect_reason`: string. Since Dovecot 2.3.18.
         pub disconnect_reason: Text = "disconnect_reason";
-
         /// Which side ended the session.
         ///
         /// `disconnect_side`: enum `proxy_disconnect_side`. Since Dovecot 2.3.18.
         pub disconnect_side: Enum<enums::ProxyDisconnectSide> = "disconnect_side";
-
         /// Why the login failed; only when the session was never established.
         ///
         /// `error_code`: enum `login_failure_code`. Since Dovecot 2.4.0.
         pub error_code: Enum<enums::LoginFailureCode> = "error_code", if feature = "v2_4_0";
-
         /// Seconds since the last data went through an established session.
         ///
         /// `idle_secs`: integer, seconds. Since Dovecot 2.3.18. Renamed to `idle_usecs` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `idle_usecs` from then on"))]
         pub idle_secs: U64 = "idle_secs";
-
         /// Time since the last data went through an established session.
         ///
         /// `idle_usecs`: integer, microseconds. Since Dovecot 2.4.0.
         pub idle_usecs: U64 = "idle_usecs", if feature = "v2_4_0";
-
         /// Bytes received from the client and passed to the destination.
         ///
         /// `bytes_in`: integer, bytes. Since Dovecot 2.3.18. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes received from the destination and passed to the client.
         ///
         /// `bytes_out`: integer, bytes. Since Dovecot 2.3.18. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes received from the client and passed to the destination.
         ///
         /// `net_in_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes received from the destination and passed to the client.
         ///
         /// `net_out_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Delay before the client connection is closed, when disconnects are being spread out.
         ///
         /// `delay_ms`: integer, milliseconds. Since Dovecot 2.3.18.
         pub delay_ms: U64 = "delay_ms";
-
         /// Local address the proxy connects from; empty or absent when none is configured.
         ///
         /// `source_ip`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub source_ip: Text = "source_ip";
-
         /// Address of the proxy destination.
         ///
         /// `dest_ip`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_ip: Text = "dest_ip";
-
         /// Port of the proxy destination.
         ///
         /// `dest_port`: integer, port, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_port: U16 = "dest_port";
-
         /// Destination host as configured (equal to dest_ip when configured by address).
         ///
         /// `dest_host`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_host: Text = "dest_host";
-
         /// Master user the proxy logs in with at the destination, if any.
         ///
         /// `master_user`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub master_user: Text = "master_user";
-
         /// Local port of the connection to the destination.
         ///
         /// `source_port`: integer, port, from group `login_proxy`. Since Dovecot 2.3.18.
         pub source_port: U16 = "source_port";
-
         /// How many times connecting to the destination has been retried so far.
         ///
         /// `reconnect_attempts`: integer, count, from group `login_proxy`. Since Dovecot 2.3.18.
         pub reconnect_attempts: U64 = "reconnect_attempts";
-
         /// Text of the latest proxying failure.
         ///
         /// `error`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub error: Text = "error";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `login_client`. Since Dovecot 2.3.18.
         pub local_port: U16 = "local_port";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `login_client`. Since Dovecot 2.3.18.
         pub remote_port: U16 = "remote_port";
-
         /// Server name the client asked for (TLS SNI, or as passed on by HAProxy).
         ///
         /// `local_name`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Username returned by the auth server; absent until the client has authenticated.
         ///
         /// `user`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub user: Text = "user";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub service: Text = "service";
-
         /// Protocol of the login process (imap, pop3, submission, sieve, ...).
         ///
         /// `protocol`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.18.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -845,87 +698,70 @@ crate::__event! {
         ///
         /// `source_ip`: string, from group `login_proxy`. Since Dovecot 2.4.1.
         pub source_ip: Text = "source_ip";
-
         /// Address of the proxy destination.
         ///
         /// `dest_ip`: string, from group `login_proxy`. Since Dovecot 2.4.1.
         pub dest_ip: Text = "dest_ip";
-
         /// Port of the proxy destination.
         ///
         /// `dest_port`: integer, port, from group `login_proxy`. Since Dovecot 2.4.1.
         pub dest_port: U16 = "dest_port";
-
         /// Destination host as configured (equal to dest_ip when configured by address).
         ///
         /// `dest_host`: string, from group `login_proxy`. Since Dovecot 2.4.1.
         pub dest_host: Text = "dest_host";
-
         /// Master user the proxy logs in with at the destination, if any.
         ///
         /// `master_user`: string, from group `login_proxy`. Since Dovecot 2.4.1.
         pub master_user: Text = "master_user";
-
         /// Local port of the connection to the destination.
         ///
         /// `source_port`: integer, port, from group `login_proxy`. Since Dovecot 2.4.1.
         pub source_port: U16 = "source_port";
-
         /// How many times connecting to the destination has been retried so far.
         ///
         /// `reconnect_attempts`: integer, count, from group `login_proxy`. Since Dovecot 2.4.1.
         pub reconnect_attempts: U64 = "reconnect_attempts";
-
         /// Text of the latest proxying failure.
         ///
         /// `error`: string, from group `login_proxy`. Since Dovecot 2.4.1.
         pub error: Text = "error";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `login_client`. Since Dovecot 2.4.1.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `login_client`. Since Dovecot 2.4.1.
         pub local_port: U16 = "local_port";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `login_client`. Since Dovecot 2.4.1.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `login_client`. Since Dovecot 2.4.1.
         pub remote_port: U16 = "remote_port";
-
         /// Server name the client asked for (TLS SNI, or as passed on by HAProxy).
         ///
         /// `local_name`: string, from group `login_client`. Since Dovecot 2.4.1.
         pub local_name: Text = "local_name";
-
         /// Username returned by the auth server; absent until the client has authenticated.
         ///
         /// `user`: string, from group `login_client`. Since Dovecot 2.4.1.
         pub user: Text = "user";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.1.
         pub service: Text = "service";
-
         /// Protocol of the login process (imap, pop3, submission, sieve, ...).
         ///
         /// `protocol`: string, from group `login_client`. Since Dovecot 2.4.1.
         pub protocol: Text = "protocol";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.1.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.1.
@@ -942,87 +778,70 @@ crate::__event! {
         ///
         /// `source_ip`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub source_ip: Text = "source_ip";
-
         /// Address of the proxy destination.
         ///
         /// `dest_ip`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_ip: Text = "dest_ip";
-
         /// Port of the proxy destination.
         ///
         /// `dest_port`: integer, port, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_port: U16 = "dest_port";
-
         /// Destination host as configured (equal to dest_ip when configured by address).
         ///
         /// `dest_host`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub dest_host: Text = "dest_host";
-
         /// Master user the proxy logs in with at the destination, if any.
         ///
         /// `master_user`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub master_user: Text = "master_user";
-
         /// Local port of the connection to the destination.
         ///
         /// `source_port`: integer, port, from group `login_proxy`. Since Dovecot 2.3.18.
         pub source_port: U16 = "source_port";
-
         /// How many times connecting to the destination has been retried so far.
         ///
         /// `reconnect_attempts`: integer, count, from group `login_proxy`. Since Dovecot 2.3.18.
         pub reconnect_attempts: U64 = "reconnect_attempts";
-
         /// Text of the latest proxying failure.
         ///
         /// `error`: string, from group `login_proxy`. Since Dovecot 2.3.18.
         pub error: Text = "error";
-
         /// Server address the client connected to.
         ///
         /// `local_ip`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to.
         ///
         /// `local_port`: integer, port, from group `login_client`. Since Dovecot 2.3.18.
         pub local_port: U16 = "local_port";
-
         /// Client's address.
         ///
         /// `remote_ip`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port.
         ///
         /// `remote_port`: integer, port, from group `login_client`. Since Dovecot 2.3.18.
         pub remote_port: U16 = "remote_port";
-
         /// Server name the client asked for (TLS SNI, or as passed on by HAProxy).
         ///
         /// `local_name`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Username returned by the auth server; absent until the client has authenticated.
         ///
         /// `user`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub user: Text = "user";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.3.18.
         pub service: Text = "service";
-
         /// Protocol of the login process (imap, pop3, submission, sieve, ...).
         ///
         /// `protocol`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.18.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -11,47 +11,38 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.13.
         pub error: Text = "error";
-
         /// Username of the hibernated session.
         ///
         /// `user`: string, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub user: Text = "user";
-
         /// Session ID of the IMAP connection.
         ///
         /// `session`: string, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub session: Text = "session";
-
         /// Mailbox that was selected when the client was hibernated; absent if none.
         ///
         /// `mailbox`: string, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub mailbox: Text = "mailbox";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_hibernate_client`. Since Dovecot 2.3.13.
         pub remote_port: U16 = "remote_port";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.13.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

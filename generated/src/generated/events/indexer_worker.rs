@@ -14,287 +14,231 @@ crate::__event! {
         ///
         /// `message_count`: integer, count. Since Dovecot 2.3.15.
         pub message_count: U64 = "message_count";
-
         /// UID of the first mail indexed (0 if none).
         ///
         /// `first_uid`: integer, id. Since Dovecot 2.3.15.
         pub first_uid: U64 = "first_uid";
-
         /// UID of the last mail indexed (0 if none).
         ///
         /// `last_uid`: integer, id. Since Dovecot 2.3.15.
         pub last_uid: U64 = "last_uid";
-
         /// User CPU time spent on the indexing.
         ///
         /// `user_cpu_usecs`: integer, microseconds. Since Dovecot 2.3.15.
         pub user_cpu_usecs: U64 = "user_cpu_usecs";
-
         /// Why committing the indexing transaction failed; absent on success.
         ///
         /// `error`: string. Since Dovecot 2.3.15.
         pub error: Text = "error";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.15.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.15.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.15.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.15.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.15.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.15.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.15.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.15.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.15.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.15.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.15.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.15.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.15.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.15.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.15. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.15. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.15.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.15.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.15.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -14,273 +14,220 @@ crate::__event! {
         ///
         /// `reason`: string. Since Dovecot 2.3.11.2.
         pub reason: Text = "reason";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -297,318 +244,256 @@ crate::__event! {
         ///
         /// `field`: string. Since Dovecot 2.3.11.2.
         pub field: Text = "field";
-
         /// UNIX time (seconds) the field was last used; updated at most once a day.
         ///
         /// `last_used`: integer. Since Dovecot 2.3.11.2.
         pub last_used: I64 = "last_used";
-
         /// Why the decision changed: add (no to temp, field first cached), old_mail (temp to yes, an old mail was accessed), unordered_access (temp to yes, mails were not read in ascending order), or the purge reason (yes to temp during a purge).
         ///
         /// `reason`: string. Since Dovecot 2.3.11.2.
         pub reason: Text = "reason";
-
         /// UID of the mail whose access caused the change; absent for purge-made changes.
         ///
         /// `uid`: integer, id. Since Dovecot 2.3.11.2.
         pub uid: U64 = "uid";
-
         /// Decision before the change.
         ///
         /// `old_decision`: enum `mail_cache_decision`. Since Dovecot 2.3.11.2.
         pub old_decision: Enum<enums::MailCacheDecision> = "old_decision";
-
         /// Decision after the change.
         ///
         /// `new_decision`: enum `mail_cache_decision`. Since Dovecot 2.3.11.2.
         pub new_decision: Enum<enums::MailCacheDecision> = "new_decision";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Sequence number of the cache file being replaced.
         ///
         /// `prev_file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_seq: U64 = "prev_file_seq";
-
         /// Size of the cache file being replaced.
         ///
         /// `prev_file_size`: integer, bytes, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_size: U64 = "prev_file_size";
-
         /// Records (mails) marked as deleted in the cache file being replaced.
         ///
         /// `prev_deleted_records`: integer, count, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_deleted_records: U64 = "prev_deleted_records";
-
         /// Sequence number of the new cache file.
         ///
         /// `file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub file_seq: U64 = "file_seq";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -625,248 +510,199 @@ crate::__event! {
         ///
         /// `field`: string. Since Dovecot 2.4.0.
         pub field: Text = "field";
-
         /// Why the promotion was rejected.
         ///
         /// `reason`: enum `mail_cache_rejection_reason`. Since Dovecot 2.4.0.
         pub reason: Enum<enums::MailCacheRejectionReason> = "reason";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.0.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.0.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub original_user: Text = "original_user";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.0.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.0.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub connection_id: Text = "connection_id";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.0.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.4.0.
         pub script_size: U64 = "script_size";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.0.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.
@@ -885,235 +721,196 @@ crate::__event! {
         /// `field`: string. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub field: Text = "field";
-
         /// Sequence number of the mail.
         ///
         /// `seq`: integer, id. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub seq: U64 = "seq";
-
         /// UID of the mail.
         ///
         /// `uid`: integer, id. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub uid: U64 = "uid";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mailbox: Text = "mailbox";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub session: Text = "session";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub remote_port: U16 = "remote_port";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub original_user: Text = "original_user";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub transaction_id: Text = "transaction_id";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_from_raw: Text = "mail_from_raw";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub remote_uid: U64 = "remote_uid";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub protocol: Text = "protocol";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.15. Removed in Dovecot 2.3.18.
@@ -1131,308 +928,248 @@ crate::__event! {
         ///
         /// `field`: string. Since Dovecot 2.3.11.2.
         pub field: Text = "field";
-
         /// The field's decision before it was dropped (temp or yes).
         ///
         /// `decision`: enum `mail_cache_decision`. Since Dovecot 2.3.11.2.
         pub decision: Enum<enums::MailCacheDecision> = "decision";
-
         /// UNIX time (seconds) the field was last used.
         ///
         /// `last_used`: integer. Since Dovecot 2.3.11.2.
         pub last_used: I64 = "last_used";
-
         /// Sequence number of the cache file being replaced.
         ///
         /// `prev_file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_seq: U64 = "prev_file_seq";
-
         /// Size of the cache file being replaced.
         ///
         /// `prev_file_size`: integer, bytes, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_size: U64 = "prev_file_size";
-
         /// Records (mails) marked as deleted in the cache file being replaced.
         ///
         /// `prev_deleted_records`: integer, count, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_deleted_records: U64 = "prev_deleted_records";
-
         /// Sequence number of the new cache file.
         ///
         /// `file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub file_seq: U64 = "file_seq";
-
         /// Why the cache is purged, a short text from the caller (e.g. "doveadm mailbox cache purge", "cache is too large", "syncing").
         ///
         /// `reason`: string, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub reason: Text = "reason";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1449,303 +1186,244 @@ crate::__event! {
         ///
         /// `file_size`: integer, bytes. Since Dovecot 2.3.11.2.
         pub file_size: U64 = "file_size";
-
         /// UID of the last mail in the new cache file.
         ///
         /// `max_uid`: integer, id. Since Dovecot 2.3.11.2.
         pub max_uid: U64 = "max_uid";
-
         /// Sequence number of the cache file being replaced.
         ///
         /// `prev_file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_seq: U64 = "prev_file_seq";
-
         /// Size of the cache file being replaced.
         ///
         /// `prev_file_size`: integer, bytes, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_size: U64 = "prev_file_size";
-
         /// Records (mails) marked as deleted in the cache file being replaced.
         ///
         /// `prev_deleted_records`: integer, count, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_deleted_records: U64 = "prev_deleted_records";
-
         /// Sequence number of the new cache file.
         ///
         /// `file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub file_seq: U64 = "file_seq";
-
         /// Why the cache is purged, a short text from the caller (e.g. "doveadm mailbox cache purge", "cache is too large", "syncing").
         ///
         /// `reason`: string, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub reason: Text = "reason";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1762,293 +1440,236 @@ crate::__event! {
         ///
         /// `prev_file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_seq: U64 = "prev_file_seq";
-
         /// Size of the cache file being replaced.
         ///
         /// `prev_file_size`: integer, bytes, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_file_size: U64 = "prev_file_size";
-
         /// Records (mails) marked as deleted in the cache file being replaced.
         ///
         /// `prev_deleted_records`: integer, count, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub prev_deleted_records: U64 = "prev_deleted_records";
-
         /// Sequence number of the new cache file.
         ///
         /// `file_seq`: integer, id, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub file_seq: U64 = "file_seq";
-
         /// Why the cache is purged, a short text from the caller (e.g. "doveadm mailbox cache purge", "cache is too large", "syncing").
         ///
         /// `reason`: string, from group `mail_cache_purge`. Since Dovecot 2.3.11.2.
         pub reason: Text = "reason";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2065,278 +1686,224 @@ crate::__event! {
         ///
         /// `uid`: integer, id. Since Dovecot 2.3.11.2.
         pub uid: U64 = "uid";
-
         /// What was found wrong with the record.
         ///
         /// `reason`: string. Since Dovecot 2.3.11.2.
         pub reason: Text = "reason";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -14,237 +14,190 @@ crate::__event! {
         ///
         /// `cmd_name`: enum `managesieve_command_name`. Since Dovecot 2.3.9.
         pub cmd_name: Enum<enums::ManagesieveCommandName> = "cmd_name";
-
         /// Why the command failed (storage error, quota or compile failure); absent on success.
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Size of the script (HAVESPACE; from 2.4.0 also successful GETSCRIPT, PUTSCRIPT and CHECKSCRIPT).
         ///
         /// `script_size`: integer, bytes. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// Number of compile errors (PUTSCRIPT, CHECKSCRIPT, SETACTIVE when compilation failed).
         ///
         /// `compile_errors`: integer, count. Since Dovecot 2.3.9.
         pub compile_errors: U64 = "compile_errors";
-
         /// Number of compile warnings (PUTSCRIPT, CHECKSCRIPT, SETACTIVE whenever the script was compiled).
         ///
         /// `compile_warnings`: integer, count. Since Dovecot 2.3.9.
         pub compile_warnings: U64 = "compile_warnings";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `managesieve_session`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// Session ID of the ManageSieve connection.
         ///
         /// `session`: string, from group `managesieve_session`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Bytes the client sent in the whole session; added at disconnect.
         ///
         /// `net_in_bytes`: integer, bytes, from group `managesieve_client`. Since Dovecot 2.4.1.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_1";
-
         /// Bytes sent to the client in the whole session; added at disconnect.
         ///
         /// `net_out_bytes`: integer, bytes, from group `managesieve_client`. Since Dovecot 2.4.1.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_1";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.1.
         pub service: Text = "service", if feature = "v2_4_1";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.1.
         pub local_name: Text = "local_name", if feature = "v2_4_1";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.4.1.
         pub local_ip: Text = "local_ip", if feature = "v2_4_1";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.1.
         pub local_port: U16 = "local_port", if feature = "v2_4_1";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.4.1.
         pub remote_ip: Text = "remote_ip", if feature = "v2_4_1";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.4.1.
         pub remote_port: U16 = "remote_port", if feature = "v2_4_1";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.4.1.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_4_1";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.1.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_4_1";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.1.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_4_1";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.4.1.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_4_1";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.4.1.
         pub detail: Text = "detail", if feature = "v2_4_1";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.1.
         pub original_user: Text = "original_user", if feature = "v2_4_1";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.1.
         pub dest_host: Text = "dest_host", if feature = "v2_4_1";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.1.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_1";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.1.
         pub transaction_id: Text = "transaction_id", if feature = "v2_4_1";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.1.
         pub mail_from: Text = "mail_from", if feature = "v2_4_1";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.4.1.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_4_1";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.4.1.
         pub data_size: U64 = "data_size", if feature = "v2_4_1";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.4.1.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_4_1";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.4.1.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_4_1";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.4.1.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_4_1";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.4.1.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_4_1";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.4.1.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_4_1";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.4.1.
         pub connection_id: Text = "connection_id", if feature = "v2_4_1";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.1.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_4_1";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.1.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_4_1";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.1.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_1";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.4.1.
         pub protocol: Text = "protocol", if feature = "v2_4_1";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.4.1.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_4_1";
-
         /// Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).
         ///
         /// `mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.1.
         pub mailbox: Text = "mailbox", if feature = "v2_4_1";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.1.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_4_1";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.4.1.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_4_1";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

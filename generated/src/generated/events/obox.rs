@@ -15,291 +15,235 @@ crate::__event! {
         /// `name`: string, from group `mailbox`. Since Dovecot 2.3.6. Renamed to `mailbox` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `mailbox` from then on"))]
         pub name: Text = "name";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub user: Text = "user";
-
         /// Server address of the user's client connection, when known.
         ///
         /// `local_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub local_ip: Text = "local_ip";
-
         /// Client address of the user's connection, when known.
         ///
         /// `remote_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub remote_ip: Text = "remote_ip";
-
         /// Name of the Dovecot service the user's session runs in.
         ///
         /// `service`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub service: Text = "service";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub session: Text = "session";
-
         /// Server port of the user's client connection, when known.
         ///
         /// `local_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub local_port: U16 = "local_port";
-
         /// Client port of the user's connection, when known.
         ///
         /// `remote_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub remote_port: U16 = "remote_port";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.8.
         pub mail_from: Text = "mail_from", if feature = "v2_3_8";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_7";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_7";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -316,297 +260,240 @@ crate::__event! {
         ///
         /// `renumber_count`: integer, count. Since Dovecot 2.3.6.
         pub renumber_count: U64 = "renumber_count";
-
         /// Mailbox name, including the namespace prefix.
         ///
         /// `name`: string, from group `mailbox`. Since Dovecot 2.3.6. Renamed to `mailbox` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `mailbox` from then on"))]
         pub name: Text = "name";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub user: Text = "user";
-
         /// Server address of the user's client connection, when known.
         ///
         /// `local_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub local_ip: Text = "local_ip";
-
         /// Client address of the user's connection, when known.
         ///
         /// `remote_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub remote_ip: Text = "remote_ip";
-
         /// Name of the Dovecot service the user's session runs in.
         ///
         /// `service`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub service: Text = "service";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub session: Text = "session";
-
         /// Server port of the user's client connection, when known.
         ///
         /// `local_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub local_port: U16 = "local_port";
-
         /// Client port of the user's connection, when known.
         ///
         /// `remote_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub remote_port: U16 = "remote_port";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.8.
         pub mail_from: Text = "mail_from", if feature = "v2_3_8";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_7";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_7";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -624,291 +511,235 @@ crate::__event! {
         /// `name`: string, from group `mailbox`. Since Dovecot 2.3.6. Renamed to `mailbox` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `mailbox` from then on"))]
         pub name: Text = "name";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub user: Text = "user";
-
         /// Server address of the user's client connection, when known.
         ///
         /// `local_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub local_ip: Text = "local_ip";
-
         /// Client address of the user's connection, when known.
         ///
         /// `remote_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub remote_ip: Text = "remote_ip";
-
         /// Name of the Dovecot service the user's session runs in.
         ///
         /// `service`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub service: Text = "service";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub session: Text = "session";
-
         /// Server port of the user's client connection, when known.
         ///
         /// `local_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub local_port: U16 = "local_port";
-
         /// Client port of the user's connection, when known.
         ///
         /// `remote_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub remote_port: U16 = "remote_port";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.8.
         pub mail_from: Text = "mail_from", if feature = "v2_3_8";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_7";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_7";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -925,297 +756,240 @@ crate::__event! {
         ///
         /// `renumber_count`: integer, count. Since Dovecot 2.3.6.
         pub renumber_count: U64 = "renumber_count";
-
         /// Mailbox name, including the namespace prefix.
         ///
         /// `name`: string, from group `mailbox`. Since Dovecot 2.3.6. Renamed to `mailbox` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `mailbox` from then on"))]
         pub name: Text = "name";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub user: Text = "user";
-
         /// Server address of the user's client connection, when known.
         ///
         /// `local_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub local_ip: Text = "local_ip";
-
         /// Client address of the user's connection, when known.
         ///
         /// `remote_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub remote_ip: Text = "remote_ip";
-
         /// Name of the Dovecot service the user's session runs in.
         ///
         /// `service`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub service: Text = "service";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub session: Text = "session";
-
         /// Server port of the user's client connection, when known.
         ///
         /// `local_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub local_port: U16 = "local_port";
-
         /// Client port of the user's connection, when known.
         ///
         /// `remote_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub remote_port: U16 = "remote_port";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.8.
         pub mail_from: Text = "mail_from", if feature = "v2_3_8";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_7";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_7";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1233,291 +1007,235 @@ crate::__event! {
         /// `name`: string, from group `mailbox`. Since Dovecot 2.3.6. Renamed to `mailbox` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `mailbox` from then on"))]
         pub name: Text = "name";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub user: Text = "user";
-
         /// Server address of the user's client connection, when known.
         ///
         /// `local_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub local_ip: Text = "local_ip";
-
         /// Client address of the user's connection, when known.
         ///
         /// `remote_ip`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub remote_ip: Text = "remote_ip";
-
         /// Name of the Dovecot service the user's session runs in.
         ///
         /// `service`: string, from group `mail_user`. Since Dovecot 2.3.6.
         pub service: Text = "service";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub session: Text = "session";
-
         /// Server port of the user's client connection, when known.
         ///
         /// `local_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub local_port: U16 = "local_port";
-
         /// Client port of the user's connection, when known.
         ///
         /// `remote_port`: integer, port, from group `storage_service_user`. Since Dovecot 2.3.6.
         pub remote_port: U16 = "remote_port";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.8.
         pub mail_from: Text = "mail_from", if feature = "v2_3_8";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in", if feature = "v2_3_7";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out", if feature = "v2_3_7";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.6. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1534,313 +1252,252 @@ crate::__event! {
         ///
         /// `mails_new`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_new: U64 = "mails_new";
-
         /// Mails temporarily missing because the dict had the object but storage did not.
         ///
         /// `mails_temp_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_temp_lost: U64 = "mails_temp_lost";
-
         /// Mails in the index that no longer exist in storage.
         ///
         /// `mails_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost: U64 = "mails_lost";
-
         /// New mails that were gone by the time their GUID was looked up.
         ///
         /// `mails_lost_during_resync`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost_during_resync: U64 = "mails_lost_during_resync";
-
         /// Mails present both in the index and in storage.
         ///
         /// `mails_kept`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_kept: U64 = "mails_kept";
-
         /// Mails in the mailbox after the resync.
         ///
         /// `mails_total`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_total: U64 = "mails_total";
-
         /// Mails whose GUID was read from the mail's metadata.
         ///
         /// `guid_lookups`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups: U64 = "guid_lookups";
-
         /// Mails whose GUID was not looked up because the lookup limit was reached.
         ///
         /// `guid_lookups_skipped`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups_skipped: U64 = "guid_lookups_skipped";
-
         /// Error message when the operation failed.
         ///
         /// `error`: string, from group `metacache_common`. Since Dovecot 2.3.11.2.
         pub error: Text = "error";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1857,313 +1514,252 @@ crate::__event! {
         ///
         /// `mails_new`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_new: U64 = "mails_new";
-
         /// Mails temporarily missing because the dict had the object but storage did not.
         ///
         /// `mails_temp_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_temp_lost: U64 = "mails_temp_lost";
-
         /// Mails in the index that no longer exist in storage.
         ///
         /// `mails_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost: U64 = "mails_lost";
-
         /// New mails that were gone by the time their GUID was looked up.
         ///
         /// `mails_lost_during_resync`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost_during_resync: U64 = "mails_lost_during_resync";
-
         /// Mails present both in the index and in storage.
         ///
         /// `mails_kept`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_kept: U64 = "mails_kept";
-
         /// Mails in the mailbox after the resync.
         ///
         /// `mails_total`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_total: U64 = "mails_total";
-
         /// Mails whose GUID was read from the mail's metadata.
         ///
         /// `guid_lookups`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups: U64 = "guid_lookups";
-
         /// Mails whose GUID was not looked up because the lookup limit was reached.
         ///
         /// `guid_lookups_skipped`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups_skipped: U64 = "guid_lookups_skipped";
-
         /// Error message when the operation failed.
         ///
         /// `error`: string, from group `metacache_common`. Since Dovecot 2.3.11.2.
         pub error: Text = "error";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2180,313 +1776,252 @@ crate::__event! {
         ///
         /// `mails_new`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_new: U64 = "mails_new";
-
         /// Mails temporarily missing because the dict had the object but storage did not.
         ///
         /// `mails_temp_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_temp_lost: U64 = "mails_temp_lost";
-
         /// Mails in the index that no longer exist in storage.
         ///
         /// `mails_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost: U64 = "mails_lost";
-
         /// New mails that were gone by the time their GUID was looked up.
         ///
         /// `mails_lost_during_resync`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost_during_resync: U64 = "mails_lost_during_resync";
-
         /// Mails present both in the index and in storage.
         ///
         /// `mails_kept`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_kept: U64 = "mails_kept";
-
         /// Mails in the mailbox after the resync.
         ///
         /// `mails_total`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_total: U64 = "mails_total";
-
         /// Mails whose GUID was read from the mail's metadata.
         ///
         /// `guid_lookups`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups: U64 = "guid_lookups";
-
         /// Mails whose GUID was not looked up because the lookup limit was reached.
         ///
         /// `guid_lookups_skipped`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups_skipped: U64 = "guid_lookups_skipped";
-
         /// Error message when the operation failed.
         ///
         /// `error`: string, from group `metacache_common`. Since Dovecot 2.3.11.2.
         pub error: Text = "error";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2503,313 +2038,252 @@ crate::__event! {
         ///
         /// `mails_new`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_new: U64 = "mails_new";
-
         /// Mails temporarily missing because the dict had the object but storage did not.
         ///
         /// `mails_temp_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_temp_lost: U64 = "mails_temp_lost";
-
         /// Mails in the index that no longer exist in storage.
         ///
         /// `mails_lost`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost: U64 = "mails_lost";
-
         /// New mails that were gone by the time their GUID was looked up.
         ///
         /// `mails_lost_during_resync`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_lost_during_resync: U64 = "mails_lost_during_resync";
-
         /// Mails present both in the index and in storage.
         ///
         /// `mails_kept`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_kept: U64 = "mails_kept";
-
         /// Mails in the mailbox after the resync.
         ///
         /// `mails_total`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub mails_total: U64 = "mails_total";
-
         /// Mails whose GUID was read from the mail's metadata.
         ///
         /// `guid_lookups`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups: U64 = "guid_lookups";
-
         /// Mails whose GUID was not looked up because the lookup limit was reached.
         ///
         /// `guid_lookups_skipped`: integer, count, from group `obox_mailbox_resync`. Since Dovecot 2.3.11.2.
         pub guid_lookups_skipped: U64 = "guid_lookups_skipped";
-
         /// Error message when the operation failed.
         ///
         /// `error`: string, from group `metacache_common`. Since Dovecot 2.3.11.2.
         pub error: Text = "error";
-
         /// The mail user's name.
         ///
         /// `user`: string, from group `mail_user`. Since Dovecot 2.3.11.2.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.11.2.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the IMAP client connected to.
         ///
         /// `local_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_ip: Text = "local_ip";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub local_port: U16 = "local_port";
-
         /// IMAP client's address.
         ///
         /// `remote_ip`: string, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_ip: Text = "remote_ip";
-
         /// IMAP client's source port.
         ///
         /// `remote_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.11.2.
         pub remote_port: U16 = "remote_port";
-
         /// Bytes read from the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_in_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the IMAP client during the whole session; added when the session ends.
         ///
         /// `net_out_bytes`: integer, bytes, from group `imap_client`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.11.2.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.11.2.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.11.2.
         pub detail: Text = "detail";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.11.2. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.11.2.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.11.2.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.11.2. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.11.2.
         pub protocol: Text = "protocol";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.11.2.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.11.2.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.11.2.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -14,62 +14,50 @@ crate::__event! {
         ///
         /// `cmd_name`: string. Since Dovecot 2.4.0.
         pub cmd_name: Text = "cmd_name";
-
         /// Command name exactly as the client sent it (sanitised).
         ///
         /// `cmd_input_name`: string. Since Dovecot 2.4.0.
         pub cmd_input_name: Text = "cmd_input_name";
-
         /// Command parameters as sent (e.g. "1 1"), sanitised for logging.
         ///
         /// `cmd_args`: string. Since Dovecot 2.4.0.
         pub cmd_args: Text = "cmd_args";
-
         /// Whether the command succeeded.
         ///
         /// `reply_state`: enum `pop3_reply_state`. Since Dovecot 2.4.0.
         pub reply_state: Enum<enums::Pop3ReplyState> = "reply_state";
-
         /// Bytes of client input used by the command.
         ///
         /// `net_in_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes";
-
         /// Bytes of output the command sent to the client.
         ///
         /// `net_out_bytes`: integer, bytes. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `pop3_client`. Since Dovecot 2.4.0.
         pub user: Text = "user";
-
         /// Server address the POP3 client connected to.
         ///
         /// `local_ip`: ip, from group `pop3_client`. Since Dovecot 2.4.0.
         pub local_ip: Ip = "local_ip";
-
         /// Server port the POP3 client connected to.
         ///
         /// `local_port`: integer, port, from group `pop3_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port";
-
         /// POP3 client's address.
         ///
         /// `remote_ip`: ip, from group `pop3_client`. Since Dovecot 2.4.0.
         pub remote_ip: Ip = "remote_ip";
-
         /// POP3 client's source port.
         ///
         /// `remote_port`: integer, port, from group `pop3_client`. Since Dovecot 2.4.0.
         pub remote_port: U16 = "remote_port";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.4.0.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.4.0.

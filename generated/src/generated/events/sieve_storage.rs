@@ -14,325 +14,262 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Name of the script; absent for a nameless script.
         ///
         /// `script_name`: string, from group `sieve_script`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Location string of the script itself (for the file driver its path).
         ///
         /// `script_location`: string, from group `sieve_script`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Path of the script file (file driver only).
         ///
         /// `sieve_script_file_path`: string, from group `sieve_script`. Since Dovecot 2.4.0.
         pub sieve_script_file_path: Text = "sieve_script_file_path", if feature = "v2_4_0";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -349,320 +286,258 @@ crate::__event! {
         ///
         /// `script_name`: string, from group `sieve_script`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Location string of the script itself (for the file driver its path).
         ///
         /// `script_location`: string, from group `sieve_script`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Path of the script file (file driver only).
         ///
         /// `sieve_script_file_path`: string, from group `sieve_script`. Since Dovecot 2.4.0.
         pub sieve_script_file_path: Text = "sieve_script_file_path", if feature = "v2_4_0";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -679,325 +554,262 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Name of the script; absent for a nameless script.
         ///
         /// `script_name`: string, from group `sieve_script`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Location string of the script itself (for the file driver its path).
         ///
         /// `script_location`: string, from group `sieve_script`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Path of the script file (file driver only).
         ///
         /// `sieve_script_file_path`: string, from group `sieve_script`. Since Dovecot 2.4.0.
         pub sieve_script_file_path: Text = "sieve_script_file_path", if feature = "v2_4_0";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1014,325 +826,262 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Name of the script; absent for a nameless script.
         ///
         /// `script_name`: string, from group `sieve_script`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Location string of the script itself (for the file driver its path).
         ///
         /// `script_location`: string, from group `sieve_script`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Path of the script file (file driver only).
         ///
         /// `sieve_script_file_path`: string, from group `sieve_script`. Since Dovecot 2.4.0.
         pub sieve_script_file_path: Text = "sieve_script_file_path", if feature = "v2_4_0";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1349,325 +1098,262 @@ crate::__event! {
         ///
         /// `old_script_name`: string. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// Requested new name of the script.
         ///
         /// `new_script_name`: string. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Why the script could not be renamed; absent on success.
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Name of the script; absent for a nameless script.
         ///
         /// `script_name`: string, from group `sieve_script`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Location string of the script itself (for the file driver its path).
         ///
         /// `script_location`: string, from group `sieve_script`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Path of the script file (file driver only).
         ///
         /// `sieve_script_file_path`: string, from group `sieve_script`. Since Dovecot 2.4.0.
         pub sieve_script_file_path: Text = "sieve_script_file_path", if feature = "v2_4_0";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1684,320 +1370,258 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Location string of the storage (e.g. a path or a dict URI).
         ///
         /// `script_location`: string, from group `sieve_storage`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2014,320 +1638,258 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.9.
         pub error: Text = "error";
-
         /// Name of the script being saved; absent when saving the active script directly or an unnamed upload (CHECKSCRIPT).
         ///
         /// `script_name`: string, from group `sieve_storage_save`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Location string of the storage (e.g. a path or a dict URI).
         ///
         /// `script_location`: string, from group `sieve_storage`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -2344,315 +1906,254 @@ crate::__event! {
         ///
         /// `script_name`: string, from group `sieve_storage_save`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name";
-
         /// Driver of the storage.
         ///
         /// `driver`: enum `sieve_storage_driver`, from group `sieve_storage`. Since Dovecot 2.3.9.
         pub driver: Enum<enums::SieveStorageDriver> = "driver";
-
         /// Location string of the storage (e.g. a path or a dict URI).
         ///
         /// `script_location`: string, from group `sieve_storage`. Since Dovecot 2.3.9. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub script_location: Text = "script_location";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// User the Sieve instance runs for.
         ///
         /// `user`: string, from group `sieve`. Since Dovecot 2.3.9.
         pub user: Text = "user";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_id: Text = "message_id";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_subject: Text = "message_subject";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_from: Text = "message_from";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_size: U64 = "message_size";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub message_vsize: U64 = "message_vsize";
-
         /// Envelope recipient address the message is delivered for.
         ///
         /// `rcpt_to`: string, from group `mail_delivery`. Since Dovecot 2.3.9.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.9.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_local_delivery`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub detail: Text = "detail";
-
         /// Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.
         ///
         /// `session`: string, from group `lmtp_recipient`. Since Dovecot 2.3.9.
         pub session: Text = "session";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.9. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub local_ip: Text = "local_ip";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.9.
         pub remote_uid: U64 = "remote_uid";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.9. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.9.
         pub protocol: Text = "protocol";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.9.
         pub local_port: U16 = "local_port";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the command in upper case (e.g. PUTSCRIPT).
         ///
         /// `cmd_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name";
-
         /// The command's arguments, re-serialised from the parsed input.
         ///
         /// `cmd_args`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size";
-
         /// The command's tag as sent by the client.
         ///
         /// `cmd_tag`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args";
-
         /// Current name of the mailbox in a RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox";
-
         /// New name of the mailbox in a RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

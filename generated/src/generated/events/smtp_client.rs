@@ -15,183 +15,148 @@ crate::__event! {
         /// `name`: string, from group `smtp_client_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command name in upper case (e.g. MAIL, RCPT, DATA), the first word of the command line.
         ///
         /// `cmd_name`: string, from group `smtp_client_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol of the outgoing connection, smtp or lmtp.
         ///
         /// `protocol`: string, from group `smtp_client`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Server name the LMTP client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `lmtp_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Envelope sender of the outgoing message, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// Session ID of the user's mail session.
         ///
         /// `session`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub session: Text = "session", if feature = "v2_4_0";
-
         /// Server port the client connected to, when known.
         ///
         /// `local_port`: integer, port, from group `submission_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// SMTP status code of the server's reply, or an internal code of 9000 and up.
         ///
         /// `status_code`: integer, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub status_code: I64 = "status_code";
-
         /// Enhanced status code of the reply (e.g. 2.1.5); absent when the reply has none.
         ///
         /// `enhanced_code`: string, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub enhanced_code: Text = "enhanced_code";
-
         /// Text of the reply when it is a failure; absent on success.
         ///
         /// `error`: string, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -209,168 +174,136 @@ crate::__event! {
         /// `name`: string, from group `smtp_client_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command name in upper case (e.g. MAIL, RCPT, DATA), the first word of the command line.
         ///
         /// `cmd_name`: string, from group `smtp_client_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol of the outgoing connection, smtp or lmtp.
         ///
         /// `protocol`: string, from group `smtp_client`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Server name the LMTP client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `lmtp_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Envelope sender of the outgoing message, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// Session ID of the user's mail session.
         ///
         /// `session`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub session: Text = "session", if feature = "v2_4_0";
-
         /// Server port the client connected to, when known.
         ///
         /// `local_port`: integer, port, from group `submission_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -388,168 +321,136 @@ crate::__event! {
         /// `name`: string, from group `smtp_client_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Command name in upper case (e.g. MAIL, RCPT, DATA), the first word of the command line.
         ///
         /// `cmd_name`: string, from group `smtp_client_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol of the outgoing connection, smtp or lmtp.
         ///
         /// `protocol`: string, from group `smtp_client`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Server name the LMTP client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `lmtp_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Envelope sender of the outgoing message, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// Session ID of the user's mail session.
         ///
         /// `session`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub session: Text = "session", if feature = "v2_4_0";
-
         /// Server port the client connected to, when known.
         ///
         /// `local_port`: integer, port, from group `submission_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -566,233 +467,188 @@ crate::__event! {
         ///
         /// `recipients`: integer, count. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Recipients aborted before they finished or failed.
         ///
         /// `recipients_aborted`: integer, count. Since Dovecot 2.3.7.
         pub recipients_aborted: U64 = "recipients_aborted";
-
         /// Recipients the server refused at RCPT TO.
         ///
         /// `recipients_denied`: integer, count. Since Dovecot 2.3.7.
         pub recipients_denied: U64 = "recipients_denied";
-
         /// Recipients that failed, denied ones included.
         ///
         /// `recipients_failed`: integer, count. Since Dovecot 2.3.7.
         pub recipients_failed: U64 = "recipients_failed";
-
         /// Recipients the message was delivered to.
         ///
         /// `recipients_succeeded`: integer, count. Since Dovecot 2.3.7.
         pub recipients_succeeded: U64 = "recipients_succeeded";
-
         /// Present (`yes`) when the transaction was reset (RSET) rather than finished with data.
         ///
         /// `is_reset`: flag. Since Dovecot 2.3.7.
         pub is_reset: Flag = "is_reset";
-
         /// Envelope sender address sent with MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_client_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address in its raw form, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_client_transaction`. Since Dovecot 2.3.9.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_9";
-
         /// Bytes of message data sent with DATA/BDAT; present once the server replied to the data.
         ///
         /// `data_sent`: integer, bytes, from group `smtp_client_transaction`. Since Dovecot 2.3.7.
         pub data_sent: U64 = "data_sent";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol of the outgoing connection, smtp or lmtp.
         ///
         /// `protocol`: string, from group `smtp_client`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Server name the LMTP client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `lmtp_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// Session ID of the user's mail session.
         ///
         /// `session`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub session: Text = "session", if feature = "v2_4_0";
-
         /// Server port the client connected to, when known.
         ///
         /// `local_port`: integer, port, from group `submission_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// SMTP status code of the server's reply, or an internal code of 9000 and up.
         ///
         /// `status_code`: integer, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub status_code: I64 = "status_code";
-
         /// Enhanced status code of the reply (e.g. 2.1.5); absent when the reply has none.
         ///
         /// `enhanced_code`: string, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub enhanced_code: Text = "enhanced_code";
-
         /// Text of the reply when it is a failure; absent on success.
         ///
         /// `error`: string, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -809,228 +665,184 @@ crate::__event! {
         ///
         /// `rcpt_to`: string, from group `smtp_client_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Envelope sender address sent with MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_client_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address in its raw form, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_client_transaction`. Since Dovecot 2.3.9.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_9";
-
         /// Bytes of message data sent with DATA/BDAT; present once the server replied to the data.
         ///
         /// `data_sent`: integer, bytes, from group `smtp_client_transaction`. Since Dovecot 2.3.7.
         pub data_sent: U64 = "data_sent";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol of the outgoing connection, smtp or lmtp.
         ///
         /// `protocol`: string, from group `smtp_client`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Server name the LMTP client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `lmtp_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// Session ID of the user's mail session.
         ///
         /// `session`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub session: Text = "session", if feature = "v2_4_0";
-
         /// Server port the client connected to, when known.
         ///
         /// `local_port`: integer, port, from group `submission_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// SMTP status code of the server's reply, or an internal code of 9000 and up.
         ///
         /// `status_code`: integer, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub status_code: I64 = "status_code";
-
         /// Enhanced status code of the reply (e.g. 2.1.5); absent when the reply has none.
         ///
         /// `enhanced_code`: string, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub enhanced_code: Text = "enhanced_code";
-
         /// Text of the reply when it is a failure; absent on success.
         ///
         /// `error`: string, from group `smtp_client_reply`. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -1047,193 +859,156 @@ crate::__event! {
         ///
         /// `mail_from`: string, from group `smtp_client_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address in its raw form, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_client_transaction`. Since Dovecot 2.3.9.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_9";
-
         /// Bytes of message data sent with DATA/BDAT; present once the server replied to the data.
         ///
         /// `data_sent`: integer, bytes, from group `smtp_client_transaction`. Since Dovecot 2.3.7.
         pub data_sent: U64 = "data_sent";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.7. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol of the outgoing connection, smtp or lmtp.
         ///
         /// `protocol`: string, from group `smtp_client`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Server name the LMTP client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `lmtp_client`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// Session ID of the user's mail session.
         ///
         /// `session`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub session: Text = "session", if feature = "v2_4_0";
-
         /// Server port the client connected to, when known.
         ///
         /// `local_port`: integer, port, from group `submission_client`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -15,134 +15,108 @@ crate::__event! {
         /// `name`: string, from group `smtp_server_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Name of the command: the registered name (e.g. MAIL, RCPT, DATA) or `unknown` for a command the server does not implement.
         ///
         /// `cmd_name`: string, from group `smtp_server_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it (e.g. `MaIL`), valid or not.
         ///
         /// `cmd_input_name`: string, from group `smtp_server_command`. Since Dovecot 2.3.11.2.
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// The command's parameters as received (e.g. `FROM:<from@example.com>`).
         ///
         /// `cmd_args`: string, from group `smtp_server_command`. Since Dovecot 2.3.18.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_18";
-
         /// The command's parameters for humans; for SMTP identical to cmd_args.
         ///
         /// `cmd_human_args`: string, from group `smtp_server_command`. Since Dovecot 2.3.18.
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_18";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Session ID; on the connection's event it equals connection_id.
         ///
         /// `session`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub session: Text = "session", if feature = "v2_3_18";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// SMTP status code of the (first) reply; 9000 when aborted (e.g. the connection closed early).
         ///
         /// `status_code`: integer, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub status_code: I64 = "status_code";
-
         /// Enhanced status code of the reply (e.g. 2.1.5); 9.0.0 when aborted.
         ///
         /// `enhanced_code`: string, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub enhanced_code: Text = "enhanced_code";
-
         /// Text of the reply when it is a failure; absent on success.
         ///
         /// `error`: string, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -160,119 +134,96 @@ crate::__event! {
         /// `name`: string, from group `smtp_server_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name";
-
         /// Name of the command: the registered name (e.g. MAIL, RCPT, DATA) or `unknown` for a command the server does not implement.
         ///
         /// `cmd_name`: string, from group `smtp_server_command`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Command name exactly as the client typed it (e.g. `MaIL`), valid or not.
         ///
         /// `cmd_input_name`: string, from group `smtp_server_command`. Since Dovecot 2.3.11.2.
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// The command's parameters as received (e.g. `FROM:<from@example.com>`).
         ///
         /// `cmd_args`: string, from group `smtp_server_command`. Since Dovecot 2.3.18.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_18";
-
         /// The command's parameters for humans; for SMTP identical to cmd_args.
         ///
         /// `cmd_human_args`: string, from group `smtp_server_command`. Since Dovecot 2.3.18.
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_18";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Session ID; on the connection's event it equals connection_id.
         ///
         /// `session`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub session: Text = "session", if feature = "v2_3_18";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -289,184 +240,148 @@ crate::__event! {
         ///
         /// `recipients`: integer, count. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Recipients still in progress when the transaction was aborted or reset.
         ///
         /// `recipients_aborted`: integer, count. Since Dovecot 2.3.7.
         pub recipients_aborted: U64 = "recipients_aborted";
-
         /// Recipients the server refused at the RCPT command.
         ///
         /// `recipients_denied`: integer, count. Since Dovecot 2.3.7.
         pub recipients_denied: U64 = "recipients_denied";
-
         /// Recipients that failed, denied ones included but aborted ones not.
         ///
         /// `recipients_failed`: integer, count. Since Dovecot 2.3.7.
         pub recipients_failed: U64 = "recipients_failed";
-
         /// Recipients for which the transaction finally succeeded.
         ///
         /// `recipients_succeeded`: integer, count. Since Dovecot 2.3.7.
         pub recipients_succeeded: U64 = "recipients_succeeded";
-
         /// Present (`yes`) when the client reset the transaction with RSET instead of sending data.
         ///
         /// `is_reset`: flag. Since Dovecot 2.3.7.
         pub is_reset: Flag = "is_reset";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub transaction_id: Text = "transaction_id";
-
         /// Session ID; on the transaction's event it equals transaction_id.
         ///
         /// `session`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.18.
         pub session: Text = "session", if feature = "v2_3_18";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_9";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// SMTP status code of the (first) reply; 9000 when aborted (e.g. the connection closed early).
         ///
         /// `status_code`: integer, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub status_code: I64 = "status_code";
-
         /// Enhanced status code of the reply (e.g. 2.1.5); 9.0.0 when aborted.
         ///
         /// `enhanced_code`: string, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub enhanced_code: Text = "enhanced_code";
-
         /// Text of the reply when it is a failure; absent on success.
         ///
         /// `error`: string, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -483,205 +398,165 @@ crate::__event! {
         ///
         /// `user`: string. Since Dovecot 2.3.7.
         pub user: Text = "user";
-
         /// LMTP: the recipient's own delivery session ID (see lmtp_recipient); otherwise the transaction's (from 2.3.18) or the connection's.
         ///
         /// `session`: string. Since Dovecot 2.3.7.
         pub session: Text = "session";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail";
-
         /// Bytes read from the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_in_bytes`: integer, bytes, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the LMTP client since the previous local delivery on the connection.
         ///
         /// `net_out_bytes`: integer, bytes, from group `lmtp_recipient`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// Host the recipient is proxied to.
         ///
         /// `dest_host`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_host: Text = "dest_host", if feature = "v2_4_0";
-
         /// IP address the recipient is proxied to, when known.
         ///
         /// `dest_ip`: ip, from group `lmtp_proxy_recipient`. Since Dovecot 2.4.0.
         pub dest_ip: Ip = "dest_ip", if feature = "v2_4_0";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from: Text = "mail_from", if feature = "v2_3_13";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub data_size: U64 = "data_size", if feature = "v2_3_13";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_port: U16 = "local_port";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// SMTP status code of the (first) reply; 9000 when aborted (e.g. the connection closed early).
         ///
         /// `status_code`: integer, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub status_code: I64 = "status_code";
-
         /// Enhanced status code of the reply (e.g. 2.1.5); 9.0.0 when aborted.
         ///
         /// `enhanced_code`: string, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub enhanced_code: Text = "enhanced_code";
-
         /// Text of the reply when it is a failure; absent on success.
         ///
         /// `error`: string, from group `smtp_server_reply`. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -698,139 +573,112 @@ crate::__event! {
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub transaction_id: Text = "transaction_id";
-
         /// Session ID; on the transaction's event it equals transaction_id.
         ///
         /// `session`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.18.
         pub session: Text = "session", if feature = "v2_3_18";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.9.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_9";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_auth: Text = "mail_param_auth";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_body: Text = "mail_param_body";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_envid: Text = "mail_param_envid";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.7.
         pub mail_param_size: U64 = "mail_param_size";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.7. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol";
-
         /// Logged-in username.
         ///
         /// `user`: string, from group `submission_client`. Since Dovecot 2.4.0.
         pub user: Text = "user", if feature = "v2_4_0";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -11,27 +11,22 @@ crate::__event! {
         ///
         /// `error`: string. Since Dovecot 2.3.7.
         pub error: Text = "error";
-
         /// Envelope sender of the outgoing message, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -48,22 +43,18 @@ crate::__event! {
         ///
         /// `mail_from`: string, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients";
-
         /// Size of the outgoing message.
         ///
         /// `data_size`: integer, bytes, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

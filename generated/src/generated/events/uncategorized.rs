@@ -14,100 +14,81 @@ crate::__event! {
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip", if feature = "v2_3_7";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_7";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_7";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Name under which the client asked for the dict.
         ///
         /// `dict_name`: string, from group `dict_server_connection`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub dict_name: Text = "dict_name", if feature = "v2_3_11_2";
-
         /// User the client gave when it connected; absent for shared-only access.
         ///
         /// `user`: string, from group `dict_server_connection`. Since Dovecot 2.3.10.
         pub user: Text = "user", if feature = "v2_3_10";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Session ID; on the connection's event it equals connection_id.
         ///
         /// `session`: string, from group `smtp_server_connection`. Since Dovecot 2.3.10.
         pub session: Text = "session", if feature = "v2_3_10";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -124,105 +105,85 @@ crate::__event! {
         ///
         /// `reason`: string. Since Dovecot 2.3.4.
         pub reason: Text = "reason";
-
         /// Server address the client connected to (TCP only).
         ///
         /// `local_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub local_ip: Text = "local_ip", if feature = "v2_3_7";
-
         /// Server port the client connected to (TCP only).
         ///
         /// `local_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub local_port: U16 = "local_port", if feature = "v2_4_0";
-
         /// Client's address (TCP only).
         ///
         /// `remote_ip`: string, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_ip: Text = "remote_ip", if feature = "v2_3_7";
-
         /// Client's source port (TCP only).
         ///
         /// `remote_port`: integer, port, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_port: U16 = "remote_port", if feature = "v2_3_7";
-
         /// Process ID of the client on a UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the client process on a UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `client_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the client process on a UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.3.4. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the client over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `client_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Name under which the client asked for the dict.
         ///
         /// `dict_name`: string, from group `dict_server_connection`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it"))]
         pub dict_name: Text = "dict_name", if feature = "v2_3_11_2";
-
         /// User the client gave when it connected; absent for shared-only access.
         ///
         /// `user`: string, from group `dict_server_connection`. Since Dovecot 2.3.10.
         pub user: Text = "user", if feature = "v2_3_10";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Session ID; on the connection's event it equals connection_id.
         ///
         /// `session`: string, from group `smtp_server_connection`. Since Dovecot 2.3.10.
         pub session: Text = "session", if feature = "v2_3_10";
-
         /// Server name the client asked for via TLS SNI.
         ///
         /// `local_name`: string, from group `smtp_server_connection`. Since Dovecot 2.4.0.
         pub local_name: Text = "local_name", if feature = "v2_4_0";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).
         ///
         /// `service`: string, from group `login_client`. Since Dovecot 2.4.0.
         pub service: Text = "service", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -239,52 +200,42 @@ crate::__event! {
         ///
         /// `alloc_size`: integer, bytes. Since Dovecot 2.3.16.
         pub alloc_size: U64 = "alloc_size";
-
         /// Data stack memory in use.
         ///
         /// `used_size`: integer, bytes. Since Dovecot 2.3.16.
         pub used_size: U64 = "used_size";
-
         /// Size of the allocation that made the stack grow.
         ///
         /// `last_alloc_size`: integer, bytes. Since Dovecot 2.3.16.
         pub last_alloc_size: U64 = "last_alloc_size";
-
         /// Size of the newly allocated block.
         ///
         /// `last_block_size`: integer, bytes. Since Dovecot 2.3.16.
         pub last_block_size: U64 = "last_block_size";
-
         /// Marker of the data stack frame that needed the memory, usually the file:line of its T_BEGIN.
         ///
         /// `frame_marker`: string. Since Dovecot 2.3.16.
         pub frame_marker: Text = "frame_marker";
-
         /// Bytes allocated in that frame so far (Dovecot built with DEBUG only).
         ///
         /// `frame_alloc_bytes`: integer, bytes. Since Dovecot 2.3.16.
         pub frame_alloc_bytes: U64 = "frame_alloc_bytes";
-
         /// Allocations made in that frame so far (Dovecot built with DEBUG only).
         ///
         /// `frame_alloc_count`: integer, count. Since Dovecot 2.3.16.
         pub frame_alloc_count: U64 = "frame_alloc_count";
-
         /// Backtrace of the code that made the stack grow, when one could be taken.
         ///
         /// `backtrace`: string. Since Dovecot 2.3.16.
         pub backtrace: Text = "backtrace";
-
         /// Why the backtrace could not be taken.
         ///
         /// `backtrace_error`: string. Since Dovecot 2.4.0.
         pub backtrace_error: Text = "backtrace_error", if feature = "v2_4_0";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.16.
         pub duration: U64 = "duration";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -302,512 +253,413 @@ crate::__event! {
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.4.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path", if feature = "v2_3_7";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.4. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Dict driver, e.g. sql, redis or proxy.
         ///
         /// `driver`: string, from group `dict`. Since Dovecot 2.3.11.2.
         pub driver: Text = "driver", if feature = "v2_3_11_2";
-
         /// Dict driver, e.g. sql, redis or proxy.
         ///
         /// `dict_driver`: string, from group `dict`. Since Dovecot 2.4.0.
         pub dict_driver: Text = "dict_driver", if feature = "v2_4_0";
-
         /// Name of the dict's settings block (dict { } name).
         ///
         /// `dict`: string, from group `dict`. Since Dovecot 2.4.0.
         pub dict: Text = "dict", if feature = "v2_4_0";
-
         /// User the dict was opened for; absent for shared-only access.
         ///
         /// `user`: string, from group `dict`. Since Dovecot 2.3.4.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.4.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.3.4.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.4.
         pub local_port: U16 = "local_port";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from", if feature = "v2_3_7";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size", if feature = "v2_3_7";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name under which the client asked for the dict.
         ///
         /// `dict_name`: string, from group `dict_server_connection`. Since Dovecot 2.3.11.2.
         pub dict_name: Text = "dict_name", if feature = "v2_3_11_2";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_id: Text = "message_id", if feature = "v2_4_0";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_subject: Text = "message_subject", if feature = "v2_4_0";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_from: Text = "message_from", if feature = "v2_4_0";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_size: U64 = "message_size", if feature = "v2_4_0";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_vsize: U64 = "message_vsize", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the sieve_extlists_list settings block the dict belongs to.
         ///
         /// `sieve_extlists_list`: string, from group `sieve_extlists`. Since Dovecot 2.4.2.
         pub sieve_extlists_list: Text = "sieve_extlists_list", if feature = "v2_4_2";
-
         /// Name of the fs settings block this fs instance was built from.
         ///
         /// `fs`: string, from group `fs`. Since Dovecot 2.4.0.
         pub fs: Text = "fs", if feature = "v2_4_0";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag", if feature = "v2_3_7";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name", if feature = "v2_3_7";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args", if feature = "v2_3_7";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args", if feature = "v2_3_7";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host", if feature = "v2_3_7";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients", if feature = "v2_3_7";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub mechanism: Text = "mechanism", if feature = "v2_3_15";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub translated_user: Text = "translated_user", if feature = "v2_3_15";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub login_user: Text = "login_user", if feature = "v2_3_15";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub master_user: Text = "master_user", if feature = "v2_3_15";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub realm: Text = "realm", if feature = "v2_3_15";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub client_id: Text = "client_id", if feature = "v2_3_15";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.15.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_15";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command: Text = "command", if feature = "v2_3_15";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command_id: U64 = "command_id", if feature = "v2_3_15";
-
         /// File name of the Lua script.
         ///
         /// `script`: string, from group `lua_script`. Since Dovecot 2.4.2.
         pub script: Text = "script", if feature = "v2_4_2";
-
         /// Name of the passdb block being set up.
         ///
         /// `passdb`: string, from group `auth_db_settings`. Since Dovecot 2.3.15.
         pub passdb: Text = "passdb", if feature = "v2_3_15";
-
         /// Name of the userdb block being set up.
         ///
         /// `userdb`: string, from group `auth_db_settings`. Since Dovecot 2.4.2.
         pub userdb: Text = "userdb", if feature = "v2_4_2";
-
         /// The passdb's configured name, or its driver name when it has none.
         ///
         /// `passdb_name`: string, from group `auth_passdb`. Since Dovecot 2.3.15. Renamed to `passdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `passdb` from then on"))]
         pub passdb_name: Text = "passdb_name", if feature = "v2_3_15";
-
         /// Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `passdb_id`: string, from group `auth_passdb`. Since Dovecot 2.3.15.
         pub passdb_id: Text = "passdb_id", if feature = "v2_3_15";
-
         /// Driver of the passdb (e.g. pam, passwd-file, sql).
         ///
         /// `passdb_driver`: string, from group `auth_passdb`. Since Dovecot 2.4.0.
         pub passdb_driver: Text = "passdb_driver", if feature = "v2_4_0";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.
@@ -824,518 +676,418 @@ crate::__event! {
         ///
         /// `reason`: string. Since Dovecot 2.3.4.
         pub reason: Text = "reason";
-
         /// Local address explicitly chosen for the outgoing TCP connection.
         ///
         /// `client_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `source_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `source_ip` from then on"))]
         pub client_ip: Text = "client_ip";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `dest_ip` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_ip` from then on"))]
         pub ip: Text = "ip";
-
         /// Destination port of the outgoing TCP connection, as text.
         ///
         /// `port`: string, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `dest_port` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `dest_port` from then on"))]
         pub port: Text = "port";
-
         /// Local address of the outgoing connection, when known (the old name of source_ip).
         ///
         /// `local_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4.
         pub local_ip: Text = "local_ip";
-
         /// Destination address of the outgoing connection (the old name of dest_ip).
         ///
         /// `remote_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.4.
         pub remote_ip: Text = "remote_ip";
-
         /// Destination port of the outgoing connection (the old name of dest_port).
         ///
         /// `remote_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.4.
         pub remote_port: U16 = "remote_port";
-
         /// Local address used for the outgoing TCP connection; only when one was explicitly configured.
         ///
         /// `source_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub source_ip: Text = "source_ip", if feature = "v2_3_9";
-
         /// Local port of the outgoing TCP connection.
         ///
         /// `source_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.4.3.
         pub source_port: U16 = "source_port", if feature = "v2_4_3";
-
         /// Destination address of the outgoing TCP connection.
         ///
         /// `dest_ip`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_ip: Text = "dest_ip", if feature = "v2_3_9";
-
         /// Destination port of the outgoing TCP connection.
         ///
         /// `dest_port`: integer, port, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_port: U16 = "dest_port", if feature = "v2_3_9";
-
         /// Host name that was resolved to dest_ip, when known.
         ///
         /// `dest_host`: string, from group `server_connection_common`. Since Dovecot 2.3.9.
         pub dest_host: Text = "dest_host", if feature = "v2_3_9";
-
         /// Path of the UNIX socket connected to.
         ///
         /// `socket_path`: string, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub socket_path: Text = "socket_path", if feature = "v2_3_7";
-
         /// Process ID of the server on the UNIX socket, when the kernel reports it.
         ///
         /// `remote_pid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_pid: U64 = "remote_pid", if feature = "v2_3_7";
-
         /// System user ID of the server process on the UNIX socket.
         ///
         /// `remote_uid`: integer, id, from group `server_connection_common`. Since Dovecot 2.3.7.
         pub remote_uid: U64 = "remote_uid", if feature = "v2_3_7";
-
         /// System group ID of the server process on the UNIX socket.
         ///
         /// `remote_gid`: integer, id, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub remote_gid: U64 = "remote_gid", if feature = "v2_4_0";
-
         /// When the outgoing connection attempt completed.
         ///
         /// `connect_finished_time`: timestamp, from group `server_connection_common`. Since Dovecot 2.3.4. Removed in Dovecot 2.3.17.
         #[cfg_attr(feature = "v2_3_17", deprecated(since = "2.3.17", note = "Dovecot 2.3.17 no longer sends it"))]
         pub connect_finished_time: Timestamp = "connect_finished_time";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_in`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `net_in_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_in_bytes` from then on"))]
         pub bytes_in: U64 = "bytes_in";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `bytes_out`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.3.4. Renamed to `net_out_bytes` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `net_out_bytes` from then on"))]
         pub bytes_out: U64 = "bytes_out";
-
         /// Bytes read from the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_in_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_in_bytes: U64 = "net_in_bytes", if feature = "v2_4_0";
-
         /// Bytes written to the server over the connection's lifetime; added when the connection closes.
         ///
         /// `net_out_bytes`: integer, bytes, from group `server_connection_common`. Since Dovecot 2.4.0.
         pub net_out_bytes: U64 = "net_out_bytes", if feature = "v2_4_0";
-
         /// Dict driver, e.g. sql, redis or proxy.
         ///
         /// `driver`: string, from group `dict`. Since Dovecot 2.3.11.2.
         pub driver: Text = "driver", if feature = "v2_3_11_2";
-
         /// Dict driver, e.g. sql, redis or proxy.
         ///
         /// `dict_driver`: string, from group `dict`. Since Dovecot 2.4.0.
         pub dict_driver: Text = "dict_driver", if feature = "v2_4_0";
-
         /// Name of the dict's settings block (dict { } name).
         ///
         /// `dict`: string, from group `dict`. Since Dovecot 2.4.0.
         pub dict: Text = "dict", if feature = "v2_4_0";
-
         /// User the dict was opened for; absent for shared-only access.
         ///
         /// `user`: string, from group `dict`. Since Dovecot 2.3.4.
         pub user: Text = "user";
-
         /// Session ID of the user's mail session; a second user of the same session gets a suffix such as ":2".
         ///
         /// `session`: string, from group `storage_service_user`. Since Dovecot 2.3.4.
         pub session: Text = "session";
-
         /// Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).
         ///
         /// `service`: string, from group `storage_service_user`. Since Dovecot 2.3.4.
         pub service: Text = "service";
-
         /// Server name (TLS SNI) the user's client asked for, when known.
         ///
         /// `local_name`: string, from group `storage_service_user`. Since Dovecot 2.3.13.
         pub local_name: Text = "local_name", if feature = "v2_3_13";
-
         /// Server port the IMAP client connected to.
         ///
         /// `local_port`: integer, port, from group `imap_client`. Since Dovecot 2.3.4.
         pub local_port: U16 = "local_port";
-
         /// Envelope recipient address from RCPT TO, normalised.
         ///
         /// `rcpt_to`: string, from group `smtp_server_recipient`. Since Dovecot 2.3.7.
         pub rcpt_to: Text = "rcpt_to", if feature = "v2_3_7";
-
         /// Position of the recipient in the transaction, counting accepted recipients from 0.
         ///
         /// `rcpt_index`: integer, id, from group `smtp_server_recipient`. Since Dovecot 2.4.4.
         pub rcpt_index: U64 = "rcpt_index", if feature = "v2_4_4";
-
         /// NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.
         ///
         /// `rcpt_param_notify`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_notify: Text = "rcpt_param_notify", if feature = "v2_3_7";
-
         /// Address given in the ORCPT parameter of the RCPT command.
         ///
         /// `rcpt_param_orcpt`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt: Text = "rcpt_param_orcpt", if feature = "v2_3_7";
-
         /// Address type of the ORCPT parameter, usually rfc822.
         ///
         /// `rcpt_param_orcpt_type`: string, from group `smtp_rcpt_params`. Since Dovecot 2.3.7.
         pub rcpt_param_orcpt_type: Text = "rcpt_param_orcpt_type", if feature = "v2_3_7";
-
         /// Detail part of the recipient address (after recipient_delimiter).
         ///
         /// `detail`: string, from group `lmtp_recipient`. Since Dovecot 2.3.7.
         pub detail: Text = "detail", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `orig_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.7. Renamed to `original_user` in Dovecot 2.3.13.
         #[cfg_attr(feature = "v2_3_13", deprecated(since = "2.3.13", note = "Dovecot 2.3.13 no longer sends it; it is `original_user` from then on"))]
         pub orig_user: Text = "orig_user", if feature = "v2_3_7";
-
         /// Username from the RCPT address when the passdb lookup returned a different one (now in user).
         ///
         /// `original_user`: string, from group `lmtp_proxy_recipient`. Since Dovecot 2.3.13.
         pub original_user: Text = "original_user", if feature = "v2_3_13";
-
         /// ID of the transaction, also logged and put in the DATA reply and the Received: header.
         ///
         /// `transaction_id`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub transaction_id: Text = "transaction_id", if feature = "v2_3_13";
-
         /// Envelope sender address from MAIL FROM, normalised (empty for the null sender).
         ///
         /// `mail_from`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub mail_from: Text = "mail_from", if feature = "v2_3_7";
-
         /// Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.
         ///
         /// `mail_from_raw`: string, from group `smtp_server_transaction`. Since Dovecot 2.3.13.
         pub mail_from_raw: Text = "mail_from_raw", if feature = "v2_3_13";
-
         /// Size of the message data received with DATA/BDAT; present once all of it was read.
         ///
         /// `data_size`: integer, bytes, from group `smtp_server_transaction`. Since Dovecot 2.3.7.
         pub data_size: U64 = "data_size", if feature = "v2_3_7";
-
         /// AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.
         ///
         /// `mail_param_auth`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_auth: Text = "mail_param_auth", if feature = "v2_3_13";
-
         /// BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).
         ///
         /// `mail_param_body`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_body: Text = "mail_param_body", if feature = "v2_3_13";
-
         /// ENVID parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_envid`: string, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_envid: Text = "mail_param_envid", if feature = "v2_3_13";
-
         /// RET parameter of MAIL FROM (RFC 3461).
         ///
         /// `mail_param_ret`: enum `smtp_mail_param_ret`, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_ret: Enum<enums::SmtpMailParamRet> = "mail_param_ret", if feature = "v2_3_13";
-
         /// SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.
         ///
         /// `mail_param_size`: integer, bytes, from group `smtp_mail_params`. Since Dovecot 2.3.13.
         pub mail_param_size: U64 = "mail_param_size", if feature = "v2_3_13";
-
         /// Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.
         ///
         /// `connection_id`: string, from group `smtp_server_connection`. Since Dovecot 2.3.18.
         pub connection_id: Text = "connection_id", if feature = "v2_3_18";
-
         /// Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.
         ///
         /// `protocol`: string, from group `smtp_server`. Since Dovecot 2.3.7.
         pub protocol: Text = "protocol", if feature = "v2_3_7";
-
         /// Name under which the client asked for the dict.
         ///
         /// `dict_name`: string, from group `dict_server_connection`. Since Dovecot 2.3.11.2.
         pub dict_name: Text = "dict_name", if feature = "v2_3_11_2";
-
         /// Name of the sieve_script settings block the storage was created from.
         ///
         /// `sieve_script`: string, from group `sieve_storage`. Since Dovecot 2.4.0.
         pub sieve_script: Text = "sieve_script", if feature = "v2_4_0";
-
         /// The message's Message-ID header, cut to 200 bytes.
         ///
         /// `message_id`: string, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_id: Text = "message_id", if feature = "v2_4_0";
-
         /// The message's Subject header decoded to UTF-8, cut to 80 bytes.
         ///
         /// `message_subject`: string, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_subject: Text = "message_subject", if feature = "v2_4_0";
-
         /// Address from the message's From header (e.g. user@example.com).
         ///
         /// `message_from`: string, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_from: Text = "message_from", if feature = "v2_4_0";
-
         /// Physical size of the message.
         ///
         /// `message_size`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_size: U64 = "message_size", if feature = "v2_4_0";
-
         /// Size of the message when every line ends in CRLF.
         ///
         /// `message_vsize`: integer, bytes, from group `mail_delivery`. Since Dovecot 2.4.0.
         pub message_vsize: U64 = "message_vsize", if feature = "v2_4_0";
-
         /// Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.
         ///
         /// `imapsieve_from`: string, from group `imapsieve_mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub imapsieve_from: Text = "imapsieve_from", if feature = "v2_4_0";
-
         /// Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).
         ///
         /// `mailbox`: string, from group `mailbox`. Since Dovecot 2.3.9.
         pub mailbox: Text = "mailbox", if feature = "v2_3_9";
-
         /// Mailbox name without the namespace prefix.
         ///
         /// `mailbox_subname`: string, from group `mailbox`. Since Dovecot 2.4.0. Removed in Dovecot 2.4.1.
         #[cfg_attr(feature = "v2_4_1", deprecated(since = "2.4.1", note = "Dovecot 2.4.1 no longer sends it"))]
         pub mailbox_subname: Text = "mailbox_subname", if feature = "v2_4_0";
-
         /// Name of the namespace the mailbox belongs to (the namespace settings block).
         ///
         /// `namespace`: string, from group `mailbox`. Since Dovecot 2.4.0.
         pub namespace: Text = "namespace", if feature = "v2_4_0";
-
         /// Name of the quota root (the quota settings block).
         ///
         /// `quota`: string, from group `quota_root`. Since Dovecot 2.4.0.
         pub quota: Text = "quota", if feature = "v2_4_0";
-
         /// Name of the sieve_extlists_list settings block the dict belongs to.
         ///
         /// `sieve_extlists_list`: string, from group `sieve_extlists`. Since Dovecot 2.4.2.
         pub sieve_extlists_list: Text = "sieve_extlists_list", if feature = "v2_4_2";
-
         /// Name of the fs settings block this fs instance was built from.
         ///
         /// `fs`: string, from group `fs`. Since Dovecot 2.4.0.
         pub fs: Text = "fs", if feature = "v2_4_0";
-
         /// Name of the running IMAP command (e.g. FETCH).
         ///
         /// `cmd_name`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_name: Text = "cmd_name", if feature = "v2_3_9";
-
         /// Tag of the running IMAP command.
         ///
         /// `cmd_tag`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub cmd_tag: Text = "cmd_tag", if feature = "v2_3_9";
-
         /// Current name of the mailbox in a running RENAME command.
         ///
         /// `old_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub old_mailbox: Text = "old_mailbox", if feature = "v2_3_9";
-
         /// New name of the mailbox in a running RENAME command.
         ///
         /// `new_mailbox`: string, from group `imap_command_global`. Since Dovecot 2.3.9.
         pub new_mailbox: Text = "new_mailbox", if feature = "v2_3_9";
-
         /// The command's tag as sent by the client.
         ///
         /// `tag`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_tag` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_tag` from then on"))]
         pub tag: Text = "tag", if feature = "v2_3_7";
-
         /// Command name in upper case.
         ///
         /// `name`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_name` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_name` from then on"))]
         pub name: Text = "name", if feature = "v2_3_7";
-
         /// Command parameters as received.
         ///
         /// `args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_args` from then on"))]
         pub args: Text = "args", if feature = "v2_3_7";
-
         /// Command parameters made readable (valid UTF-8, literals summarised).
         ///
         /// `human_args`: string, from group `imap_command`. Since Dovecot 2.3.7. Renamed to `cmd_human_args` in Dovecot 2.3.9.
         #[cfg_attr(feature = "v2_3_9", deprecated(since = "2.3.9", note = "Dovecot 2.3.9 no longer sends it; it is `cmd_human_args` from then on"))]
         pub human_args: Text = "human_args", if feature = "v2_3_7";
-
         /// Command name exactly as the client typed it, valid or not.
         ///
         /// `cmd_input_name`: string, from group `imap_command`. Since Dovecot 2.3.11.2. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_input_name: Text = "cmd_input_name", if feature = "v2_3_11_2";
-
         /// Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.
         ///
         /// `cmd_args`: string, from group `imap_command`. Since Dovecot 2.3.9.
         pub cmd_args: Text = "cmd_args", if feature = "v2_3_9";
-
         /// Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).
         ///
         /// `cmd_human_args`: string, from group `imap_command`. Since Dovecot 2.3.9. Removed in Dovecot 2.3.18.
         #[cfg_attr(feature = "v2_3_18", deprecated(since = "2.3.18", note = "Dovecot 2.3.18 no longer sends it"))]
         pub cmd_human_args: Text = "cmd_human_args", if feature = "v2_3_9";
-
         /// Local address of the connection actually made to Dovecot (differs behind a proxy).
         ///
         /// `real_local_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_ip: Text = "real_local_ip", if feature = "v2_3_13";
-
         /// Peer address of the connection actually made to Dovecot (the proxy when proxied).
         ///
         /// `real_remote_ip`: string, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_ip: Text = "real_remote_ip", if feature = "v2_3_13";
-
         /// Local port of the connection actually made to Dovecot.
         ///
         /// `real_local_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_local_port: U16 = "real_local_port", if feature = "v2_3_13";
-
         /// Peer port of the connection actually made to Dovecot.
         ///
         /// `real_remote_port`: integer, port, from group `auth_client_common`. Since Dovecot 2.3.13.
         pub real_remote_port: U16 = "real_remote_port", if feature = "v2_3_13";
-
         /// Host name (or address) the TCP connection goes to; absent for UNIX sockets.
         ///
         /// `host`: string, from group `smtp_client_connection`. Since Dovecot 2.3.7.
         pub host: Text = "host", if feature = "v2_3_7";
-
         /// Number of envelope recipients of the outgoing message.
         ///
         /// `recipients`: integer, count, from group `smtp_submit`. Since Dovecot 2.3.7.
         pub recipients: U64 = "recipients", if feature = "v2_3_7";
-
         /// SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).
         ///
         /// `mechanism`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub mechanism: Text = "mechanism", if feature = "v2_3_15";
-
         /// Username after auth_username_translation was applied, before passdb changes.
         ///
         /// `translated_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub translated_user: Text = "translated_user", if feature = "v2_3_15";
-
         /// In a master user login, the user being logged in as; absent otherwise.
         ///
         /// `login_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub login_user: Text = "login_user", if feature = "v2_3_15";
-
         /// In a master user login, the master user's name; absent otherwise.
         ///
         /// `master_user`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub master_user: Text = "master_user", if feature = "v2_3_15";
-
         /// Authentication realm, when the mechanism supplies one.
         ///
         /// `realm`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub realm: Text = "realm", if feature = "v2_3_15";
-
         /// The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.
         ///
         /// `client_id`: string, from group `auth_request`. Since Dovecot 2.3.15.
         pub client_id: Text = "client_id", if feature = "v2_3_15";
-
         /// Protection of the client connection; starts as insecure and is updated from the client's data.
         ///
         /// `transport`: enum `auth_transport`, from group `auth_request`. Since Dovecot 2.3.15.
         pub transport: Enum<enums::AuthTransport> = "transport", if feature = "v2_3_15";
-
         /// Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).
         ///
         /// `command`: string, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command: Text = "command", if feature = "v2_3_15";
-
         /// Request ID the auth process gave the command.
         ///
         /// `command_id`: integer, id, from group `auth_worker_command`. Since Dovecot 2.3.15.
         pub command_id: U64 = "command_id", if feature = "v2_3_15";
-
         /// File name of the Lua script.
         ///
         /// `script`: string, from group `lua_script`. Since Dovecot 2.4.2.
         pub script: Text = "script", if feature = "v2_4_2";
-
         /// Name of the passdb block being set up.
         ///
         /// `passdb`: string, from group `auth_db_settings`. Since Dovecot 2.3.15.
         pub passdb: Text = "passdb", if feature = "v2_3_15";
-
         /// Name of the userdb block being set up.
         ///
         /// `userdb`: string, from group `auth_db_settings`. Since Dovecot 2.4.2.
         pub userdb: Text = "userdb", if feature = "v2_4_2";
-
         /// The passdb's configured name, or its driver name when it has none.
         ///
         /// `passdb_name`: string, from group `auth_passdb`. Since Dovecot 2.3.15. Renamed to `passdb` in Dovecot 2.4.0.
         #[cfg_attr(feature = "v2_4_0", deprecated(since = "2.4.0", note = "Dovecot 2.4.0 no longer sends it; it is `passdb` from then on"))]
         pub passdb_name: Text = "passdb_name", if feature = "v2_3_15";
-
         /// Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.
         ///
         /// `passdb_id`: string, from group `auth_passdb`. Since Dovecot 2.3.15.
         pub passdb_id: Text = "passdb_id", if feature = "v2_3_15";
-
         /// Driver of the passdb (e.g. pam, passwd-file, sql).
         ///
         /// `passdb_driver`: string, from group `auth_passdb`. Since Dovecot 2.4.0.
         pub passdb_driver: Text = "passdb_driver", if feature = "v2_4_0";
-
         /// Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).
         ///
         /// `channel_binding`: string, from group `auth_request`. Since Dovecot 2.4.0.
         pub channel_binding: Text = "channel_binding", if feature = "v2_4_0";
-
         /// Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).
         ///
         /// `script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_name: Text = "script_name", if feature = "v2_3_9";
-
         /// Current name of the script (RENAMESCRIPT only).
         ///
         /// `old_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub old_script_name: Text = "old_script_name", if feature = "v2_3_9";
-
         /// New name for the script (RENAMESCRIPT only).
         ///
         /// `new_script_name`: string, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub new_script_name: Text = "new_script_name", if feature = "v2_3_9";
-
         /// Size of the script asked about (HAVESPACE only).
         ///
         /// `script_size`: integer, bytes, from group `managesieve_command`. Since Dovecot 2.3.9.
         pub script_size: U64 = "script_size", if feature = "v2_3_9";
-
         /// Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.
         ///
         /// `duration`: integer, microseconds, global. Since Dovecot 2.3.11.2.
         pub duration: U64 = "duration", if feature = "v2_3_11_2";
-
         /// Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.
         ///
         /// `reason_code`: string list, global. Since Dovecot 2.3.18.

@@ -566,9 +566,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -669,9 +667,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_lookup"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -699,9 +695,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_lookup"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -740,9 +734,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -898,9 +890,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_request"),
         ..FieldMeta::DEFAULT
@@ -969,9 +959,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -999,9 +987,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1029,9 +1015,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_request"),
         ..FieldMeta::DEFAULT
@@ -1153,9 +1137,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "The non-TLS protected value is `secured` instead of `trusted`."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_request"),
         ..FieldMeta::DEFAULT
@@ -1192,9 +1174,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1222,9 +1202,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1276,9 +1254,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_request"),
         ..FieldMeta::DEFAULT
@@ -1306,9 +1282,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_client_request"],
         origin: Origin::Group("auth_client_request"),
         ..FieldMeta::DEFAULT
@@ -1348,9 +1322,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "On a failure reply the auth server's reason= text is used when it sends one, instead of \"Authentication failed\" (lib-auth-client/auth-client-request.c)."
             }
-
         ],
-
         ..FieldMeta::DEFAULT
     },
 
@@ -1384,9 +1356,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1435,9 +1405,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_user_list"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1465,9 +1433,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_user_list"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1495,9 +1461,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -1710,9 +1674,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (login-server-auth.c)."
             }
-
         ],
-
         contexts: &["login_auth_request"],
         origin: Origin::Group("login_auth_request"),
         ..FieldMeta::DEFAULT
@@ -1740,9 +1702,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_auth_request"],
         origin: Origin::Group("login_auth_request"),
         ..FieldMeta::DEFAULT
@@ -1905,9 +1865,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0; exported as text as before."
             }
-
         ],
-
         contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -2018,9 +1976,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Now carries the passdb block's name (request->passdb->name); the driver moved to passdb_driver. Source: auth-request.c at 2.4.0."
             }
-
         ],
-
         contexts: &["auth_passdb"],
         origin: Origin::Group("auth_passdb"),
         ..FieldMeta::DEFAULT
@@ -2081,9 +2037,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_request"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -2111,9 +2065,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_request"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -2163,9 +2115,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0; exported as text as before."
             }
-
         ],
-
         contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -2257,9 +2207,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "The non-TLS protected value is `secured` instead of `trusted` (auth-request-fields.c at 2.4.0)."
             }
-
         ],
-
         contexts: &["auth_request"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -2380,15 +2328,12 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Not added to this event in 2.3.11.x (commit 8f5d666f73 removed it as a duplicate of \"mech\"); it returns at 2.3.13 on the request event."
             },
-
             ChangeMeta {
                 version: V2_3_13,
                 ty: None,
                 note: "Now set on the request event (auth-request-fields.c), so every auth server event has it."
             }
-
         ],
-
         ..FieldMeta::DEFAULT
     },
 
@@ -2521,9 +2466,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Now carries the userdb block's name; the driver moved to userdb_driver (auth-request.c at 2.4.0)."
             }
-
         ],
-
         contexts: &["auth_userdb"],
         origin: Origin::Group("auth_userdb"),
         ..FieldMeta::DEFAULT
@@ -2720,7 +2663,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dns_worker_connection", "http_server_connection", "quota_status_connection",
             "smtp_server_connection"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2737,7 +2679,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dns_worker_connection", "http_server_connection", "quota_status_connection",
             "smtp_server_connection"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2804,7 +2745,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2832,7 +2772,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2849,7 +2788,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "quota_status_connection", "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2865,7 +2803,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "quota_status_connection", "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2903,7 +2840,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "quota_status_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2918,7 +2854,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2934,7 +2869,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "quota_status_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2950,7 +2884,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2966,7 +2899,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "dns_worker_connection", "http_server_connection",
             "quota_status_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2983,9 +2915,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -3011,7 +2941,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
         contexts: &[
             "dict_server_connection", "login_client", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("dict_server_connection"),
         ..FieldMeta::DEFAULT
     },
@@ -3280,9 +3209,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -3375,14 +3302,11 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "dict_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3408,7 +3332,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3595,7 +3518,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3610,7 +3532,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3762,14 +3683,11 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "dict_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3795,7 +3713,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3854,7 +3771,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -3905,9 +3821,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -3922,7 +3836,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -4017,9 +3930,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -4066,14 +3977,11 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "dict_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4088,7 +3996,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4304,14 +4211,11 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "dict_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4337,7 +4241,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "dict_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4385,7 +4288,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -4402,9 +4304,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -4431,7 +4331,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "login_client", "mail_user", "managesieve_session", "pop3_client", "sieve",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("dict_transaction"),
         ..FieldMeta::DEFAULT
     },
@@ -4481,7 +4380,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "login_client", "mail_user", "managesieve_session", "pop3_client", "sieve",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("dict_iteration"),
         ..FieldMeta::DEFAULT
     },
@@ -4529,7 +4427,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "mail_user", "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("dict_lookup"),
         ..FieldMeta::DEFAULT
     },
@@ -4858,7 +4755,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "auth_worker_server_connection", "dns_client_connection", "smtp_client_connection",
             "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -4874,7 +4770,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "auth_worker_server_connection", "dns_client_connection", "smtp_client_connection",
             "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5051,9 +4946,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -5100,15 +4993,12 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0; exported as text as before."
             }
-
         ],
-
         contexts: &[
             "auth_request", "auth_server_connection", "auth_worker_server_connection",
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },
@@ -5122,7 +5012,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "auth_request", "lmtp_client", "login_client", "smtp_server_connection",
             "storage_service_user"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },
@@ -5138,7 +5027,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },
@@ -5283,7 +5171,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "pop3_client", "smtp_client_connection", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5299,7 +5186,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "pop3_client", "smtp_client_connection", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5396,7 +5282,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
         contexts: &[
             "auth_db_settings", "auth_request", "lda", "login_client", "smtp_client", "smtp_server"
         ],
-
         origin: Origin::Group("smtp_server"),
         ..FieldMeta::DEFAULT
     },
@@ -5463,9 +5348,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_request"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -5493,9 +5376,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_request"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -5544,7 +5425,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
             "smtp_client_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5560,15 +5440,12 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0; exported as text as before."
             }
-
         ],
-
         contexts: &[
             "auth_request", "auth_server_connection", "auth_worker_server_connection",
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },
@@ -5583,7 +5460,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
             "smtp_client_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5599,7 +5475,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },
@@ -5614,7 +5489,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
             "smtp_client_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5673,7 +5547,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },
@@ -5722,9 +5595,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -5752,9 +5623,7 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
                 ty: None,
                 note: "The non-TLS protected value is `secured` instead of `trusted` (auth-request-fields.c at 2.4.0)."
             }
-
         ],
-
         contexts: &["auth_request"],
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
@@ -5770,7 +5639,6 @@ pub(crate) static FIELDS_1: [FieldMeta; 500] = [
             "managesieve_session", "pop3_client", "smtp_server_recipient", "storage_service_user",
             "submission_client"
         ],
-
         origin: Origin::Group("auth_request"),
         ..FieldMeta::DEFAULT
     },

@@ -219,9 +219,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -269,14 +267,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -291,7 +286,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -351,7 +345,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "pop3_client", "smtp_server_connection", "smtp_server_recipient",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -366,7 +359,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "pop3_client", "smtp_server_connection", "smtp_server_recipient",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -503,14 +495,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -536,7 +525,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -595,7 +583,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -620,7 +607,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -735,9 +721,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -773,14 +757,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -795,7 +776,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1019,14 +999,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1052,7 +1029,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1100,7 +1076,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1117,9 +1092,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -1134,7 +1107,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1258,9 +1230,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -1289,14 +1259,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1311,7 +1278,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1493,14 +1459,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1526,7 +1489,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1585,7 +1547,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1610,7 +1571,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1673,14 +1633,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1695,7 +1652,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1754,14 +1710,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1787,7 +1740,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1812,7 +1764,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1835,7 +1786,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1906,9 +1856,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -1946,14 +1894,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1968,7 +1913,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -2190,14 +2134,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -2223,7 +2164,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -2271,7 +2211,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2288,9 +2227,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -2314,7 +2251,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2534,9 +2470,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with add_ip from 2.4.0."
             }
-
         ],
-
         ..FieldMeta::DEFAULT
     },
 
@@ -2562,9 +2496,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -2615,7 +2547,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2630,7 +2561,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2654,7 +2584,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
         contexts: &[
             "imap_command", "imap_command_global", "mailbox", "push_notification_transaction"
         ],
-
         origin: Origin::Group("mailbox"),
         ..FieldMeta::DEFAULT
     },
@@ -2876,7 +2805,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2902,7 +2830,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2971,7 +2898,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -3015,7 +2941,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -3073,9 +2998,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with add_ip from 2.4.0."
             }
-
         ],
-
         origin: Origin::Event("http_request_finished"),
         ..FieldMeta::DEFAULT
     },
@@ -3409,9 +3332,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "First set to \"unknown\" and replaced with the registered name once the command is found; 2.3.9-2.3.10.1 upper-cased whatever the client sent."
             }
-
         ],
-
         contexts: &["imap_command", "imap_command_global"],
         origin: Origin::Group("imap_command"),
         ..FieldMeta::DEFAULT
@@ -3436,9 +3357,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &["imap_client"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -3494,9 +3413,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_client"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -3552,9 +3469,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_hibernate_client"],
         origin: Origin::Group("imap_hibernate_client"),
         ..FieldMeta::DEFAULT
@@ -3654,9 +3569,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_hibernate_client"],
         origin: Origin::Group("imap_hibernate_client"),
         ..FieldMeta::DEFAULT
@@ -3771,9 +3684,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &["imap_client", "imap_hibernate_client"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -3842,9 +3753,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_client", "imap_hibernate_client"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -3954,9 +3863,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "First set to \"unknown\" and replaced with the registered name once the command is found; 2.3.9-2.3.10.1 upper-cased whatever the client sent."
             }
-
         ],
-
         contexts: &["imap_command", "imap_command_global"],
         origin: Origin::Group("imap_command"),
         ..FieldMeta::DEFAULT
@@ -3992,9 +3899,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &["imap_client", "storage_service_user"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -4072,9 +3977,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_client", "storage_service_user"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -4208,9 +4111,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_client", "login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -4270,9 +4171,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_client", "login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -4434,9 +4333,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_proxy"],
         origin: Origin::Group("login_proxy"),
         ..FieldMeta::DEFAULT
@@ -4475,9 +4372,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -4537,9 +4432,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -4568,9 +4461,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip and only when a source address is configured."
             }
-
         ],
-
         contexts: &["login_proxy"],
         origin: Origin::Group("login_proxy"),
         ..FieldMeta::DEFAULT
@@ -4634,14 +4525,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4729,14 +4617,11 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4762,7 +4647,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -4787,7 +4671,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -5034,9 +4917,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -5072,9 +4953,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &["imap_client", "smtp_server_connection"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -5323,9 +5202,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["imap_client", "smtp_server_connection"],
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
@@ -5404,7 +5281,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
         contexts: &[
             "imap_client", "managesieve_session", "smtp_server_recipient", "storage_service_user"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -5441,9 +5317,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -5467,7 +5341,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lda", "mail_user", "managesieve_session", "smtp_server_recipient",
             "storage_service_user"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -5577,9 +5450,7 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -5603,7 +5474,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5671,7 +5541,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("lmtp_local_delivery"),
         ..FieldMeta::DEFAULT
     },
@@ -5686,7 +5555,6 @@ pub(crate) static FIELDS_2: [FieldMeta; 500] = [
             "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("lmtp_local_delivery"),
         ..FieldMeta::DEFAULT
     },

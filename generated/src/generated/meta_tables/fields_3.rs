@@ -32,7 +32,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -58,7 +57,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -84,7 +82,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
     },
@@ -99,7 +96,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
     },
@@ -306,9 +302,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -345,14 +339,11 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -367,7 +358,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -618,14 +608,11 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -651,7 +638,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -708,7 +694,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -752,9 +737,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -769,7 +752,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -914,9 +896,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -941,14 +921,11 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -974,7 +951,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1075,7 +1051,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_client", "pop3_client", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("managesieve_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1090,7 +1065,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_client", "pop3_client", "smtp_server_connection",
             "smtp_server_recipient", "submission_client"
         ],
-
         origin: Origin::Group("managesieve_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1200,14 +1174,11 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &[
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1233,7 +1204,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -1279,7 +1249,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("managesieve_session"),
         ..FieldMeta::DEFAULT
     },
@@ -1296,9 +1265,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -1313,7 +1280,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("managesieve_session"),
         ..FieldMeta::DEFAULT
     },
@@ -1501,7 +1467,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1516,7 +1481,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1564,7 +1528,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1579,7 +1542,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1604,7 +1566,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1630,7 +1591,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("mail_user"),
         ..FieldMeta::DEFAULT
     },
@@ -1860,9 +1820,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_proxy"],
         origin: Origin::Group("login_proxy"),
         ..FieldMeta::DEFAULT
@@ -1901,9 +1859,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -1954,9 +1910,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -1985,9 +1939,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -2005,9 +1957,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip and only when a source address is configured."
             }
-
         ],
-
         contexts: &["login_proxy"],
         origin: Origin::Group("login_proxy"),
         ..FieldMeta::DEFAULT
@@ -2154,9 +2104,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_proxy"],
         origin: Origin::Group("login_proxy"),
         ..FieldMeta::DEFAULT
@@ -2217,9 +2165,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -2301,9 +2247,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -2332,9 +2276,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
             }
-
         ],
-
         contexts: &["login_client"],
         origin: Origin::Group("login_client"),
         ..FieldMeta::DEFAULT
@@ -2352,9 +2294,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip and only when a source address is configured."
             }
-
         ],
-
         contexts: &["login_proxy"],
         origin: Origin::Group("login_proxy"),
         ..FieldMeta::DEFAULT
@@ -2499,7 +2439,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "fts_indexer_connection", "http_client_connection", "login_auth_connection",
             "server_connection", "smtp_client_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2517,7 +2456,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "fts_indexer_connection", "http_client_connection", "login_auth_connection",
             "server_connection", "smtp_client_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2534,7 +2472,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2551,7 +2488,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2587,7 +2523,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2615,7 +2550,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "login_auth_connection", "server_connection", "smtp_client_connection",
             "smtp_server_recipient"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2631,7 +2565,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "login_auth_connection", "server_connection", "smtp_client_connection",
             "smtp_server_recipient"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2647,7 +2580,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2674,7 +2606,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2693,7 +2624,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "mail_user", "pop3_client", "server_connection", "smtp_client_connection",
             "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2708,7 +2638,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "auth_master_connection", "auth_request", "lmtp_client", "login_client",
             "smtp_server_connection", "storage_service_user"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -2724,7 +2653,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "auth_worker_server_connection", "imap_client", "login_client", "pop3_client",
             "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -2767,7 +2695,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "smtp_client_connection", "smtp_server_connection", "smtp_server_recipient",
             "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2786,7 +2713,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "smtp_client_connection", "smtp_server_connection", "smtp_server_recipient",
             "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2813,7 +2739,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2828,7 +2753,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "auth_db_settings", "auth_master_connection", "auth_request", "lda", "login_client",
             "smtp_client", "smtp_server"
         ],
-
         origin: Origin::Group("smtp_server"),
         ..FieldMeta::DEFAULT
     },
@@ -2885,9 +2809,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_connection", "auth_request"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -2915,9 +2837,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: Some(FieldType::Ip),
                 note: "Set with event_add_ip from 2.4.0."
             }
-
         ],
-
         contexts: &["auth_master_connection", "auth_request"],
         origin: Origin::Group("auth_client_common"),
         ..FieldMeta::DEFAULT
@@ -2958,7 +2878,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "fts_indexer_connection", "http_client_connection", "login_auth_connection",
             "server_connection", "smtp_client_connection", "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2977,7 +2896,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "mail_user", "pop3_client", "server_connection", "smtp_client_connection",
             "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -2995,7 +2913,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "login_auth_connection", "server_connection", "smtp_client_connection",
             "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3015,7 +2932,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "pop3_client", "server_connection", "smtp_client_connection", "smtp_server_connection",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3033,7 +2949,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "login_auth_connection", "server_connection", "smtp_client_connection",
             "smtp_server_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3048,7 +2963,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "auth_master_connection", "auth_request", "login_client", "mail_user",
             "storage_service_user"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -3063,7 +2977,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("storage_service_user"),
         ..FieldMeta::DEFAULT
     },
@@ -3078,7 +2991,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3093,7 +3005,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3110,7 +3021,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "dns_client_connection", "fts_indexer_connection", "http_client_connection",
             "login_auth_connection", "server_connection", "smtp_client_connection"
         ],
-
         origin: Origin::Group("server_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3126,7 +3036,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("dict"),
         ..FieldMeta::DEFAULT
     },
@@ -3196,9 +3105,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
             }
-
         ],
-
         contexts: &["smtp_server_recipient"],
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
@@ -3240,7 +3147,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3255,7 +3161,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("imap_client"),
         ..FieldMeta::DEFAULT
     },
@@ -3422,7 +3327,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3448,7 +3352,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "login_client", "pop3_client", "smtp_server_connection",
             "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -3501,7 +3404,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("lmtp_recipient"),
         ..FieldMeta::DEFAULT
     },
@@ -3526,7 +3428,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
             "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("sieve"),
         ..FieldMeta::DEFAULT
     },
@@ -3643,9 +3544,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "Up to 2.3.21.1 the script's full location string (for the file driver the path of the script file); from 2.4.0 a label made of the storage name and the script name, \"storage/script\" (sieve_script_label())."
             }
-
         ],
-
         contexts: &["sieve_runtime"],
         origin: Origin::Group("sieve_runtime"),
         ..FieldMeta::DEFAULT
@@ -4422,9 +4321,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "2.3.9-2.3.10.1 set it to the name exactly as the client typed it; from 2.3.11.2 it is the registered command name or \"unknown\", and the typed name moved to cmd_input_name."
             }
-
         ],
-
         contexts: &["smtp_server_command"],
         origin: Origin::Group("smtp_server_command"),
         ..FieldMeta::DEFAULT
@@ -4452,9 +4349,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "From 2.3.11.2 omitted when the reply has no enhanced code; before, an empty code could be sent."
             }
-
         ],
-
         origin: Origin::Group("smtp_server_reply"),
         ..FieldMeta::DEFAULT
     },
@@ -4853,9 +4748,7 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
                 ty: None,
                 note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
             }
-
         ],
-
         contexts: &["smtp_server_transaction"],
         origin: Origin::Group("smtp_server_transaction"),
         ..FieldMeta::DEFAULT
@@ -4869,7 +4762,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
         contexts: &[
             "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -4884,7 +4776,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
         contexts: &[
             "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -4954,7 +4845,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
         contexts: &[
             "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -4968,7 +4858,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
         contexts: &[
             "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("client_connection_common"),
         ..FieldMeta::DEFAULT
     },
@@ -5084,7 +4973,6 @@ pub(crate) static FIELDS_3: [FieldMeta; 448] = [
             "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
             "storage_service_user", "submission_client"
         ],
-
         origin: Origin::Group("dict"),
         ..FieldMeta::DEFAULT
     },

@@ -646,13 +646,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The answer came from the auth cache.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "miss",
                 description: "The cache had no entry, so the backend was asked.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -666,13 +664,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "A query asking whether the attempt may go ahead (before or after authenticating).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "report",
                 description: "A notification of the attempt's outcome, sent after authentication.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -686,19 +682,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The policy server accepted the attempt without delay.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "delayed",
                 description: "The policy server accepted the attempt but imposed a delay.",
                 lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS }
             },
-
             EnumValueMeta {
                 name: "refused",
                 description: "The policy server rejected the attempt.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -712,13 +705,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Something went wrong inside Dovecot or a backend, not the user's credentials.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "authentication failed",
                 description: "The credentials were rejected or the user may not log in.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -732,25 +723,21 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Neither TLS nor otherwise considered safe (the default until the client says more).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "trusted",
                 description: "Protected without TLS, e.g. a local connection or one from a trusted network. Sent by 2.3.x only; 2.4.0 sends `secured` instead.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "secured",
                 description: "Same meaning as `trusted`; the spelling used from 2.4.0 on.",
                 lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS }
             },
-
             EnumValueMeta {
                 name: "TLS",
                 description: "The client's connection uses TLS.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -764,13 +751,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The answer was taken from the lookup cache.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "no",
                 description: "The answer came from the dns-client worker.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -784,13 +769,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "A new mail was added and the current bucket was full, so the next one was started.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "iter",
                 description: "An iteration found a bucket above max_bucket, or (from 2.3.14) empty buckets below it.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -804,19 +787,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The object was deleted again.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "failed",
                 description: "Deleting the object failed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "disabled",
                 description: "No cleanup was attempted, as it is disabled in the fs-dictmap settings.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -830,19 +810,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The index matched the mailbox; nothing was changed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "missing_msgs",
                 description: "Some mails were not indexed; index entries from the lowest such UID on were removed for reindexing.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "expunge_msgs",
                 description: "The index held UIDs no longer in the mailbox; they were removed.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -866,19 +843,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The command completed successfully.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "NO",
                 description: "The command failed (e.g. the mailbox does not exist).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "BAD",
                 description: "The command was malformed or not allowed in the current state.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -892,19 +866,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The client ended IDLE with DONE.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "idle_bad_reply",
                 description: "The client ended IDLE with something other than DONE.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "mailbox_changes",
                 description: "Changes in the mailbox have to be sent to the client.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -918,193 +889,161 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The client disconnected before the TLS handshake finished.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "auth_process_not_ready",
                 description: "The client disconnected before the auth process was ready.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "process_full",
                 description: "The login process was full (client and process limits reached) and dropped this client.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "shutting_down",
                 description: "The login process was shutting down.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "client_ssl_not_started",
                 description: "A client certificate is required but the client never started TLS.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "client_ssl_cert_missing",
                 description: "A client certificate is required but the client sent none.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "client_ssl_cert_untrusted",
                 description: "The client's certificate is not trusted.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "no_auth_attempts",
                 description: "The client never tried to authenticate.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "auth_process_comm_fail",
                 description: "Talking to the auth process failed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "auth_aborted_by_client",
                 description: "The client aborted SASL authentication (\"*\").",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "auth_waiting_client",
                 description: "The client left during SASL authentication while the server waited for its response.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "auth_nologin_referral",
                 description: "The auth server referred the client elsewhere (meant for a Dovecot proxy client).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "connection_limit",
                 description: "The user has reached mail_max_userip_connections.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "authorization_failed",
                 description: "A master user authenticated but may not log in as the requested user.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "temp_fail",
                 description: "The auth server reported a temporary failure.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "user_disabled",
                 description: "The user is disabled (e.g. a deny passdb).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "password_expired",
                 description: "The user's password has expired.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "invalid_base64",
                 description: "The client sent a SASL response that is not valid base64.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "login_disabled",
                 description: "The passdb set nologin for the user.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "invalid_mech",
                 description: "The client asked for an unknown or disallowed SASL mechanism.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "cleartext_auth_disabled",
                 description: "Cleartext authentication is not allowed on this connection.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "anonymous_auth_disabled",
                 description: "Anonymous authentication is not allowed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "internal_failure",
                 description: "Something failed inside Dovecot; the error log has details.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "auth_failed",
                 description: "Authentication failed (wrong credentials or an unspecified reason).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_connect_failed",
                 description: "Local authentication succeeded, but connecting to the proxy destination failed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_internal_failure",
                 description: "Local authentication succeeded, but proxying then failed internally.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_remote_failure",
                 description: "The proxy destination reported a failure.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_protocol_failure",
                 description: "The proxy destination broke the protocol.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_auth_failed",
                 description: "Logging in to the proxy destination failed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_auth_temp_failed",
                 description: "Logging in to the proxy destination failed temporarily.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_redirected",
                 description: "The proxy destination redirected the login to another host.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy_dest_connection_limit",
                 description: "The proxy destination refused the login because the user reached its connection limit.",
                 lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS }
             }
-
         ],
     },
 
@@ -1118,19 +1057,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The field is not cached.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "temp",
                 description: "The field is cached for new mails only and dropped from old ones when the cache is purged.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "yes",
                 description: "The field is cached for all mails; it becomes temp again when unused for a long time.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1144,7 +1080,6 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The cache already holds as many header fields as mail_cache_max_headers_count allows.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1158,49 +1093,41 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Upload and store a script.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "CHECKSCRIPT",
                 description: "Upload a script only to check that it compiles.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "GETSCRIPT",
                 description: "Download a script.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "SETACTIVE",
                 description: "Make a script the active one, or deactivate with an empty name.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "DELETESCRIPT",
                 description: "Delete a script.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "LISTSCRIPTS",
                 description: "List the user's scripts.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "HAVESPACE",
                 description: "Ask whether a script of a given size would fit the quota.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "RENAMESCRIPT",
                 description: "Rename a script.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1214,19 +1141,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "A bundle with the changes since a base bundle.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "base",
                 description: "A full bundle that diff bundles are applied to.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "self",
                 description: "A self-contained bundle.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1240,25 +1164,21 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Bundles were listed in storage and new ones were found and downloaded (also used when a mailbox is first downloaded).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "refreshed_unchanged",
                 description: "Bundles were listed in storage, but nothing had changed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "kept",
                 description: "The local metacache was used without any storage operation.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "created",
                 description: "A new user or mailbox is being created.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1273,19 +1193,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "An index bundle.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "box",
                 description: "A mailbox directory (when the storage driver uses one, for creating or deleting it).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "fts",
                 description: "A full text search file.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1299,49 +1216,41 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The user was found and the credentials matched.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "password_mismatch",
                 description: "The user exists but the password was wrong.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "user_unknown",
                 description: "This passdb does not know the user.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "pass_expired",
                 description: "The password has expired.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "user_disabled",
                 description: "The account is disabled (also reported for a hit in a deny passdb).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "scheme_not_available",
                 description: "The stored password cannot be used with the requested scheme.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "internal_failure",
                 description: "The lookup failed because of an error.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "next",
                 description: "The passdb asked for processing to continue with the next passdb.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1355,13 +1264,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The command succeeded (+OK reply).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "ERR",
                 description: "The command failed or was unknown (-ERR reply).",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1375,19 +1282,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The client disconnected.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "server",
                 description: "The proxy destination (backend) disconnected.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "proxy",
                 description: "The proxy itself ended the session (e.g. shutdown, kick or failure).",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1401,73 +1305,61 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Flags were removed from a mail.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "FlagsSet",
                 description: "Flags were added to a mail.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MailboxCreate",
                 description: "A mailbox was created.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MailboxDelete",
                 description: "A mailbox was deleted.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MailboxRename",
                 description: "A mailbox was renamed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MailboxSubscribe",
                 description: "A mailbox was subscribed to.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MailboxUnsubscribe",
                 description: "A mailbox was unsubscribed from.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MessageAppend",
                 description: "A mail was appended to a mailbox (e.g. IMAP APPEND or COPY).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MessageExpunge",
                 description: "A mail was expunged.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MessageNew",
                 description: "A new mail was delivered.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MessageRead",
                 description: "A mail got the \\Seen flag.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "MessageTrash",
                 description: "A mail got the \\Deleted flag.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1481,61 +1373,51 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Message stored by keep, explicit or implicit (internally a store action, so it has the fileinto_* fields).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "fileinto",
                 description: "Message stored into a mailbox by fileinto.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "redirect",
                 description: "Message forwarded to another address.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "discard",
                 description: "Message discarded (only has an effect when no keep was done).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "reject",
                 description: "Message refused with a rejection notice (reject extension).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "ereject",
                 description: "Message refused at protocol level where possible (ereject command of the reject extension).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "notify",
                 description: "Notification sent, from the enotify extension or (until 2.3.21.1) the deprecated notify extension.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "vacation",
                 description: "Vacation auto-reply sent.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "report",
                 description: "Feedback report sent (vnd.dovecot.report extension).",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "pipe",
                 description: "Message piped to an external program (vnd.dovecot.pipe extension).",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1549,31 +1431,26 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The interpreter was stopped before the script ended.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "Failed",
                 description: "Script execution failed.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "Failed temporarily",
                 description: "Script execution failed with a temporary error.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "Binary corrupt",
                 description: "The compiled script (binary) turned out to be corrupt.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "Resource limit exceeded",
                 description: "The script hit a resource limit (e.g. CPU time).",
                 lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS }
             }
-
         ],
     },
 
@@ -1587,25 +1464,21 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Scripts in files on disk.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "dict",
                 description: "Scripts in a dict (key-value) database.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "ldap",
                 description: "Scripts in LDAP entries.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "data",
                 description: "Scripts held in memory, e.g. a script sent with IMAP FILTER=SIEVE.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1619,13 +1492,11 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Return only the headers in a delivery status notification.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "FULL",
                 description: "Return the full message in a delivery status notification.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1639,7 +1510,6 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "MySQL or MariaDB.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta { name: "pgsql", description: "PostgreSQL.", lifetime: Lifetime::ALWAYS },
             EnumValueMeta { name: "sqlite", description: "SQLite.", lifetime: Lifetime::ALWAYS },
             EnumValueMeta {
@@ -1647,7 +1517,6 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "Apache Cassandra (CQL).",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1661,7 +1530,6 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The query took at least the slow-query threshold (SQL_SLOW_QUERY_MSEC).",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     },
 
@@ -1675,19 +1543,16 @@ pub static ENUMS: &[EnumMeta] = &[
                 description: "The user was found.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "user_unknown",
                 description: "This userdb does not know the user.",
                 lifetime: Lifetime::ALWAYS
             },
-
             EnumValueMeta {
                 name: "internal_failure",
                 description: "The lookup failed because of an error.",
                 lifetime: Lifetime::ALWAYS
             }
-
         ],
     }
 
@@ -1876,7 +1741,6 @@ pub static CONTEXTS: &[ContextMeta] = &[
             "dict_server_dict", "acl_lookup_dict", "doveadm_command", "master_service",
             "sieve_storage", "sieve_extlists", "fs"
         ],
-
         global: None,
     },
 
@@ -1952,7 +1816,6 @@ pub static CONTEXTS: &[ContextMeta] = &[
             "auth_request", "http_client_context", "http_client", "imapc_client", "pop3c_client",
             "smtp_client_connection", "auth_process"
         ],
-
         global: None,
     },
 
@@ -1965,7 +1828,6 @@ pub static CONTEXTS: &[ContextMeta] = &[
             "dns_client_connection", "auth_request", "smtp_client_connection", "http_client",
             "imapc_client", "pop3c_client", "auth_process"
         ],
-
         global: None,
     },
 
@@ -2653,7 +2515,6 @@ pub static CONTEXTS: &[ContextMeta] = &[
             "imap_client", "pop3_client", "submission_client", "imap_urlauth_client",
             "smtp_server_recipient", "lda", "quota_status_client", "managesieve_session"
         ],
-
         global: Some(Lifetime { removed: Some(V2_3_18), ..Lifetime::ALWAYS }),
     },
 
@@ -2698,7 +2559,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "imap_client", "imap_command", "imap_command_global",
             "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_1[3], &FIELDS_1[4], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_1[8], &FIELDS_1[9], &FIELDS_1[10], &FIELDS_1[11], &FIELDS_1[12], &FIELDS_1[13],
@@ -2725,7 +2585,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "imap_client", "imap_command", "imap_command_global",
             "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7], &FIELDS_1[8], &FIELDS_1[9],
             &FIELDS_1[10], &FIELDS_1[12], &FIELDS_1[38], &FIELDS_1[39], &FIELDS_1[17],
@@ -2749,7 +2608,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "auth_master_connection", "auth_master_lookup", "imap_client",
             "imap_command", "imap_command_global", "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_1[45], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7], &FIELDS_1[46],
             &FIELDS_1[47], &FIELDS_1[48], &FIELDS_1[49], &FIELDS_1[50], &FIELDS_1[0], &FIELDS_1[51],
@@ -2777,7 +2635,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "auth_master_connection", "auth_master_lookup", "imap_client",
             "imap_command", "imap_command_global", "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_1[45], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7], &FIELDS_1[46],
             &FIELDS_1[47], &FIELDS_1[48], &FIELDS_1[49], &FIELDS_1[50], &FIELDS_1[0], &FIELDS_1[12],
@@ -2910,7 +2767,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "auth_master_connection", "auth_master_user_list", "imap_client",
             "imap_command", "imap_command_global", "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[116], &FIELDS_1[2], &FIELDS_1[45], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_1[46], &FIELDS_1[47], &FIELDS_1[48], &FIELDS_1[49], &FIELDS_1[50], &FIELDS_1[0],
@@ -2938,7 +2794,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "auth_master_connection", "auth_master_user_list", "imap_client",
             "imap_command", "imap_command_global", "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[116], &FIELDS_1[2], &FIELDS_1[45], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_1[46], &FIELDS_1[47], &FIELDS_1[48], &FIELDS_1[49], &FIELDS_1[50], &FIELDS_1[0],
@@ -2966,7 +2821,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "auth_master_connection", "auth_master_lookup", "imap_client",
             "imap_command", "imap_command_global", "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_1[134], &FIELDS_1[45], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_1[46], &FIELDS_1[47], &FIELDS_1[48], &FIELDS_1[49], &FIELDS_1[50], &FIELDS_1[0],
@@ -2995,7 +2849,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_master_client", "auth_master_connection", "auth_master_lookup", "imap_client",
             "imap_command", "imap_command_global", "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_1[45], &FIELDS_1[5], &FIELDS_1[6], &FIELDS_1[7], &FIELDS_1[46],
             &FIELDS_1[47], &FIELDS_1[48], &FIELDS_1[49], &FIELDS_1[50], &FIELDS_1[0], &FIELDS_1[12],
@@ -3060,7 +2913,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_passdb", "auth_process", "auth_request", "auth_server_connection",
             "auth_worker_command", "auth_worker_server_connection"
         ],
-
         fields: &[
             &FIELDS_1[155], &FIELDS_1[156], &FIELDS_1[157], &FIELDS_1[158], &FIELDS_1[159],
             &FIELDS_1[160], &FIELDS_1[161], &FIELDS_1[162], &FIELDS_1[0], &FIELDS_1[163],
@@ -3089,7 +2941,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_passdb", "auth_process", "auth_request", "auth_server_connection",
             "auth_worker_command", "auth_worker_server_connection"
         ],
-
         fields: &[
             &FIELDS_1[155], &FIELDS_1[156], &FIELDS_1[158], &FIELDS_1[159], &FIELDS_1[160],
             &FIELDS_1[161], &FIELDS_1[0], &FIELDS_1[163], &FIELDS_1[164], &FIELDS_1[165],
@@ -3117,7 +2968,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_policy_lookup", "auth_process", "auth_request", "auth_server_connection",
             "auth_worker_command", "auth_worker_server_connection"
         ],
-
         fields: &[
             &FIELDS_1[155], &FIELDS_1[156], &FIELDS_1[158], &FIELDS_1[159], &FIELDS_1[160],
             &FIELDS_1[161], &FIELDS_1[0], &FIELDS_1[163], &FIELDS_1[164], &FIELDS_1[165],
@@ -3145,7 +2995,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_process", "auth_request", "auth_server_connection", "auth_worker_command",
             "auth_worker_server_connection"
         ],
-
         fields: &[
             &FIELDS_1[155], &FIELDS_1[156], &FIELDS_1[158], &FIELDS_1[159], &FIELDS_1[160],
             &FIELDS_1[161], &FIELDS_1[200], &FIELDS_1[0], &FIELDS_1[201], &FIELDS_1[163],
@@ -3174,7 +3023,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_process", "auth_request", "auth_server_connection", "auth_userdb",
             "auth_worker_command", "auth_worker_server_connection"
         ],
-
         fields: &[
             &FIELDS_1[155], &FIELDS_1[156], &FIELDS_1[216], &FIELDS_1[158], &FIELDS_1[159],
             &FIELDS_1[160], &FIELDS_1[161], &FIELDS_1[162], &FIELDS_1[0], &FIELDS_1[163],
@@ -3203,7 +3051,6 @@ pub static EVENTS: &[EventMeta] = &[
             "auth_process", "auth_request", "auth_server_connection", "auth_userdb",
             "auth_worker_command", "auth_worker_server_connection"
         ],
-
         fields: &[
             &FIELDS_1[155], &FIELDS_1[156], &FIELDS_1[158], &FIELDS_1[159], &FIELDS_1[160],
             &FIELDS_1[161], &FIELDS_1[0], &FIELDS_1[163], &FIELDS_1[164], &FIELDS_1[165],
@@ -3254,7 +3101,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "quota_status_connection", "smtp_server",
             "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[235], &FIELDS_1[236], &FIELDS_1[237], &FIELDS_1[238], &FIELDS_1[239],
             &FIELDS_1[240], &FIELDS_1[0], &FIELDS_1[241], &FIELDS_1[242], &FIELDS_1[243],
@@ -3282,7 +3128,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "quota_status_connection", "smtp_server",
             "smtp_server_connection", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[235], &FIELDS_1[236], &FIELDS_1[257], &FIELDS_1[258], &FIELDS_1[239],
             &FIELDS_1[240], &FIELDS_1[0], &FIELDS_1[259], &FIELDS_1[242], &FIELDS_1[243],
@@ -3333,7 +3178,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[274], &FIELDS_1[275], &FIELDS_1[276],
             &FIELDS_1[277], &FIELDS_1[278], &FIELDS_1[239], &FIELDS_1[279], &FIELDS_1[280],
@@ -3374,7 +3218,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[272], &FIELDS_1[273], &FIELDS_1[274], &FIELDS_1[275], &FIELDS_1[276],
             &FIELDS_1[277], &FIELDS_1[278], &FIELDS_1[239], &FIELDS_1[279], &FIELDS_1[280],
@@ -3415,7 +3258,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3456,7 +3298,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3498,7 +3339,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3539,7 +3379,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3642,7 +3481,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3683,7 +3521,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3724,7 +3561,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3766,7 +3602,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3807,7 +3642,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -3850,7 +3684,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_transaction", "smtp_submit", "storage_service_user", "submission_client",
             "submission_relay"
         ],
-
         fields: &[
             &FIELDS_1[421], &FIELDS_1[422], &FIELDS_1[423], &FIELDS_1[158], &FIELDS_1[424],
             &FIELDS_1[425], &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428], &FIELDS_1[429],
@@ -3896,7 +3729,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_transaction", "smtp_submit", "storage_service_user", "submission_client",
             "submission_relay"
         ],
-
         fields: &[
             &FIELDS_1[421], &FIELDS_1[422], &FIELDS_1[158], &FIELDS_1[424], &FIELDS_1[425],
             &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428], &FIELDS_1[429], &FIELDS_1[430],
@@ -3974,7 +3806,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[10], &FIELDS_2[11], &FIELDS_2[12], &FIELDS_2[13], &FIELDS_2[14],
             &FIELDS_2[15], &FIELDS_2[16], &FIELDS_2[17], &FIELDS_1[239], &FIELDS_1[343],
@@ -4011,7 +3842,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[52], &FIELDS_2[53], &FIELDS_2[54], &FIELDS_2[55], &FIELDS_2[56],
             &FIELDS_2[57], &FIELDS_2[58], &FIELDS_1[239], &FIELDS_2[59], &FIELDS_2[60],
@@ -4048,7 +3878,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[10], &FIELDS_2[11], &FIELDS_2[13], &FIELDS_2[14], &FIELDS_2[15],
             &FIELDS_2[16], &FIELDS_2[17], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -4085,7 +3914,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[99], &FIELDS_2[100], &FIELDS_2[101], &FIELDS_2[102], &FIELDS_1[7],
             &FIELDS_2[103], &FIELDS_2[104], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_2[105],
@@ -4121,7 +3949,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[136], &FIELDS_2[137], &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428],
             &FIELDS_1[429], &FIELDS_1[430], &FIELDS_1[239], &FIELDS_2[138], &FIELDS_1[280],
@@ -4155,7 +3982,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[160],
@@ -4189,7 +4015,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[160],
@@ -4223,7 +4048,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[160],
@@ -4257,7 +4081,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[160],
@@ -4291,7 +4114,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[197],
             &FIELDS_2[157], &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159],
@@ -4326,7 +4148,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[203],
@@ -4360,7 +4181,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
             "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[160],
@@ -4396,7 +4216,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[207], &FIELDS_2[208], &FIELDS_2[209], &FIELDS_2[210], &FIELDS_2[211],
             &FIELDS_1[6], &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239],
@@ -4436,7 +4255,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[207], &FIELDS_2[259], &FIELDS_2[260], &FIELDS_2[261], &FIELDS_2[211],
             &FIELDS_1[6], &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239],
@@ -4476,7 +4294,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[207], &FIELDS_2[259], &FIELDS_2[260], &FIELDS_2[261], &FIELDS_2[211],
             &FIELDS_1[6], &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239],
@@ -4510,7 +4327,6 @@ pub static EVENTS: &[EventMeta] = &[
         contexts: &[
             "http_server", "http_server_connection", "http_server_request", "master_service"
         ],
-
         fields: &[
             &FIELDS_2[270], &FIELDS_2[271], &FIELDS_2[272], &FIELDS_2[273], &FIELDS_2[274],
             &FIELDS_2[275], &FIELDS_2[276], &FIELDS_2[277], &FIELDS_1[1], &FIELDS_2[278],
@@ -4533,7 +4349,6 @@ pub static EVENTS: &[EventMeta] = &[
         contexts: &[
             "http_server", "http_server_connection", "http_server_request", "master_service"
         ],
-
         fields: &[
             &FIELDS_2[288], &FIELDS_2[289], &FIELDS_2[272], &FIELDS_2[273], &FIELDS_2[274],
             &FIELDS_2[275], &FIELDS_2[290], &FIELDS_2[291], &FIELDS_1[1], &FIELDS_2[278],
@@ -4597,7 +4412,6 @@ pub static EVENTS: &[EventMeta] = &[
             "imap_client", "imap_command", "imap_command_global", "imap_hibernate_client",
             "storage_service_user"
         ],
-
         fields: &[
             &FIELDS_2[318], &FIELDS_2[319], &FIELDS_2[320], &FIELDS_2[321], &FIELDS_2[322],
             &FIELDS_2[19], &FIELDS_2[323], &FIELDS_2[324], &FIELDS_2[325], &FIELDS_2[326],
@@ -4669,7 +4483,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[136], &FIELDS_2[137], &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428],
             &FIELDS_1[429], &FIELDS_1[430], &FIELDS_1[239], &FIELDS_2[138], &FIELDS_1[280],
@@ -4726,7 +4539,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -4762,7 +4574,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -4799,7 +4610,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[423],
@@ -4834,7 +4644,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[426], &FIELDS_2[427], &FIELDS_2[428], &FIELDS_2[429], &FIELDS_1[427],
             &FIELDS_1[428], &FIELDS_2[430], &FIELDS_2[431], &FIELDS_2[432], &FIELDS_2[433],
@@ -4870,7 +4679,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_2[475],
@@ -4908,7 +4716,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -4946,7 +4753,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -4982,7 +4788,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5017,7 +4822,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[483], &FIELDS_2[484], &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155],
             &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[485],
@@ -5051,7 +4855,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[483], &FIELDS_2[484], &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155],
             &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[485],
@@ -5086,7 +4889,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[136], &FIELDS_2[137], &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428],
             &FIELDS_1[429], &FIELDS_1[430], &FIELDS_1[239], &FIELDS_2[138], &FIELDS_1[280],
@@ -5122,7 +4924,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[136], &FIELDS_2[137], &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428],
             &FIELDS_1[429], &FIELDS_1[430], &FIELDS_1[239], &FIELDS_2[138], &FIELDS_1[280],
@@ -5157,7 +4958,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[10], &FIELDS_2[11], &FIELDS_2[13], &FIELDS_2[14], &FIELDS_2[15],
             &FIELDS_2[16], &FIELDS_2[17], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5192,7 +4992,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[153], &FIELDS_2[154], &FIELDS_2[155], &FIELDS_2[156], &FIELDS_2[157],
             &FIELDS_1[280], &FIELDS_1[281], &FIELDS_2[158], &FIELDS_2[159], &FIELDS_2[161],
@@ -5227,7 +5026,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[136], &FIELDS_2[137], &FIELDS_1[426], &FIELDS_1[427], &FIELDS_1[428],
             &FIELDS_1[429], &FIELDS_1[430], &FIELDS_1[239], &FIELDS_2[138], &FIELDS_1[280],
@@ -5262,7 +5060,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[19], &FIELDS_3[20], &FIELDS_3[21], &FIELDS_3[22], &FIELDS_2[155],
             &FIELDS_3[23], &FIELDS_3[24], &FIELDS_1[280], &FIELDS_1[281], &FIELDS_3[25],
@@ -5297,7 +5094,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[70], &FIELDS_3[71], &FIELDS_3[72], &FIELDS_3[73], &FIELDS_3[74],
             &FIELDS_3[75], &FIELDS_3[76], &FIELDS_3[77], &FIELDS_3[78], &FIELDS_3[79], &FIELDS_1[0],
@@ -5331,7 +5127,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5367,7 +5162,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5403,7 +5197,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5439,7 +5232,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5475,7 +5267,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5511,7 +5302,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5547,7 +5337,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5582,7 +5371,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5617,7 +5405,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5653,7 +5440,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5689,7 +5475,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5725,7 +5510,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[112], &FIELDS_3[113], &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339],
             &FIELDS_1[340], &FIELDS_1[7], &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239],
@@ -5761,7 +5545,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5797,7 +5580,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5833,7 +5615,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5869,7 +5650,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -5905,7 +5685,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[126], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -5941,7 +5720,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[126], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -5977,7 +5755,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[126], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -6013,7 +5790,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[126], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -6049,7 +5825,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[126], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -6085,7 +5860,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6122,7 +5896,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6159,7 +5932,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6196,7 +5968,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[398], &FIELDS_2[399], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6333,7 +6104,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[207], &FIELDS_3[205], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211],
             &FIELDS_1[6], &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239],
@@ -6368,7 +6138,6 @@ pub static EVENTS: &[EventMeta] = &[
             "quota_status_client", "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_2[207], &FIELDS_3[127], &FIELDS_3[128], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -6414,7 +6183,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "smtp_submit", "storage_service_user", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_3[216], &FIELDS_3[217], &FIELDS_1[158], &FIELDS_1[424],
             &FIELDS_3[218], &FIELDS_3[219], &FIELDS_3[220], &FIELDS_1[6], &FIELDS_1[7],
@@ -6469,7 +6237,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "smtp_submit", "storage_service_user", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_1[2], &FIELDS_3[216], &FIELDS_3[217], &FIELDS_1[158], &FIELDS_1[424],
             &FIELDS_3[218], &FIELDS_3[219], &FIELDS_3[220], &FIELDS_1[6], &FIELDS_1[7],
@@ -6514,7 +6281,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[260], &FIELDS_3[261], &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211],
             &FIELDS_1[6], &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239],
@@ -6552,7 +6318,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[295], &FIELDS_3[296], &FIELDS_3[297], &FIELDS_3[262], &FIELDS_3[263],
             &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213],
@@ -6590,7 +6355,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[297], &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6],
             &FIELDS_1[7], &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343],
@@ -6627,7 +6391,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6666,7 +6429,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6704,7 +6466,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6743,7 +6504,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6782,7 +6542,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6821,7 +6580,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6859,7 +6617,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6897,7 +6654,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[262], &FIELDS_3[263], &FIELDS_2[211], &FIELDS_1[6], &FIELDS_1[7],
             &FIELDS_2[212], &FIELDS_2[213], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -6930,7 +6686,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "master_service", "smtp_client", "smtp_client_command",
             "smtp_client_connection", "smtp_submit", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_3[325], &FIELDS_3[326], &FIELDS_3[327], &FIELDS_3[328], &FIELDS_3[329],
             &FIELDS_3[330], &FIELDS_3[331], &FIELDS_3[332], &FIELDS_3[333], &FIELDS_3[334],
@@ -6958,7 +6713,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "master_service", "smtp_client", "smtp_client_command",
             "smtp_client_connection", "smtp_submit", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_3[325], &FIELDS_3[326], &FIELDS_3[327], &FIELDS_3[328], &FIELDS_3[329],
             &FIELDS_3[330], &FIELDS_3[331], &FIELDS_3[332], &FIELDS_3[333], &FIELDS_3[334],
@@ -6985,7 +6739,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "master_service", "smtp_client", "smtp_client_command",
             "smtp_client_connection", "smtp_submit", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_3[325], &FIELDS_3[326], &FIELDS_3[327], &FIELDS_3[328], &FIELDS_3[329],
             &FIELDS_3[330], &FIELDS_3[331], &FIELDS_3[332], &FIELDS_3[333], &FIELDS_3[334],
@@ -7012,7 +6765,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "master_service", "smtp_client", "smtp_client_connection",
             "smtp_client_transaction", "smtp_submit", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_3[325], &FIELDS_3[326], &FIELDS_3[327], &FIELDS_3[328], &FIELDS_3[330],
             &FIELDS_3[358], &FIELDS_3[331], &FIELDS_3[332], &FIELDS_3[333], &FIELDS_3[334],
@@ -7043,7 +6795,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_client_recipient", "smtp_client_transaction", "smtp_submit", "submission_client",
             "submission_relay"
         ],
-
         fields: &[
             &FIELDS_3[325], &FIELDS_3[326], &FIELDS_3[327], &FIELDS_3[328], &FIELDS_3[330],
             &FIELDS_3[358], &FIELDS_3[331], &FIELDS_3[332], &FIELDS_3[333], &FIELDS_3[334],
@@ -7073,7 +6824,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "master_service", "smtp_client", "smtp_client_connection",
             "smtp_client_transaction", "smtp_submit", "submission_client", "submission_relay"
         ],
-
         fields: &[
             &FIELDS_3[325], &FIELDS_3[326], &FIELDS_3[327], &FIELDS_3[328], &FIELDS_3[330],
             &FIELDS_3[358], &FIELDS_3[331], &FIELDS_3[332], &FIELDS_3[333], &FIELDS_3[334],
@@ -7101,7 +6851,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "login_client", "master_service", "smtp_server", "smtp_server_command",
             "smtp_server_connection", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[127], &FIELDS_3[128], &FIELDS_3[376], &FIELDS_3[377], &FIELDS_3[378],
             &FIELDS_3[379], &FIELDS_1[239], &FIELDS_3[380], &FIELDS_1[0], &FIELDS_3[381],
@@ -7128,7 +6877,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "login_client", "master_service", "smtp_server", "smtp_server_command",
             "smtp_server_connection", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[127], &FIELDS_3[128], &FIELDS_3[376], &FIELDS_3[377], &FIELDS_3[378],
             &FIELDS_3[379], &FIELDS_1[239], &FIELDS_1[0], &FIELDS_3[383], &FIELDS_1[243],
@@ -7153,7 +6901,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "login_client", "master_service", "smtp_server",
             "smtp_server_connection", "smtp_server_transaction", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[127], &FIELDS_3[128], &FIELDS_1[239], &FIELDS_3[400], &FIELDS_1[0],
             &FIELDS_3[381], &FIELDS_3[382], &FIELDS_3[401], &FIELDS_3[383], &FIELDS_1[243],
@@ -7183,7 +6930,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
             "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[127], &FIELDS_3[128], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
             &FIELDS_1[281], &FIELDS_2[217], &FIELDS_1[0], &FIELDS_3[381], &FIELDS_3[382],
@@ -7212,7 +6958,6 @@ pub static EVENTS: &[EventMeta] = &[
             "lmtp_client", "login_client", "master_service", "smtp_server",
             "smtp_server_connection", "smtp_server_transaction", "submission_client"
         ],
-
         fields: &[
             &FIELDS_3[127], &FIELDS_3[128], &FIELDS_1[239], &FIELDS_3[400], &FIELDS_1[0],
             &FIELDS_3[383], &FIELDS_1[243], &FIELDS_3[384], &FIELDS_3[402], &FIELDS_3[403],
@@ -7278,7 +7023,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "sql_db", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
@@ -7320,7 +7064,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "sql_db", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_3[440], &FIELDS_1[343],
@@ -7363,7 +7106,6 @@ pub static EVENTS: &[EventMeta] = &[
             "smtp_server", "smtp_server_connection", "smtp_server_recipient",
             "smtp_server_transaction", "sql_db", "storage_service_user", "submission_client"
         ],
-
         fields: &[
             &FIELDS_1[337], &FIELDS_1[338], &FIELDS_1[339], &FIELDS_1[340], &FIELDS_1[7],
             &FIELDS_1[341], &FIELDS_1[342], &FIELDS_1[239], &FIELDS_1[343], &FIELDS_1[280],
