@@ -55,7 +55,6 @@ macro_rules! __event {
     ) => {
         $(#[$attr])*
         $(#[cfg($cfg)])?
-        #[derive(Clone)]
         #[non_exhaustive]
         pub struct $name<'a> {
             $(
@@ -79,89 +78,122 @@ macro_rules! __event {
             /// Copies borrowed text so the event outlives its input.
             #[must_use]
             pub fn into_owned(mut self) -> $name<'static> {
-                // Through `&mut self`: moving the fields out one by one would
-                // cost a drop flag for each.
-                $name {
-                    $(
-                        $(#[cfg($fcfg)])?
-                        $field: $crate::__private::own(&mut self.$field),
-                    )*
-                    unknown_fields: ::core::mem::take(&mut self.unknown_fields).into_owned(),
-                }
+                let mut owned = $name::EMPTY;
+                $crate::__private::own_slots(&mut self, &mut owned);
+                owned.unknown_fields = ::core::mem::take(&mut self.unknown_fields).into_owned();
+                owned
             }
-
         }
 
+        // Each field is named once more, in the two matches that reach a
+        // field by its index in `NAMES`; every operation over the fields
+        // goes through them (`event_api.rs`), so that the compiler sees
+        // two lines per field instead of one per operation. A match on an
+        // enum of the fields rather than on integers, because the macro
+        // cannot count.
         $(#[cfg($cfg)])?
-        #[allow(deprecated)]
-        #[automatically_derived]
-        impl<'a> $crate::EventFields<'a> for $name<'a> {
-            const NAME: &'static str = $wire;
-
-            fn meta() -> &'static $crate::EventMeta {
-                &super::super::EVENTS[$meta]
+        const _: () = {
+            #[allow(non_camel_case_types)]
+            enum Field {
+                $( $field, )*
             }
+            const NAMES: &[&str] = &[$( $fwire, )*];
+            const FIELDS: &[Field] = &[$( Field::$field, )*];
 
-            // Inlined into `Event::set_field`, which the parsers call for
-            // every field. (With no field, or every field gated away, the
-            // lookup's only arm returns.)
-            #[inline]
-            #[allow(unreachable_code)]
-            fn set_field(
-                &mut self,
-                name: ::std::borrow::Cow<'a, str>,
-                value: $crate::Value<'a>,
-            ) -> ::core::result::Result<(), $crate::FieldError> {
-                // The name is found in a table, and the field by a match on
-                // the table's answer: a match on the names themselves costs
-                // the compiler several times as much for each field.
-                #[allow(non_camel_case_types)]
-                enum Slot {
-                    $( $field, )*
+            #[allow(deprecated)]
+            #[automatically_derived]
+            impl<'a> $crate::__private::Slots<'a> for $name<'a> {
+                fn names(&self) -> &'static [&'static str] {
+                    NAMES
                 }
-                const NAMES: &[&str] = &[$( $fwire, )*];
-                const SLOTS: &[Slot] = &[$( Slot::$field, )*];
-                #[allow(unreachable_patterns)]
-                let slot: &mut dyn $crate::__private::Slot<'a> =
-                    match $crate::__private::slot(NAMES, &name).and_then(|i| SLOTS.get(i)) {
+
+                #[inline]
+                #[allow(unreachable_patterns, unreachable_code)]
+                fn slot(&self, i: usize) -> ::core::option::Option<$crate::__private::SlotRef<'_, 'a>> {
+                    ::core::option::Option::Some(match FIELDS.get(i)? {
                         $(
                             $(#[cfg($fcfg)])?
-                            ::core::option::Option::Some(Slot::$field) => &mut self.$field,
+                            Field::$field => $crate::__private::SlotRef::$kind(&self.$field),
                         )*
-                        _ => {
-                            self.unknown_fields.push(name, value);
-                            return ::core::result::Result::Ok(());
-                        }
-                    };
-                $crate::__private::store(slot, &name, value)
-            }
+                        _ => return ::core::option::Option::None,
+                    })
+                }
 
-            fn for_each_field<'s>(&'s self, f: &mut dyn FnMut(&'s str, $crate::Value<'s>)) {
-                $(
-                    $(#[cfg($fcfg)])?
-                    $crate::__private::visit(f, $fwire, &self.$field);
-                )*
-                for (name, value) in self.unknown_fields.iter() {
-                    f(name, value.reborrow());
+                #[inline]
+                #[allow(unreachable_patterns, unreachable_code)]
+                fn slot_mut(&mut self, i: usize) -> ::core::option::Option<$crate::__private::SlotMut<'_, 'a>> {
+                    ::core::option::Option::Some(match FIELDS.get(i)? {
+                        $(
+                            $(#[cfg($fcfg)])?
+                            Field::$field => $crate::__private::SlotMut::$kind(&mut self.$field),
+                        )*
+                        _ => return ::core::option::Option::None,
+                    })
                 }
             }
 
-            fn take_fields(&mut self) -> $crate::Fields<'a> {
-                let mut fields = $crate::Fields::default();
-                $(
-                    $(#[cfg($fcfg)])?
-                    $crate::__private::take(&mut fields, $fwire, &mut self.$field);
-                )*
-                fields.extend(::core::mem::take(&mut self.unknown_fields));
-                fields
-            }
+            #[allow(deprecated)]
+            #[automatically_derived]
+            impl<'a> $crate::EventFields<'a> for $name<'a> {
+                const NAME: &'static str = $wire;
 
-            fn unknown_fields(&self) -> &$crate::Fields<'a> {
-                &self.unknown_fields
-            }
+                fn meta() -> &'static $crate::EventMeta {
+                    &super::super::EVENTS[$meta]
+                }
 
-            fn unknown_fields_mut(&mut self) -> &mut $crate::Fields<'a> {
-                &mut self.unknown_fields
+                // Inlined into `Event::set_field`, which the parsers call
+                // for every field.
+                #[inline]
+                fn set_field(
+                    &mut self,
+                    name: ::std::borrow::Cow<'a, str>,
+                    value: $crate::Value<'a>,
+                ) -> ::core::result::Result<(), $crate::FieldError> {
+                    let slot = $crate::__private::slot(NAMES, &name)
+                        .and_then(|i| $crate::__private::Slots::slot_mut(self, i))
+                        .map($crate::__private::SlotMut::into_dyn);
+                    match slot {
+                        ::core::option::Option::Some(slot) => $crate::__private::store(slot, &name, value),
+                        ::core::option::Option::None => {
+                            self.unknown_fields.push(name, value);
+                            ::core::result::Result::Ok(())
+                        }
+                    }
+                }
+
+                fn for_each_field<'s>(&'s self, f: &mut dyn FnMut(&'s str, $crate::Value<'s>)) {
+                    $crate::__private::visit_slots(self, f);
+                    for (name, value) in self.unknown_fields.iter() {
+                        f(name, value.reborrow());
+                    }
+                }
+
+                fn take_fields(&mut self) -> $crate::Fields<'a> {
+                    let mut fields = $crate::Fields::default();
+                    $crate::__private::take_slots(self, &mut fields);
+                    fields.extend(::core::mem::take(&mut self.unknown_fields));
+                    fields
+                }
+
+                fn unknown_fields(&self) -> &$crate::Fields<'a> {
+                    &self.unknown_fields
+                }
+
+                fn unknown_fields_mut(&mut self) -> &mut $crate::Fields<'a> {
+                    &mut self.unknown_fields
+                }
+            }
+        };
+
+        /// A copy; borrowed text stays borrowed.
+        $(#[cfg($cfg)])?
+        #[automatically_derived]
+        impl ::core::clone::Clone for $name<'_> {
+            fn clone(&self) -> Self {
+                let mut copy = Self::EMPTY;
+                $crate::__private::clone_slots(self, &mut copy);
+                copy.unknown_fields = self.unknown_fields.clone();
+                copy
             }
         }
 
@@ -592,13 +624,6 @@ macro_rules! __open_enum {
             }
         }
 
-        #[automatically_derived]
-        impl $crate::__private::IntoStatic for $name {
-            type Static = $name;
-
-            fn into_static(self) -> Self {
-                self
-            }
-        }
+        $crate::__static_field_value!($name);
     };
 }

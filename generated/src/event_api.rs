@@ -2,6 +2,7 @@
 //! structs and `Event` enums (here and in other crates) implement two
 //! small traits, and everything else is generic code over those.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -242,34 +243,6 @@ pub fn into_parts<'a, E: EventEnum<'a>>(mut event: E) -> (Cow<'a, str>, Fields<'
     (name, fields)
 }
 
-/// Calls `f` with one field of a struct, if present; what the generated
-/// `for_each_field` does for each field, in one call.
-#[doc(hidden)]
-#[inline]
-pub fn visit<'s, T: crate::ToValue>(
-    f: &mut dyn FnMut(&'s str, Value<'s>),
-    name: &'static str,
-    slot: &'s Option<T>,
-) {
-    if let Some(value) = slot {
-        f(name, value.to_value());
-    }
-}
-
-/// Moves one field of a struct into `fields`, if present; what the
-/// generated `take_fields` does for each field, in one call.
-#[doc(hidden)]
-#[inline]
-pub fn take<'a, T: crate::IntoValue<'a>>(
-    fields: &mut Fields<'a>,
-    name: &'static str,
-    slot: &mut Option<T>,
-) {
-    if let Some(value) = slot.take() {
-        fields.push(Cow::Borrowed(name), value.into_value());
-    }
-}
-
 /// Stores a value into a struct's field, naming the field in an error.
 #[doc(hidden)]
 #[inline]
@@ -285,27 +258,265 @@ pub fn slot(names: &[&str], name: &str) -> Option<usize> {
     names.iter().position(|n| *n == name)
 }
 
-/// A struct's field, to store a wire value into.
+/// A generated struct's typed fields, by their index in the struct's
+/// table of wire names. The declaration macro writes one `match` per
+/// direction; every operation over all fields (visiting, taking, owning,
+/// cloning) is the generic code below, compiled once for all structs.
+#[doc(hidden)]
+pub trait Slots<'a> {
+    /// The wire names of the declared fields, gated ones included.
+    fn names(&self) -> &'static [&'static str];
+    /// The field with index `i`; `None` when gated away.
+    fn slot(&self, i: usize) -> Option<SlotRef<'_, 'a>>;
+    /// [`Slots::slot`], to change.
+    fn slot_mut(&mut self, i: usize) -> Option<SlotMut<'_, 'a>>;
+}
+
+macro_rules! slot_kinds {
+    ($($kind:ident: $ty:ty,)*) => {
+        /// A reference to a struct's field, by the field's kind (the names
+        /// of the declaration macro's kinds): the generated matches build
+        /// these rather than trait objects, which costs the compiler less
+        /// for each field.
+        #[doc(hidden)]
+        pub enum SlotRef<'s, 'a> {
+            $($kind(&'s Option<$ty>),)*
+            Enum(&'s dyn Slot<'a>),
+        }
+
+        /// [`SlotRef`], to change.
+        #[doc(hidden)]
+        pub enum SlotMut<'s, 'a> {
+            $($kind(&'s mut Option<$ty>),)*
+            Enum(&'s mut dyn Slot<'a>),
+        }
+
+        impl<'s, 'a> SlotRef<'s, 'a> {
+            /// The field as a trait object.
+            #[inline]
+            #[must_use]
+            pub fn into_dyn(self) -> &'s dyn Slot<'a> {
+                match self {
+                    $(SlotRef::$kind(slot) => slot,)*
+                    SlotRef::Enum(slot) => slot,
+                }
+            }
+        }
+
+        impl<'s, 'a> SlotMut<'s, 'a> {
+            /// The field as a trait object.
+            #[inline]
+            #[must_use]
+            pub fn into_dyn(self) -> &'s mut dyn Slot<'a> {
+                match self {
+                    $(SlotMut::$kind(slot) => slot,)*
+                    SlotMut::Enum(slot) => slot,
+                }
+            }
+        }
+    };
+}
+
+slot_kinds! {
+    Text: Cow<'a, str>,
+    I64: i64,
+    U64: u64,
+    U16: u16,
+    Timestamp: Timestamp,
+    Ip: std::net::IpAddr,
+    TextList: Vec<Cow<'a, str>>,
+    Flag: bool,
+}
+
+/// Calls `f` with every present typed field, in declaration order.
+#[doc(hidden)]
+pub fn visit_slots<'s, 'a: 's>(event: &'s dyn Slots<'a>, f: &mut dyn FnMut(&'s str, Value<'s>)) {
+    for (i, name) in event.names().iter().enumerate() {
+        if let Some(value) = event.slot(i).and_then(|slot| slot.into_dyn().get()) {
+            f(name, value);
+        }
+    }
+}
+
+/// Moves every present typed field out, in declaration order.
+#[doc(hidden)]
+pub fn take_slots<'a>(event: &mut dyn Slots<'a>, fields: &mut Fields<'a>) {
+    for (i, name) in event.names().iter().enumerate() {
+        if let Some(value) = event.slot_mut(i).and_then(|slot| slot.into_dyn().take()) {
+            fields.push(Cow::Borrowed(*name), value);
+        }
+    }
+}
+
+/// Moves every typed field of `from` into the same field of `to`, its
+/// copy that owns its text.
+#[doc(hidden)]
+pub fn own_slots<'a>(from: &mut dyn Slots<'a>, to: &mut dyn Slots<'static>) {
+    for i in 0..from.names().len() {
+        if let (Some(from), Some(to)) = (from.slot_mut(i), to.slot_mut(i)) {
+            from.into_dyn().own_into(to.into_dyn());
+        }
+    }
+}
+
+/// Copies every typed field of `from` into the same field of `to`.
+#[doc(hidden)]
+pub fn clone_slots<'a>(from: &dyn Slots<'a>, to: &mut dyn Slots<'a>) {
+    for i in 0..from.names().len() {
+        if let (Some(from), Some(to)) = (from.slot(i), to.slot_mut(i)) {
+            from.into_dyn().clone_into(to.into_dyn());
+        }
+    }
+}
+
+/// A struct's field (an `Option` of one of the runtime's value types)
+/// behind a trait object.
 #[doc(hidden)]
 pub trait Slot<'a> {
     /// Converts and stores the value; unchanged on error.
     fn set(&mut self, value: Value<'a>) -> Result<(), FieldError>;
+    /// The value as sent, if present.
+    fn get(&self) -> Option<Value<'_>>;
+    /// Moves the value out as sent, if present.
+    fn take(&mut self) -> Option<Value<'a>>;
+    /// Moves the value, with its text owned, into `to`: the same field of
+    /// the struct's `'static` copy.
+    fn own_into(&mut self, to: &mut dyn Slot<'static>);
+    /// Copies the value into `to`: the same field of another struct.
+    fn clone_into(&self, to: &mut dyn Slot<'a>);
+    /// Stores a value handed over by [`FieldValue::hand`] for the same
+    /// field; a value of another type (which the callers above never
+    /// pass) leaves the slot unchanged.
+    fn put(&mut self, value: Carry<'_, 'a>);
 }
 
-impl<'a, T: crate::FromValue<'a>> Slot<'a> for Option<T> {
+/// A field's value on its way from one slot to the same slot of another
+/// struct: the types that borrow text by value, the others (all
+/// `'static`) behind `Any`, as `&mut Option<T>`.
+#[doc(hidden)]
+pub enum Carry<'s, 'a> {
+    Text(Cow<'a, str>),
+    List(Vec<Cow<'a, str>>),
+    Other(&'s mut dyn Any),
+}
+
+/// A type a generated struct's field can hold.
+#[doc(hidden)]
+pub trait FieldValue<'a>:
+    Clone + crate::FromValue<'a> + crate::ToValue + crate::IntoValue<'a> + Sized
+{
+    /// The same type owning its text.
+    type Static: FieldValue<'static>;
+    fn into_static(self) -> Self::Static;
+    /// Hands the value to `to`'s [`Slot::put`].
+    fn hand(self, to: &mut dyn Slot<'a>);
+    /// The value handed over, if it is of this type.
+    fn receive(value: Carry<'_, 'a>) -> Option<Self>;
+}
+
+impl<'a> FieldValue<'a> for Cow<'a, str> {
+    type Static = Cow<'static, str>;
+
+    fn into_static(self) -> Self::Static {
+        Cow::Owned(self.into_owned())
+    }
+
+    fn hand(self, to: &mut dyn Slot<'a>) {
+        to.put(Carry::Text(self));
+    }
+
+    fn receive(value: Carry<'_, 'a>) -> Option<Self> {
+        match value {
+            Carry::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> FieldValue<'a> for Vec<Cow<'a, str>> {
+    type Static = Vec<Cow<'static, str>>;
+
+    fn into_static(self) -> Self::Static {
+        self.into_iter()
+            .map(|s| Cow::Owned(s.into_owned()))
+            .collect()
+    }
+
+    fn hand(self, to: &mut dyn Slot<'a>) {
+        to.put(Carry::List(self));
+    }
+
+    fn receive(value: Carry<'_, 'a>) -> Option<Self> {
+        match value {
+            Carry::List(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+/// [`FieldValue`] for a `'static` type: the declaration macro's open
+/// enums and the scalar types.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __static_field_value {
+    ($($ty:ty),* $(,)?) => {$(
+        #[automatically_derived]
+        impl<'a> $crate::__private::FieldValue<'a> for $ty {
+            type Static = $ty;
+
+            fn into_static(self) -> Self {
+                self
+            }
+
+            fn hand(self, to: &mut dyn $crate::__private::Slot<'a>) {
+                to.put($crate::__private::Carry::Other(&mut ::core::option::Option::Some(self)));
+            }
+
+            fn receive(value: $crate::__private::Carry<'_, 'a>) -> ::core::option::Option<Self> {
+                match value {
+                    $crate::__private::Carry::Other(any) => any
+                        .downcast_mut::<::core::option::Option<$ty>>()
+                        .and_then(::core::option::Option::take),
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    )*};
+}
+__static_field_value!(i64, u64, u16, bool, Timestamp, std::net::IpAddr);
+
+impl<'a, T: FieldValue<'a>> Slot<'a> for Option<T> {
     #[inline]
     fn set(&mut self, value: Value<'a>) -> Result<(), FieldError> {
         *self = Some(T::from_value(value)?);
         Ok(())
     }
-}
 
-/// Moves one field of a struct out as an owned value; what the generated
-/// `into_owned` does for each field, in one call.
-#[doc(hidden)]
-#[inline]
-pub fn own<T: IntoStatic>(slot: &mut Option<T>) -> Option<T::Static> {
-    slot.take().map(IntoStatic::into_static)
+    fn get(&self) -> Option<Value<'_>> {
+        self.as_ref().map(crate::ToValue::to_value)
+    }
+
+    fn take(&mut self) -> Option<Value<'a>> {
+        Option::take(self).map(crate::IntoValue::into_value)
+    }
+
+    fn own_into(&mut self, to: &mut dyn Slot<'static>) {
+        if let Some(value) = Option::take(self) {
+            value.into_static().hand(to);
+        }
+    }
+
+    fn clone_into(&self, to: &mut dyn Slot<'a>) {
+        if let Some(value) = self {
+            value.clone().hand(to);
+        }
+    }
+
+    fn put(&mut self, value: Carry<'_, 'a>) {
+        if let Some(value) = T::receive(value) {
+            *self = Some(value);
+        }
+    }
 }
 
 /// `PartialEq` of event structs: the same fields with the same wire values,
@@ -332,47 +543,3 @@ pub fn debug_event(f: &mut fmt::Formatter<'_>, name: &str, event: &dyn FieldVisi
     });
     out.finish()
 }
-
-/// Turns a field's value into one that owns its text.
-#[doc(hidden)]
-pub trait IntoStatic {
-    type Static: 'static;
-    fn into_static(self) -> Self::Static;
-}
-
-impl IntoStatic for Cow<'_, str> {
-    type Static = Cow<'static, str>;
-
-    fn into_static(self) -> Self::Static {
-        Cow::Owned(self.into_owned())
-    }
-}
-
-impl IntoStatic for Vec<Cow<'_, str>> {
-    type Static = Vec<Cow<'static, str>>;
-
-    fn into_static(self) -> Self::Static {
-        self.into_iter().map(IntoStatic::into_static).collect()
-    }
-}
-
-impl<T: IntoStatic> IntoStatic for Option<T> {
-    type Static = Option<T::Static>;
-
-    fn into_static(self) -> Self::Static {
-        self.map(IntoStatic::into_static)
-    }
-}
-
-macro_rules! already_static {
-    ($($ty:ty),*) => {$(
-        impl IntoStatic for $ty {
-            type Static = $ty;
-
-            fn into_static(self) -> Self {
-                self
-            }
-        }
-    )*};
-}
-already_static!(i64, u64, u16, bool, Timestamp, std::net::IpAddr);

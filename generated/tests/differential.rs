@@ -187,3 +187,60 @@ proptest! {
         agree(json, &bytes);
     }
 }
+
+/// The typed copies keep every field: `clone` and `into_owned` go through
+/// the structs' field slots (one generic path for all kinds of field), so
+/// compare what they hold, field by field, with the parsed event on every
+/// captured line, and check that a clone borrows what the original borrows.
+#[test]
+fn copies_of_every_captured_event_hold_the_same_fields() {
+    let mut kinds = std::collections::BTreeSet::new();
+    for (json, bytes) in CAPTURED.iter() {
+        let text = std::str::from_utf8(bytes).expect("captures are UTF-8");
+        let parsed = if *json {
+            json::from_str(text)
+        } else {
+            tab_text::from_str(text)
+        };
+        let Ok(exported) = parsed else { continue };
+        let event = exported.event;
+        let fields: Vec<(String, String)> = event
+            .fields()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), format!("{value:?}")))
+            .collect();
+        let clone = event.clone();
+        assert_eq!(clone, event, "clone of {}", show(bytes));
+        let cloned: Vec<(String, String)> = clone
+            .fields()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), format!("{value:?}")))
+            .collect();
+        assert_eq!(cloned, fields, "clone of {}", show(bytes));
+        if let (Event::ImapCommandFinished(original), Event::ImapCommandFinished(copy)) =
+            (&event, &clone)
+            && let (Some(Cow::Borrowed(_)), Some(copied)) = (&original.cmd_name, &copy.cmd_name)
+        {
+            assert!(matches!(copied, Cow::Borrowed(_)), "a clone borrows");
+        }
+        let owned = event.into_owned();
+        let owned_fields: Vec<(String, String)> = owned
+            .fields()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), format!("{value:?}")))
+            .collect();
+        assert_eq!(owned_fields, fields, "into_owned of {}", show(bytes));
+        if let Some(meta) = owned.meta() {
+            for (name, _) in &fields {
+                if let Some(field) = meta.fields.iter().find(|f| f.name == name) {
+                    kinds.insert(format!("{:?}", field.ty));
+                }
+            }
+        }
+    }
+    // Every wire type the captures carry went through both copies.
+    assert!(
+        kinds.len() >= 4,
+        "too few kinds of field in the captures: {kinds:?}"
+    );
+}

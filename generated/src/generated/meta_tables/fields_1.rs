@@ -11,5680 +11,5757 @@ use crate::{
 #[allow(unused_imports)]
 use super::*;
 
-pub(crate) static FIELDS_1: [FieldMeta; 500] = [
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason_code",
-        ty: FieldType::StringList,
-        description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "args",
-        ty: FieldType::String,
-        description: "Command parameters as received.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "certificate_user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_id",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it, valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the running IMAP command (e.g. FETCH).",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Fixed text \"Cache flush failed\" on failure; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "human_args",
-        ty: FieldType::String,
-        description: "Command parameters made readable (valid UTF-8, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_human_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("The SASL request ID of auth_client_request_*; the CACHE-FLUSH request number is never added to the event (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        origin: Origin::Event("auth_client_cache_flush_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        origin: Origin::Event("auth_client_cache_flush_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mechanism",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Command name in upper case.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_name"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason_code",
-        ty: FieldType::StringList,
-        description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        origin: Origin::Event("auth_client_cache_flush_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        origin: Origin::Event("auth_client_cache_flush_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        origin: Origin::Event("auth_client_cache_flush_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_tag"),
-        note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_cipher",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_cipher_bits",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_pfs",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_protocol",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transport",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_transport"),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        origin: Origin::Event("auth_client_cache_flush_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the IMAP connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_port",
-        ty: FieldType::String,
-        description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the running IMAP command (e.g. FETCH).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "Tag of the running IMAP command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host name that was resolved to dest_ip, when known.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Destination port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the lookup failed (the server's reason or a fixed text such as \"Lookup failed\"); absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the end client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection", "imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection", "imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.4.0 sets \"protocol\" where 2.3 set \"service\" (auth-client-request.c, auth-master.c)."),
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Peer port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "End client's address.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "End client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("protocol"),
-        note: Some("On the master lookup and list events since 2.3.7; on the SASL request events only since 2.3.13."),
-        contexts: &["auth_master_lookup"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the end client's connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "socket_path",
-        ty: FieldType::String,
-        description: "Path of the UNIX socket connected to.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3; not in the docs."),
-        contexts: &["auth_master_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Full username being looked up.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_master_lookup"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "auth_user",
-        ty: FieldType::String,
-        description: "Authentication (SASL authcid) username, when the server returns it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "certificate_user",
-        ty: FieldType::String,
-        description: "Username taken from the client's TLS certificate.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_id",
-        ty: FieldType::String,
-        description: "The client's IMAP ID parameters as an IMAP list (needs imap_id_retain).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Number identifying the request on its auth server connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("The seed page calls it \"event id\"; it is the auth request ID (event_add_int, 2.3.7 to 2.4.4)."),
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the end client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mechanism",
-        ty: FieldType::String,
-        description: "SASL mechanism requested (e.g. PLAIN).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username as the client originally gave it, when the server returns it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.4.0 sets \"protocol\" where 2.3 set \"service\" (auth-client-request.c, auth-master.c)."),
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Peer port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "End client's address.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "End client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("protocol"),
-        note: Some("First set on request events at 2.3.13 (absent at 2.3.11.3)."),
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the end client's connection.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ssl_client_cert_fp",
-        ty: FieldType::String,
-        description: "Fingerprint of the client's TLS certificate.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ssl_client_cert_pubkey_fp",
-        ty: FieldType::String,
-        description: "Fingerprint of the public key in the client's TLS certificate.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ssl_ja3_hash",
-        ty: FieldType::String,
-        description: "JA3 fingerprint of the client's TLS hello.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_cipher",
-        ty: FieldType::String,
-        description: "TLS cipher in use, e.g. TLS_AES_256_GCM_SHA384.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_cipher_bits",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Strength of the TLS cipher, in bits.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_pfs",
-        ty: FieldType::String,
-        description: "Key exchange giving forward secrecy, e.g. KxECDHE.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tls_protocol",
-        ty: FieldType::String,
-        description: "TLS protocol version, e.g. TLSv1.3.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transport",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_transport"),
-        description: "Protection of the end client's connection as reported to the auth server.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "The non-TLS protected value is `secured` instead of `trusted`."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username the auth server returned, once known.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Number identifying the request on its auth server connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("The only field set on request events before 2.3.13."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "End client's address.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "End client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        renamed_to: Some("protocol"),
-        note: Some("On the master lookup and list events since 2.3.7; on the SASL request events only since 2.3.13."),
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Number identifying the request on its auth server connection.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("The seed page calls it \"event id\"; it is the auth request ID (event_add_int, 2.3.7 to 2.4.4)."),
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "End client's address.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "End client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("protocol"),
-        note: Some("First set on request events at 2.3.13 (absent at 2.3.11.3)."),
-        contexts: &["auth_client_request"],
-        origin: Origin::Group("auth_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the request ended unsuccessfully (\"Authentication failed\", \"Internal failure\", or the reason it was aborted); absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_3,
-                ty: None,
-                note: "On a failure reply the auth server's reason= text is used when it sends one, instead of \"Authentication failed\" (lib-auth-client/auth-client-request.c)."
-            }
-        ],
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: " user_mask",
-        ty: FieldType::String,
-        description: "Pattern of usernames to list (empty for all); the name really begins with a space.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Source 2.3.13 to 2.4.4 calls event_add_str(...,\" user_mask\", ...) with a leading space in the key; not set at all in 2.3.7-2.3.11.3."),
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_master_user_list"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Fixed text \"Listing users failed\" when the iteration failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the end client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the end client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.4.0 sets \"protocol\" where 2.3 set \"service\" (auth-client-request.c, auth-master.c)."),
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Peer port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "End client's address.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "End client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("protocol"),
-        note: Some("On the master lookup and list events since 2.3.7; on the SASL request events only since 2.3.13."),
-        contexts: &["auth_master_user_list"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the end client's connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("auth_master_user_list_init() (2.3.7 to 2.4.4) adds no \"user\" field."),
-        origin: Origin::Event("auth_client_userdb_list_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user_mask",
-        ty: FieldType::String,
-        description: "The docs' name for the listing pattern, which is sent as \" user_mask\" (with a leading space).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Documented without the leading space; no tag up to 2.4.4 sends a field named exactly user_mask."),
-        origin: Origin::Event("auth_client_userdb_list_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("auth_master_user_list_init() (2.3.7 to 2.4.4) adds no \"user\" field."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user_mask",
-        ty: FieldType::String,
-        description: "The docs' name for the listing pattern, which is sent as \" user_mask\" (with a leading space).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Documented without the leading space; no tag up to 2.4.4 sends a field named exactly user_mask."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_id",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "login_user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mechanism",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "translated_user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transport",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_transport"),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the request failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Number identifying the login request.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["login_auth_request"],
-        origin: Origin::Group("login_auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address of the client connection being logged in.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (login-server-auth.c)."
-            }
-        ],
-        contexts: &["login_auth_request"],
-        origin: Origin::Group("login_auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port of the client connection being logged in.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["login_auth_request"],
-        origin: Origin::Group("login_auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Address of the client being logged in.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_auth_request"],
-        origin: Origin::Group("login_auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Source port of the client being logged in.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["login_auth_request"],
-        origin: Origin::Group("login_auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "socket_path",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username the auth master returned; only on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cache",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_cache_result"),
-        description: "Whether the auth cache answered the lookup; only when the cache is enabled and was consulted.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Not on the seed page; first set at 2.3.19 (absent at 2.3.18), matching the later docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "channel_binding",
-        ty: FieldType::String,
-        description: "Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_id",
-        ty: FieldType::String,
-        description: "The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "command",
-        ty: FieldType::String,
-        description: "Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_command"],
-        origin: Origin::Group("auth_worker_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "command_id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Request ID the auth process gave the command.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_command"],
-        origin: Origin::Group("auth_worker_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "domain",
-        ty: FieldType::String,
-        description: "The part of the username after the '@'; absent without a domain.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Removed together with username at 2.3.13."),
-        origin: Origin::Group("auth_server_lookup_result"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0; exported as text as before."
-            }
-        ],
-        contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "login_user",
-        ty: FieldType::String,
-        description: "In a master user login, the user being logged in as; absent otherwise.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "Master user name, when doing a master user login.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mech",
-        ty: FieldType::String,
-        description: "SASL mechanism of the request (e.g. PLAIN), set when the request is created.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("mechanism"),
-        note: Some("Source 2.3.7-2.3.11.3 sets \"mech\" on the request event in auth_request_new(); 2.3.13 replaced it with \"mechanism\" on the same event (auth-request-fields.c). Never documented."),
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mechanism",
-        ty: FieldType::String,
-        description: "SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &["auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username exactly as the client sent it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb",
-        ty: FieldType::String,
-        description: "In 2.3, the passdb's driver (e.g. pam, sql). From 2.4.0, the name of the passdb block.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "Now carries the passdb block's name (request->passdb->name); the driver moved to passdb_driver. Source: auth-request.c at 2.4.0."
-            }
-        ],
-        contexts: &["auth_passdb"],
-        origin: Origin::Group("auth_passdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb_driver",
-        ty: FieldType::String,
-        description: "Driver of the passdb (e.g. pam, passwd-file, sql).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_passdb"],
-        origin: Origin::Group("auth_passdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb_id",
-        ty: FieldType::String,
-        description: "Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Source (2.3.9 to 2.4.4) sets it with event_add_str(dec2str(id)), so it is a string on the wire although it is numeric. Absent at 2.3.8, matching the documented \"v2.3.9+\"."),
-        contexts: &["auth_passdb"],
-        origin: Origin::Group("auth_passdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb_name",
-        ty: FieldType::String,
-        description: "The passdb's configured name, or its driver name when it has none.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("passdb"),
-        note: Some("Not set at 2.4.0; 2.4 docs say it was renamed to `passdb`. (Notes elsewhere saying passdb_name became passdb_driver are inaccurate: passdb_driver replaces the 2.3 meaning of `passdb`.)"),
-        contexts: &["auth_passdb"],
-        origin: Origin::Group("auth_passdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, smtp.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.4.0 (auth-request-fields.c) sets \"protocol\" instead of \"service\"."),
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Peer address of the connection actually made to Dovecot (the proxy's address when proxied).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Peer port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "realm",
-        ty: FieldType::String,
-        description: "Authentication realm, when the mechanism supplies one.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0; exported as text as before."
-            }
-        ],
-        contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_server_connection", "auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "result",
-        ty: FieldType::Enum,
-        enum_name: Some("passdb_result"),
-        description: "Outcome of this passdb's lookup.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, smtp.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("protocol"),
-        note: Some("Dovecot 2.3 docs mark these request fields \"added in v2.3.12\", but 2.3.12 was never released; the first tag whose source sets them (auth-request-fields.c) is 2.3.13."),
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the client connection.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "translated_user",
-        ty: FieldType::String,
-        description: "Username after auth_username_translation was applied, before passdb changes.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transport",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_transport"),
-        description: "Protection of the client connection; starts as insecure and is updated from the client's data.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "The non-TLS protected value is `secured` instead of `trusted` (auth-request-fields.c at 2.4.0)."
-            }
-        ],
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Full username at the end of the lookup.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added directly to this event 2.3.7-2.3.11.3; from 2.3.13 it comes from the request event."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "username",
-        ty: FieldType::String,
-        description: "The part of the username before the '@' (the whole name if there is none).",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Set by auth_request_lookup_end_common() 2.3.7-2.3.11.3; the function is gone at 2.3.13."),
-        origin: Origin::Group("auth_server_lookup_result"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "In a master user login, the master user's name; absent otherwise.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Current full username; may change while the request is processed (e.g. by a passdb).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mode",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_policy_mode"),
-        description: "Whether this was an allow query or a report.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_policy_lookup"],
-        origin: Origin::Group("auth_policy_lookup"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "policy_response",
-        ty: FieldType::Integer,
-        description: "Numeric verdict from the policy server: negative rejects, 0 allows, a positive value is a delay in seconds.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Set with add_int(\"policy_response\") in auth-policy.c at 2.3.7 and still at 2.4.4. The 2.4 docs call this field policy_result, which this event never carries."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "policy_result",
-        ty: FieldType::String,
-        description: "Name used by the 2.4 documentation for the policy server's numeric reply.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Documented by Dovecot 2.4 (events.js) on this event, but no tag up to 2.4.4 sets it here; the real field is policy_response. (policy_result does exist, with ok/delayed/refused, on auth_request_finished.)"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "credentials_scheme",
-        ty: FieldType::String,
-        description: "Password scheme requested for a credentials lookup (e.g. SHA256-CRYPT, PLAIN).",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Set by auth_request_finished_event() 2.3.7-2.3.11.3; no longer set at 2.3.13, although the seed page lists it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_request_error"),
-        description: "Why the request failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Only the two fixed texts are ever set (auth-request.c, 2.3.7 to 2.4.4); the seed page just says \"set when error happens\"."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "login_user",
-        ty: FieldType::String,
-        description: "In a master user login, the user being logged in as.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "In a master user login, the master user's name.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mechanism",
-        ty: FieldType::String,
-        description: "SASL mechanism used.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Not added to this event in 2.3.11.x (commit 8f5d666f73 removed it as a duplicate of \"mech\"); it returns at 2.3.13 on the request event."
-            },
-            ChangeMeta {
-                version: V2_3_13,
-                ty: None,
-                note: "Now set on the request event (auth-request-fields.c), so every auth server event has it."
-            }
-        ],
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "orig_user",
-        ty: FieldType::String,
-        description: "Username exactly as the client sent it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("original_user"),
-        note: Some("Only 2.3.11.x sends this name; 2.3.13 moved the field to the request event as original_user."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username exactly as the client sent it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_username",
-        ty: FieldType::String,
-        description: "Username exactly as the client sent it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        renamed_to: Some("orig_user"),
-        note: Some("The seed page names this field \"original_username\" and it was sent under that name up to 2.3.10.1; commit 25098fc5bb (in 2.3.11.2) renamed it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "policy_penalty",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Seconds),
-        description: "Total delay, in seconds, that policy server replies imposed on this request.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("The 2.3.7-2.3.10.1 code adds it only when request->policy_penalty > 0, but nothing ever assigned that member, so it was never sent; 2.3.11.2 added \"policy_penalty += result\" (commit 545ba96648). The docs only say \"time of penalty\"; the value is the policy server's result used as seconds (timeout_add(result * 1000))."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "policy_result",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_policy_result"),
-        description: "The policy server's verdict, present when a policy check was made.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Emitted on this event (auth-request.c, 2.3.7 to 2.4.4). Before 2.3.11.2 a delaying reply was reported as \"ok\" (fixed by commit 545ba96648)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "realm",
-        ty: FieldType::String,
-        description: "Authentication realm given by the mechanism, if any.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Not on the seed page; set since 2.3.7 (and on the request event from 2.3.13)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "success",
-        ty: FieldType::Flag,
-        description: "Present (as yes) when the authentication succeeded.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "translated_user",
-        ty: FieldType::String,
-        description: "Username after auth_username_translation.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "translated_username",
-        ty: FieldType::String,
-        description: "Username after auth_username_translation.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        renamed_to: Some("translated_user"),
-        note: Some("Renamed by commit 84297ecf71, first in 2.3.11.2."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transport",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_transport"),
-        description: "Protection of the client connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Full username; may have been changed by a passdb.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cache",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_cache_result"),
-        description: "Whether the auth cache answered the lookup; only when the cache is enabled and was consulted.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "result",
-        ty: FieldType::Enum,
-        enum_name: Some("userdb_result"),
-        description: "Outcome of this userdb's lookup.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "userdb",
-        ty: FieldType::String,
-        description: "In 2.3, the userdb's driver (e.g. passwd, sql). From 2.4.0, the name of the userdb block.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "Now carries the userdb block's name; the driver moved to userdb_driver (auth-request.c at 2.4.0)."
-            }
-        ],
-        contexts: &["auth_userdb"],
-        origin: Origin::Group("auth_userdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "userdb_driver",
-        ty: FieldType::String,
-        description: "Driver of the userdb (e.g. passwd, static, sql).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_userdb"],
-        origin: Origin::Group("auth_userdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "userdb_id",
-        ty: FieldType::String,
-        description: "Sequence number of the userdb in the configuration (0, 1, ...), as decimal text.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Set with event_add_str(dec2str(id)) from 2.3.9 to 2.4.4; absent at 2.3.8."),
-        contexts: &["auth_userdb"],
-        origin: Origin::Group("auth_userdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "userdb_name",
-        ty: FieldType::String,
-        description: "The userdb's configured name, or its driver name when it has none.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("userdb"),
-        contexts: &["auth_userdb"],
-        origin: Origin::Group("auth_userdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "command",
-        ty: FieldType::String,
-        description: "Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_command"],
-        origin: Origin::Group("auth_worker_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Request ID the auth process gave the command.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("command_id"),
-        note: Some("Set as \"id\" at 2.3.7-2.3.11.3; 2.3.13 renamed it to command_id."),
-        contexts: &["auth_worker_command"],
-        origin: Origin::Group("auth_worker_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &[
-            "auth_worker_server_connection", "client_connection", "dict_server_connection",
-            "dns_worker_connection", "http_server_connection", "quota_status_connection",
-            "smtp_server_connection"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &[
-            "auth_worker_server_connection", "client_connection", "dict_server_connection",
-            "dns_worker_connection", "http_server_connection", "quota_status_connection",
-            "smtp_server_connection"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Wrong event: client_ip/ip/port belong to outgoing connections (server_connection_*); source 2.3.4-2.3.8 sets them only in connection_init_client_ip_from(). Incoming connections use local_ip/remote_ip/remote_port from 2.3.7."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_port",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set by any tag (only cleared, 2.3.4-2.3.8)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connection_id",
-        ty: FieldType::String,
-        description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dict_name",
-        ty: FieldType::String,
-        description: "Name under which the client asked for the dict.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the dict's own parent event (dict_server_dict) and on each command."),
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("dict_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Set only on outgoing connections (2.3.4-2.3.8), never on incoming ones."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in the SNI callback of smtp-server-connection.c from 2.4.0; absent at 2.3.21.1. LMTP also adds it to its client event (src/lmtp/lmtp-client.c, from 2.4.0)."),
-        contexts: &["lmtp_client", "login_client", "smtp_server_connection"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "quota_status_connection", "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "quota_status_connection", "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "port",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Set only on outgoing connections (2.3.4-2.3.8), as a string."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "quota_status_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "quota_status_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "login_client", "quota_status_connection", "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "client_connection",
-            "dict_server_connection", "dns_worker_connection", "http_server_connection",
-            "quota_status_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was removed in 2.4.0 (replaced by protocol). The source still sets it at 2.4.0-2.4.4 (client-common.c: master_service_get_name()), but to the service name instead of the protocol."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID; on the connection's event it equals connection_id.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("Set together with connection_id (2.3.18 to 2.4.4)."),
-        contexts: &["smtp_server_connection", "storage_service_user", "submission_client"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the client gave when it connected; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("From 2.3.17 set per command (dict_server_command)."),
-        contexts: &[
-            "dict_server_connection", "login_client", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("dict_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Wrong event: client_ip/ip/port belong to outgoing connections (server_connection_*); source 2.3.4-2.3.8 sets them only in connection_init_client_ip_from(). Incoming connections use local_ip/remote_ip/remote_port from 2.3.7."),
-        origin: Origin::Event("client_connection_connected"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_port",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Never set by any tag (only cleared, 2.3.4-2.3.8)."),
-        origin: Origin::Event("client_connection_connected"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Set only on outgoing connections (2.3.4-2.3.8), never on incoming ones."),
-        origin: Origin::Event("client_connection_connected"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "port",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Set only on outgoing connections (2.3.4-2.3.8), as a string."),
-        origin: Origin::Event("client_connection_connected"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the connection ended, in words (e.g. closed by the peer, or an I/O error).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "alloc_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Total memory allocated for the data stack.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "backtrace",
-        ty: FieldType::String,
-        description: "Backtrace of the code that made the stack grow, when one could be taken.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "backtrace_error",
-        ty: FieldType::String,
-        description: "Why the backtrace could not be taken.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "frame_alloc_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes allocated in that frame so far (Dovecot built with DEBUG only).",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "frame_alloc_count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Allocations made in that frame so far (Dovecot built with DEBUG only).",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "frame_marker",
-        ty: FieldType::String,
-        description: "Marker of the data stack frame that needed the memory, usually the file:line of its T_BEGIN.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "last_alloc_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the allocation that made the stack grow.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "last_block_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the newly allocated block.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "used_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Data stack memory in use.",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it, valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host the recipient is proxied to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("lmtp-proxy.c from 2.4.0 (absent at 2.3.21.1), matching the docs."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::Ip,
-        description: "IP address the recipient is proxied to, when known.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("event_add_ip in lmtp-proxy.c from 2.4.0, only when the address is known."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dict",
-        ty: FieldType::String,
-        description: "Name of the dict's settings block (dict { } name).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added by dict_init_filter_auto() from 2.4.0. Not in the docs, whose 2.4 dict_init template lists dict_name instead (see dict_server_dict)."),
-        contexts: &["dict"],
-        origin: Origin::Group("dict"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dict_driver",
-        ty: FieldType::String,
-        description: "Dict driver, e.g. sql, redis or proxy.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["dict"],
-        origin: Origin::Group("dict"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dict_name",
-        ty: FieldType::String,
-        description: "Name under which the client asked for the dict.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the dict's own parent event (dict_server_dict) and on each command."),
-        contexts: &["dict_server_connection", "dict_server_dict"],
-        origin: Origin::Group("dict_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "driver",
-        ty: FieldType::String,
-        description: "Dict driver, e.g. sql, redis or proxy.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Set in dict_init() 2.3.11.2-2.3.21.1; 2.4.0 sets dict_driver instead."),
-        contexts: &["dict", "sieve_storage"],
-        origin: Origin::Group("dict"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "fs",
-        ty: FieldType::String,
-        description: "Name of the fs settings block this fs instance was built from.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Not in the docs."),
-        contexts: &["fs"],
-        origin: Origin::Group("fs"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "imapsieve_from",
-        ty: FieldType::String,
-        description: "Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Only 2.4.0 (src/plugins/imapsieve/imap-sieve.c) adds it as a field; from 2.4.1 the value is passed as a settings filter name instead and is no longer an event field. Not in the docs."),
-        contexts: &["imapsieve_mailbox"],
-        origin: Origin::Group("imapsieve_mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "dict_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name (TLS SNI) the user's client asked for, when known.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("From the caller's input or the userdb (mail-storage-service.c, 2.4.0 to 2.4.4)."),
-        contexts: &["lmtp_client", "login_client", "smtp_server_connection", "storage_service_user"],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "sieve_execute", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_subname",
-        ty: FieldType::String,
-        description: "Mailbox name without the namespace prefix.",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Set only at 2.4.0 (SETTINGS_EVENT_MAILBOX_NAME_WITHOUT_PREFIX in mail-storage.c); gone at 2.4.1."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_from",
-        ty: FieldType::String,
-        description: "Address from the message's From header (e.g. user@example.com).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_id",
-        ty: FieldType::String,
-        description: "The message's Message-ID header, cut to 200 bytes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "sieve_execute"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Physical size of the message.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("From 2.3.13 omitted when the size could not be determined (message_vsize likewise)."),
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_subject",
-        ty: FieldType::String,
-        description: "The message's Subject header decoded to UTF-8, cut to 80 bytes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_vsize",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message when every line ends in CRLF.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "namespace",
-        ty: FieldType::String,
-        description: "Name of the namespace the mailbox belongs to (the namespace settings block).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mailbox", "mailbox_list"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "quota",
-        ty: FieldType::String,
-        description: "Name of the quota root (the quota settings block).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["quota_root"],
-        origin: Origin::Group("quota_root"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_index",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Position of the recipient in the transaction, counting accepted recipients from 0.",
-        lifetime: Lifetime { since: Some(V2_4_4), ..Lifetime::ALWAYS },
-        note: Some("First added at 2.4.4 (smtp-server-recipient.c), once the recipient is approved; not in the docs."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "dict_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &[
-            "dict_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("mail-storage-service.c sets it at 2.3.0-2.3.8 too, but not at 2.3.9-2.3.21.1; one field cannot have both lifetimes, so the 2.3.0-2.3.8 span is modelled through mail_user (which sets it at 2.3.0-2.3.8 as well). The 2.4 docs mark it as added in 2.4.0."),
-        contexts: &["login_client", "storage_service_user"],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "sieve_extlists_list",
-        ty: FieldType::String,
-        description: "Name of the sieve_extlists_list settings block the dict belongs to.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        note: Some("ext_extlists_list_init() in src/lib-sieve/plugins/extlists/ext-extlists-common.c, 2.4.2 to 2.4.4 (the extension first appears at 2.4.2)."),
-        contexts: &["sieve_extlists"],
-        origin: Origin::Group("sieve_extlists"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "sieve_script",
-        ty: FieldType::String,
-        description: "Name of the sieve_script settings block the storage was created from.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in sieve_storage_init_real() (sieve-storage.c) from 2.4.0 to 2.4.4; absent for storages made without a named sieve_script block. Not in the docs."),
-        contexts: &["sieve_storage"],
-        origin: Origin::Group("sieve_storage"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "storage_driver",
-        ty: FieldType::String,
-        description: "Documented name of the storage driver field.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 and 2.4 docs, but no Pigeonhole tag sets a field with this name; the value is sent as driver."),
-        contexts: &["sieve_storage"],
-        origin: Origin::Group("sieve_storage"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dict_name",
-        ty: FieldType::String,
-        description: "Name under which the client asked for the dict.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the dict's own parent event (dict_server_dict) and on each command."),
-        contexts: &["dict_server_connection", "dict_server_dict"],
-        origin: Origin::Group("dict_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "driver",
-        ty: FieldType::String,
-        description: "Dict driver, e.g. sql, redis or proxy.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Set in dict_init() 2.3.11.2-2.3.21.1; 2.4.0 sets dict_driver instead."),
-        contexts: &["dict", "sieve_storage"],
-        origin: Origin::Group("dict"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Key being incremented.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "dict_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "sieve_execute", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "orig_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("original_user"),
-        note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "dict_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "dict_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection", "smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "txid",
-        ty: FieldType::String,
-        description: "Random ID of the transaction (128-bit GUID in hex), shared by all of its events.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Not in the docs; set at every tag 2.3.11.2-2.4.4 (dict_transaction_begin())."),
-        contexts: &["dict_transaction"],
-        origin: Origin::Group("dict_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the transaction is made for; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "dict", "dict_server_connection", "dict_transaction", "imap_client", "lda",
-            "login_client", "mail_user", "managesieve_session", "pop3_client", "sieve",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("dict_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the iteration failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Prefix being iterated, starting with priv/ or shared/.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("2.3.11.2-2.3.16 accepted several prefixes; only the first was recorded."),
-        origin: Origin::Event("dict_iteration_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key_not_found",
-        ty: FieldType::Flag,
-        description: "Present as yes when the iteration succeeded with no rows.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rows",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of rows the iteration returned.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the iteration is made for; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "dict", "dict_iteration", "dict_server_connection", "imap_client", "lda",
-            "login_client", "mail_user", "managesieve_session", "pop3_client", "sieve",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("dict_iteration"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Prefix being iterated, starting with priv/ or shared/.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("2.3.11.2-2.3.16 accepted several prefixes; only the first was recorded."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the lookup failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Key looked up, starting with priv/ or shared/.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key_not_found",
-        ty: FieldType::Flag,
-        description: "Present as yes when the key did not exist.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the lookup is made for; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "dict", "dict_lookup", "dict_server_connection", "imap_client", "lda", "login_client",
-            "mail_user", "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("dict_lookup"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dict_name",
-        ty: FieldType::String,
-        description: "Name under which the client asked for the dict.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_command", "dict_server_connection"],
-        origin: Origin::Group("dict_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the command failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Prefix iterated.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rows",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of rows sent; only set when the iteration succeeded.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the client gave for the command; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_command", "dict_server_connection"],
-        origin: Origin::Group("dict_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Key looked up.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the commit failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Key or prefix the command is about.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dict_server_command"],
-        origin: Origin::Group("dict_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key_not_found",
-        ty: FieldType::Flag,
-        description: "Present as yes when the commit reported that a changed key did not exist.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "write_uncertain",
-        ty: FieldType::Flag,
-        description: "Present as yes when the commit may have written the data despite failing.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Key being set.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key_not_found",
-        ty: FieldType::Flag,
-        description: "Present as yes when the commit reported that a changed key did not exist.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Set for DICT_COMMIT_RET_NOTFOUND at every tag 2.3.11.2-2.4.4; not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rollback",
-        ty: FieldType::Flag,
-        description: "Present as yes when the transaction was rolled back.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "write_uncertain",
-        ty: FieldType::Flag,
-        description: "Present as yes when the commit failed in a way that may still have written the data.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "key",
-        ty: FieldType::String,
-        description: "Key being removed.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &[
-            "auth_worker_server_connection", "dns_client_connection", "smtp_client_connection",
-            "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &[
-            "auth_worker_server_connection", "dns_client_connection", "smtp_client_connection",
-            "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cached",
-        ty: FieldType::Enum,
-        enum_name: Some("dns_cached"),
-        description: "Whether the answer came from the library's cache; only set on success.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in src/lib-dns/dns-lookup.c at 2.4.0, with the lookup cache."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_id",
-        ty: FieldType::String,
-        description: "The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_port",
-        ty: FieldType::String,
-        description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
-        contexts: &["dns_client_connection", "smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it, valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "command",
-        ty: FieldType::String,
-        description: "Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_command"],
-        origin: Origin::Group("auth_worker_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "command_id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Request ID the auth process gave the command.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_worker_command"],
-        origin: Origin::Group("auth_worker_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connect_finished_time",
-        ty: FieldType::Timestamp,
-        description: "When the outgoing connection attempt completed.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_timeval 2.3.4-2.3.16; removed by commit e7a3c48390 (first in 2.3.17). Never documented."),
-        contexts: &["dns_client_connection", "smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction", "smtp_submit"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host name that was resolved to dest_ip, when known.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dns_client_connection", "smtp_client_connection", "smtp_server_recipient"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dns_client_connection", "smtp_client_connection", "smtp_server_recipient"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Destination port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dns_client_connection", "smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Human-readable error of the failed lookup.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        origin: Origin::Group("dns_result"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error_code",
-        ty: FieldType::Integer,
-        description: "Resolver error code of the failed lookup (a getaddrinfo error number).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("An EAI_* value of getaddrinfo(), which net_gethosterror() turns into text."),
-        origin: Origin::Group("dns_result"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "host",
-        ty: FieldType::String,
-        description: "Host name (or address) the TCP connection goes to; absent for UNIX sockets.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Set when a TCP connection is created (2.3.7 to 2.4.4), never for smtp_client_connection_create_unix()."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("smtp_client_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0; exported as text as before."
-            }
-        ],
-        contexts: &[
-            "auth_request", "auth_server_connection", "auth_worker_server_connection",
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_request", "lmtp_client", "login_client", "smtp_server_connection",
-            "storage_service_user"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_request", "auth_server_connection", "auth_worker_server_connection",
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "login_user",
-        ty: FieldType::String,
-        description: "In a master user login, the user being logged in as; absent otherwise.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction", "smtp_submit"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_4_2), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "In a master user login, the master user's name; absent otherwise.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mechanism",
-        ty: FieldType::String,
-        description: "SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs list only `reason` for the disconnect event, but connection_disconnect() adds the counters for outgoing connections too (2.4.0 to 2.4.4)."),
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
-            "imap_client", "pop3_client", "smtp_client_connection", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
-            "imap_client", "pop3_client", "smtp_client_connection", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username exactly as the client sent it.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request", "smtp_server_recipient"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb",
-        ty: FieldType::String,
-        description: "Name of the passdb block being set up.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_db_settings", "auth_passdb"],
-        origin: Origin::Group("auth_db_settings"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb_id",
-        ty: FieldType::String,
-        description: "Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Source (2.3.9 to 2.4.4) sets it with event_add_str(dec2str(id)), so it is a string on the wire although it is numeric. Absent at 2.3.8, matching the documented \"v2.3.9+\"."),
-        contexts: &["auth_passdb"],
-        origin: Origin::Group("auth_passdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb_name",
-        ty: FieldType::String,
-        description: "The passdb's configured name, or its driver name when it has none.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("passdb"),
-        note: Some("Not set at 2.4.0; 2.4 docs say it was renamed to `passdb`. (Notes elsewhere saying passdb_name became passdb_driver are inaccurate: passdb_driver replaces the 2.3 meaning of `passdb`.)"),
-        contexts: &["auth_passdb"],
-        origin: Origin::Group("auth_passdb"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &[
-            "auth_db_settings", "auth_request", "lda", "login_client", "smtp_client", "smtp_server"
-        ],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "quota",
-        ty: FieldType::String,
-        description: "Name of the quota root (the quota settings block).",
-        lifetime: Lifetime { since: Some(V2_4_2), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
-        contexts: &["quota_root"],
-        origin: Origin::Group("quota_root"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Peer address of the connection actually made to Dovecot (the proxy's address when proxied).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Peer port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "realm",
-        ty: FieldType::String,
-        description: "Authentication realm, when the mechanism supplies one.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of envelope recipients of the outgoing message.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added when the message body starts being written (smtp_submit_send)."),
-        contexts: &["smtp_submit"],
-        origin: Origin::Group("smtp_submit"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
-            "smtp_client_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0; exported as text as before."
-            }
-        ],
-        contexts: &[
-            "auth_request", "auth_server_connection", "auth_worker_server_connection",
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
-            "smtp_client_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_request", "auth_server_connection", "auth_worker_server_connection",
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
-            "smtp_client_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script",
-        ty: FieldType::String,
-        description: "File name of the Lua script.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["lua_script"],
-        origin: Origin::Group("lua_script"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Protocol of the service asking, e.g. imap, pop3, smtp.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Dovecot 2.3 docs mark these request fields \"added in v2.3.12\", but 2.3.12 was never released; the first tag whose source sets them (auth-request-fields.c) is 2.3.13."),
-        contexts: &["auth_request", "login_client", "storage_service_user"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the client connection.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_request", "imap_client", "managesieve_session", "smtp_server_connection",
-            "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
-            "submission_client"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "socket_path",
-        ty: FieldType::String,
-        description: "Path of the UNIX socket connected to.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dns_client_connection", "smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["dns_client_connection", "smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3; not in the docs."),
-        contexts: &["dns_client_connection", "smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "translated_user",
-        ty: FieldType::String,
-        description: "Username after auth_username_translation was applied, before passdb changes.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transport",
-        ty: FieldType::Enum,
-        enum_name: Some("auth_transport"),
-        description: "Protection of the client connection; starts as insecure and is updated from the client's data.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "The non-TLS protected value is `secured` instead of `trusted` (auth-request-fields.c at 2.4.0)."
-            }
-        ],
-        contexts: &["auth_request"],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Current full username; may change while the request is processed (e.g. by a passdb).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_request", "imap_client", "lda", "login_client", "mail_user",
-            "managesieve_session", "pop3_client", "smtp_server_recipient", "storage_service_user",
-            "submission_client"
-        ],
-        origin: Origin::Group("auth_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "userdb",
-        ty: FieldType::String,
-        description: "Name of the userdb block being set up.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        contexts: &["auth_db_settings"],
-        origin: Origin::Group("auth_db_settings"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    }
-
-];
+pub(crate) static FIELD_0: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1: FieldMeta = FieldMeta {
+    name: "reason_code",
+    ty: FieldType::StringList,
+    description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_2: FieldMeta = FieldMeta {
+    name: "args",
+    ty: FieldType::String,
+    description: "Command parameters as received.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_3: FieldMeta = FieldMeta {
+    name: "certificate_user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_4: FieldMeta = FieldMeta {
+    name: "client_id",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_5: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_6: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_7: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it, valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_8: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the running IMAP command (e.g. FETCH).",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_9: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_10: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_11: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Fixed text \"Cache flush failed\" on failure; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_12: FieldMeta = FieldMeta {
+    name: "human_args",
+    ty: FieldType::String,
+    description: "Command parameters made readable (valid UTF-8, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_human_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_13: FieldMeta = FieldMeta {
+    name: "id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("The SASL request ID of auth_client_request_*; the CACHE-FLUSH request number is never added to the event (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_14: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    origin: Origin::Event("auth_client_cache_flush_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_15: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_16: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    origin: Origin::Event("auth_client_cache_flush_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_17: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_18: FieldMeta = FieldMeta {
+    name: "mechanism",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_19: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Command name in upper case.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_name"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_20: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_21: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_22: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_23: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_24: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_25: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_26: FieldMeta = FieldMeta {
+    name: "reason_code",
+    ty: FieldType::StringList,
+    description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_27: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    origin: Origin::Event("auth_client_cache_flush_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_28: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    origin: Origin::Event("auth_client_cache_flush_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_29: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    origin: Origin::Event("auth_client_cache_flush_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_30: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_31: FieldMeta = FieldMeta {
+    name: "tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_tag"),
+    note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_32: FieldMeta = FieldMeta {
+    name: "tls_cipher",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_33: FieldMeta = FieldMeta {
+    name: "tls_cipher_bits",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_34: FieldMeta = FieldMeta {
+    name: "tls_pfs",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_35: FieldMeta = FieldMeta {
+    name: "tls_protocol",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_36: FieldMeta = FieldMeta {
+    name: "transport",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_transport"),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set on cache flush events: the cache flush creates its event with auth_master_event_create(), without the client details that SASL requests and master lookups add (auth-master.c, 2.3.7 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_37: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    origin: Origin::Event("auth_client_cache_flush_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_38: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_39: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_40: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_41: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_42: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_43: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the IMAP connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_44: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.7-2.3.21.1 creates this event without any user or connection info."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_45: FieldMeta = FieldMeta {
+    name: "client_port",
+    ty: FieldType::String,
+    description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_46: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the running IMAP command (e.g. FETCH).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_47: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "Tag of the running IMAP command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_48: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host name that was resolved to dest_ip, when known.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_49: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_50: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Destination port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_51: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the lookup failed (the server's reason or a fixed text such as \"Lookup failed\"); absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_52: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_53: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the end client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_54: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_55: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_56: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection", "imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_57: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection", "imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_58: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_59: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_60: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.4.0 sets \"protocol\" where 2.3 set \"service\" (auth-client-request.c, auth-master.c)."),
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_61: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_62: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_63: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_64: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Peer port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_65: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_66: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "End client's address.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_67: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_68: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "End client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_69: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_70: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("protocol"),
+    note: Some("On the master lookup and list events since 2.3.7; on the SASL request events only since 2.3.13."),
+    contexts: &["auth_master_lookup"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_71: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the end client's connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_72: FieldMeta = FieldMeta {
+    name: "socket_path",
+    ty: FieldType::String,
+    description: "Path of the UNIX socket connected to.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_73: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_74: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3; not in the docs."),
+    contexts: &["auth_master_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_75: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Full username being looked up.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_lookup", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_master_lookup"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_76: FieldMeta = FieldMeta {
+    name: "auth_user",
+    ty: FieldType::String,
+    description: "Authentication (SASL authcid) username, when the server returns it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_77: FieldMeta = FieldMeta {
+    name: "certificate_user",
+    ty: FieldType::String,
+    description: "Username taken from the client's TLS certificate.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_78: FieldMeta = FieldMeta {
+    name: "client_id",
+    ty: FieldType::String,
+    description: "The client's IMAP ID parameters as an IMAP list (needs imap_id_retain).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_79: FieldMeta = FieldMeta {
+    name: "id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Number identifying the request on its auth server connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("The seed page calls it \"event id\"; it is the auth request ID (event_add_int, 2.3.7 to 2.4.4)."),
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_80: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_81: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the end client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_82: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_83: FieldMeta = FieldMeta {
+    name: "mechanism",
+    ty: FieldType::String,
+    description: "SASL mechanism requested (e.g. PLAIN).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_84: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username as the client originally gave it, when the server returns it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_85: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.4.0 sets \"protocol\" where 2.3 set \"service\" (auth-client-request.c, auth-master.c)."),
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_86: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_87: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_88: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_89: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Peer port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_90: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "End client's address.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_91: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "End client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_92: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("protocol"),
+    note: Some("First set on request events at 2.3.13 (absent at 2.3.11.3)."),
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_93: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the end client's connection.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_94: FieldMeta = FieldMeta {
+    name: "ssl_client_cert_fp",
+    ty: FieldType::String,
+    description: "Fingerprint of the client's TLS certificate.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_95: FieldMeta = FieldMeta {
+    name: "ssl_client_cert_pubkey_fp",
+    ty: FieldType::String,
+    description: "Fingerprint of the public key in the client's TLS certificate.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_96: FieldMeta = FieldMeta {
+    name: "ssl_ja3_hash",
+    ty: FieldType::String,
+    description: "JA3 fingerprint of the client's TLS hello.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_97: FieldMeta = FieldMeta {
+    name: "tls_cipher",
+    ty: FieldType::String,
+    description: "TLS cipher in use, e.g. TLS_AES_256_GCM_SHA384.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_98: FieldMeta = FieldMeta {
+    name: "tls_cipher_bits",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Strength of the TLS cipher, in bits.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_99: FieldMeta = FieldMeta {
+    name: "tls_pfs",
+    ty: FieldType::String,
+    description: "Key exchange giving forward secrecy, e.g. KxECDHE.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_100: FieldMeta = FieldMeta {
+    name: "tls_protocol",
+    ty: FieldType::String,
+    description: "TLS protocol version, e.g. TLSv1.3.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_101: FieldMeta = FieldMeta {
+    name: "transport",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_transport"),
+    description: "Protection of the end client's connection as reported to the auth server.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "The non-TLS protected value is `secured` instead of `trusted`."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_102: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username the auth server returned, once known.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_103: FieldMeta = FieldMeta {
+    name: "id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Number identifying the request on its auth server connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("The only field set on request events before 2.3.13."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_104: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_105: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_106: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "End client's address.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_107: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "End client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_108: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    renamed_to: Some("protocol"),
+    note: Some("On the master lookup and list events since 2.3.7; on the SASL request events only since 2.3.13."),
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_109: FieldMeta = FieldMeta {
+    name: "id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Number identifying the request on its auth server connection.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("The seed page calls it \"event id\"; it is the auth request ID (event_add_int, 2.3.7 to 2.4.4)."),
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_110: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_111: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_112: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "End client's address.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_113: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "End client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_114: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("protocol"),
+    note: Some("First set on request events at 2.3.13 (absent at 2.3.11.3)."),
+    contexts: &["auth_client_request"],
+    origin: Origin::Group("auth_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_115: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the request ended unsuccessfully (\"Authentication failed\", \"Internal failure\", or the reason it was aborted); absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_3,
+            ty: None,
+            note: "On a failure reply the auth server's reason= text is used when it sends one, instead of \"Authentication failed\" (lib-auth-client/auth-client-request.c)."
+        }
+    ],
+
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_116: FieldMeta = FieldMeta {
+    name: " user_mask",
+    ty: FieldType::String,
+    description: "Pattern of usernames to list (empty for all); the name really begins with a space.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Source 2.3.13 to 2.4.4 calls event_add_str(...,\" user_mask\", ...) with a leading space in the key; not set at all in 2.3.7-2.3.11.3."),
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_master_user_list"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_117: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Fixed text \"Listing users failed\" when the iteration failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_118: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_119: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the end client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_120: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the end client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_121: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.4.0 sets \"protocol\" where 2.3 set \"service\" (auth-client-request.c, auth-master.c)."),
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_122: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_123: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_124: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_125: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Peer port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_126: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "End client's address.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_127: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "End client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_128: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, lmtp, submission.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("protocol"),
+    note: Some("On the master lookup and list events since 2.3.7; on the SASL request events only since 2.3.13."),
+    contexts: &["auth_master_user_list"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_129: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the end client's connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_user_list", "imap_client", "storage_service_user"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_130: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("auth_master_user_list_init() (2.3.7 to 2.4.4) adds no \"user\" field."),
+    origin: Origin::Event("auth_client_userdb_list_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_131: FieldMeta = FieldMeta {
+    name: "user_mask",
+    ty: FieldType::String,
+    description: "The docs' name for the listing pattern, which is sent as \" user_mask\" (with a leading space).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Documented without the leading space; no tag up to 2.4.4 sends a field named exactly user_mask."),
+    origin: Origin::Event("auth_client_userdb_list_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_132: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("auth_master_user_list_init() (2.3.7 to 2.4.4) adds no \"user\" field."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_133: FieldMeta = FieldMeta {
+    name: "user_mask",
+    ty: FieldType::String,
+    description: "The docs' name for the listing pattern, which is sent as \" user_mask\" (with a leading space).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Documented without the leading space; no tag up to 2.4.4 sends a field named exactly user_mask."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_134: FieldMeta = FieldMeta {
+    name: "client_id",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_135: FieldMeta = FieldMeta {
+    name: "login_user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_136: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_137: FieldMeta = FieldMeta {
+    name: "mechanism",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_138: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_139: FieldMeta = FieldMeta {
+    name: "translated_user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_140: FieldMeta = FieldMeta {
+    name: "transport",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_transport"),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An auth server request field; auth_master_user_event_create() (auth-master.c 2.3.7 to 2.3.21.1, lib-auth-client 2.4.0 to 2.4.4) never adds it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_141: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_142: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_143: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_144: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the request failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_145: FieldMeta = FieldMeta {
+    name: "id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Number identifying the login request.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["login_auth_request"],
+    origin: Origin::Group("login_auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_146: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address of the client connection being logged in.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (login-server-auth.c)."
+        }
+    ],
+
+    contexts: &["login_auth_request"],
+    origin: Origin::Group("login_auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_147: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port of the client connection being logged in.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["login_auth_request"],
+    origin: Origin::Group("login_auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_148: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Address of the client being logged in.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_auth_request"],
+    origin: Origin::Group("login_auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_149: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_150: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Source port of the client being logged in.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["login_auth_request"],
+    origin: Origin::Group("login_auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_151: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_152: FieldMeta = FieldMeta {
+    name: "socket_path",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_153: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An outgoing-connection field (server_connection_*); the request event never descends from the connection's event (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_154: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username the auth master returned; only on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_155: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_156: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_157: FieldMeta = FieldMeta {
+    name: "cache",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_cache_result"),
+    description: "Whether the auth cache answered the lookup; only when the cache is enabled and was consulted.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Not on the seed page; first set at 2.3.19 (absent at 2.3.18), matching the later docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_158: FieldMeta = FieldMeta {
+    name: "channel_binding",
+    ty: FieldType::String,
+    description: "Type of TLS channel binding requested by the SASL mechanism (e.g. tls-exporter).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_159: FieldMeta = FieldMeta {
+    name: "client_id",
+    ty: FieldType::String,
+    description: "The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_160: FieldMeta = FieldMeta {
+    name: "command",
+    ty: FieldType::String,
+    description: "Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_command"],
+    origin: Origin::Group("auth_worker_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_161: FieldMeta = FieldMeta {
+    name: "command_id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Request ID the auth process gave the command.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_command"],
+    origin: Origin::Group("auth_worker_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_162: FieldMeta = FieldMeta {
+    name: "domain",
+    ty: FieldType::String,
+    description: "The part of the username after the '@'; absent without a domain.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Removed together with username at 2.3.13."),
+    origin: Origin::Group("auth_server_lookup_result"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_163: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0; exported as text as before."
+        }
+    ],
+
+    contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_164: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_165: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_166: FieldMeta = FieldMeta {
+    name: "login_user",
+    ty: FieldType::String,
+    description: "In a master user login, the user being logged in as; absent otherwise.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_167: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "Master user name, when doing a master user login.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_168: FieldMeta = FieldMeta {
+    name: "mech",
+    ty: FieldType::String,
+    description: "SASL mechanism of the request (e.g. PLAIN), set when the request is created.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("mechanism"),
+    note: Some("Source 2.3.7-2.3.11.3 sets \"mech\" on the request event in auth_request_new(); 2.3.13 replaced it with \"mechanism\" on the same event (auth-request-fields.c). Never documented."),
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_169: FieldMeta = FieldMeta {
+    name: "mechanism",
+    ty: FieldType::String,
+    description: "SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_170: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &["auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_171: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_172: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username exactly as the client sent it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_173: FieldMeta = FieldMeta {
+    name: "passdb",
+    ty: FieldType::String,
+    description: "In 2.3, the passdb's driver (e.g. pam, sql). From 2.4.0, the name of the passdb block.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "Now carries the passdb block's name (request->passdb->name); the driver moved to passdb_driver. Source: auth-request.c at 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_passdb"],
+    origin: Origin::Group("auth_passdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_174: FieldMeta = FieldMeta {
+    name: "passdb_driver",
+    ty: FieldType::String,
+    description: "Driver of the passdb (e.g. pam, passwd-file, sql).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_passdb"],
+    origin: Origin::Group("auth_passdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_175: FieldMeta = FieldMeta {
+    name: "passdb_id",
+    ty: FieldType::String,
+    description: "Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Source (2.3.9 to 2.4.4) sets it with event_add_str(dec2str(id)), so it is a string on the wire although it is numeric. Absent at 2.3.8, matching the documented \"v2.3.9+\"."),
+    contexts: &["auth_passdb"],
+    origin: Origin::Group("auth_passdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_176: FieldMeta = FieldMeta {
+    name: "passdb_name",
+    ty: FieldType::String,
+    description: "The passdb's configured name, or its driver name when it has none.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("passdb"),
+    note: Some("Not set at 2.4.0; 2.4 docs say it was renamed to `passdb`. (Notes elsewhere saying passdb_name became passdb_driver are inaccurate: passdb_driver replaces the 2.3 meaning of `passdb`.)"),
+    contexts: &["auth_passdb"],
+    origin: Origin::Group("auth_passdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_177: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, smtp.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.4.0 (auth-request-fields.c) sets \"protocol\" instead of \"service\"."),
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_178: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_179: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_180: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Peer address of the connection actually made to Dovecot (the proxy's address when proxied).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_181: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Peer port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_182: FieldMeta = FieldMeta {
+    name: "realm",
+    ty: FieldType::String,
+    description: "Authentication realm, when the mechanism supplies one.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_183: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_184: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0; exported as text as before."
+        }
+    ],
+
+    contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_185: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_186: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request", "auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_187: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_server_connection", "auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_188: FieldMeta = FieldMeta {
+    name: "result",
+    ty: FieldType::Enum,
+    enum_name: Some("passdb_result"),
+    description: "Outcome of this passdb's lookup.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_189: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, smtp.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("protocol"),
+    note: Some("Dovecot 2.3 docs mark these request fields \"added in v2.3.12\", but 2.3.12 was never released; the first tag whose source sets them (auth-request-fields.c) is 2.3.13."),
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_190: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the client connection.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_191: FieldMeta = FieldMeta {
+    name: "translated_user",
+    ty: FieldType::String,
+    description: "Username after auth_username_translation was applied, before passdb changes.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_192: FieldMeta = FieldMeta {
+    name: "transport",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_transport"),
+    description: "Protection of the client connection; starts as insecure and is updated from the client's data.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "The non-TLS protected value is `secured` instead of `trusted` (auth-request-fields.c at 2.4.0)."
+        }
+    ],
+
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_193: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Full username at the end of the lookup.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added directly to this event 2.3.7-2.3.11.3; from 2.3.13 it comes from the request event."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_194: FieldMeta = FieldMeta {
+    name: "username",
+    ty: FieldType::String,
+    description: "The part of the username before the '@' (the whole name if there is none).",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Set by auth_request_lookup_end_common() 2.3.7-2.3.11.3; the function is gone at 2.3.13."),
+    origin: Origin::Group("auth_server_lookup_result"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_195: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "In a master user login, the master user's name; absent otherwise.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_196: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Current full username; may change while the request is processed (e.g. by a passdb).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_197: FieldMeta = FieldMeta {
+    name: "mode",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_policy_mode"),
+    description: "Whether this was an allow query or a report.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_policy_lookup"],
+    origin: Origin::Group("auth_policy_lookup"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_198: FieldMeta = FieldMeta {
+    name: "policy_response",
+    ty: FieldType::Integer,
+    description: "Numeric verdict from the policy server: negative rejects, 0 allows, a positive value is a delay in seconds.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Set with add_int(\"policy_response\") in auth-policy.c at 2.3.7 and still at 2.4.4. The 2.4 docs call this field policy_result, which this event never carries."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_199: FieldMeta = FieldMeta {
+    name: "policy_result",
+    ty: FieldType::String,
+    description: "Name used by the 2.4 documentation for the policy server's numeric reply.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Documented by Dovecot 2.4 (events.js) on this event, but no tag up to 2.4.4 sets it here; the real field is policy_response. (policy_result does exist, with ok/delayed/refused, on auth_request_finished.)"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_200: FieldMeta = FieldMeta {
+    name: "credentials_scheme",
+    ty: FieldType::String,
+    description: "Password scheme requested for a credentials lookup (e.g. SHA256-CRYPT, PLAIN).",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Set by auth_request_finished_event() 2.3.7-2.3.11.3; no longer set at 2.3.13, although the seed page lists it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_201: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_request_error"),
+    description: "Why the request failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Only the two fixed texts are ever set (auth-request.c, 2.3.7 to 2.4.4); the seed page just says \"set when error happens\"."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_202: FieldMeta = FieldMeta {
+    name: "login_user",
+    ty: FieldType::String,
+    description: "In a master user login, the user being logged in as.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_203: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "In a master user login, the master user's name.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_204: FieldMeta = FieldMeta {
+    name: "mechanism",
+    ty: FieldType::String,
+    description: "SASL mechanism used.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Not added to this event in 2.3.11.x (commit 8f5d666f73 removed it as a duplicate of \"mech\"); it returns at 2.3.13 on the request event."
+        },
+        ChangeMeta {
+            version: V2_3_13,
+            ty: None,
+            note: "Now set on the request event (auth-request-fields.c), so every auth server event has it."
+        }
+    ],
+
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_205: FieldMeta = FieldMeta {
+    name: "orig_user",
+    ty: FieldType::String,
+    description: "Username exactly as the client sent it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("original_user"),
+    note: Some("Only 2.3.11.x sends this name; 2.3.13 moved the field to the request event as original_user."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_206: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username exactly as the client sent it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_207: FieldMeta = FieldMeta {
+    name: "original_username",
+    ty: FieldType::String,
+    description: "Username exactly as the client sent it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    renamed_to: Some("orig_user"),
+    note: Some("The seed page names this field \"original_username\" and it was sent under that name up to 2.3.10.1; commit 25098fc5bb (in 2.3.11.2) renamed it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_208: FieldMeta = FieldMeta {
+    name: "policy_penalty",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Seconds),
+    description: "Total delay, in seconds, that policy server replies imposed on this request.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("The 2.3.7-2.3.10.1 code adds it only when request->policy_penalty > 0, but nothing ever assigned that member, so it was never sent; 2.3.11.2 added \"policy_penalty += result\" (commit 545ba96648). The docs only say \"time of penalty\"; the value is the policy server's result used as seconds (timeout_add(result * 1000))."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_209: FieldMeta = FieldMeta {
+    name: "policy_result",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_policy_result"),
+    description: "The policy server's verdict, present when a policy check was made.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Emitted on this event (auth-request.c, 2.3.7 to 2.4.4). Before 2.3.11.2 a delaying reply was reported as \"ok\" (fixed by commit 545ba96648)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_210: FieldMeta = FieldMeta {
+    name: "realm",
+    ty: FieldType::String,
+    description: "Authentication realm given by the mechanism, if any.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Not on the seed page; set since 2.3.7 (and on the request event from 2.3.13)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_211: FieldMeta = FieldMeta {
+    name: "success",
+    ty: FieldType::Flag,
+    description: "Present (as yes) when the authentication succeeded.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_212: FieldMeta = FieldMeta {
+    name: "translated_user",
+    ty: FieldType::String,
+    description: "Username after auth_username_translation.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_213: FieldMeta = FieldMeta {
+    name: "translated_username",
+    ty: FieldType::String,
+    description: "Username after auth_username_translation.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    renamed_to: Some("translated_user"),
+    note: Some("Renamed by commit 84297ecf71, first in 2.3.11.2."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_214: FieldMeta = FieldMeta {
+    name: "transport",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_transport"),
+    description: "Protection of the client connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_215: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Full username; may have been changed by a passdb.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_216: FieldMeta = FieldMeta {
+    name: "cache",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_cache_result"),
+    description: "Whether the auth cache answered the lookup; only when the cache is enabled and was consulted.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_217: FieldMeta = FieldMeta {
+    name: "result",
+    ty: FieldType::Enum,
+    enum_name: Some("userdb_result"),
+    description: "Outcome of this userdb's lookup.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_218: FieldMeta = FieldMeta {
+    name: "userdb",
+    ty: FieldType::String,
+    description: "In 2.3, the userdb's driver (e.g. passwd, sql). From 2.4.0, the name of the userdb block.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "Now carries the userdb block's name; the driver moved to userdb_driver (auth-request.c at 2.4.0)."
+        }
+    ],
+
+    contexts: &["auth_userdb"],
+    origin: Origin::Group("auth_userdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_219: FieldMeta = FieldMeta {
+    name: "userdb_driver",
+    ty: FieldType::String,
+    description: "Driver of the userdb (e.g. passwd, static, sql).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_userdb"],
+    origin: Origin::Group("auth_userdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_220: FieldMeta = FieldMeta {
+    name: "userdb_id",
+    ty: FieldType::String,
+    description: "Sequence number of the userdb in the configuration (0, 1, ...), as decimal text.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Set with event_add_str(dec2str(id)) from 2.3.9 to 2.4.4; absent at 2.3.8."),
+    contexts: &["auth_userdb"],
+    origin: Origin::Group("auth_userdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_221: FieldMeta = FieldMeta {
+    name: "userdb_name",
+    ty: FieldType::String,
+    description: "The userdb's configured name, or its driver name when it has none.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("userdb"),
+    contexts: &["auth_userdb"],
+    origin: Origin::Group("auth_userdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_222: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_223: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_224: FieldMeta = FieldMeta {
+    name: "command",
+    ty: FieldType::String,
+    description: "Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_command"],
+    origin: Origin::Group("auth_worker_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_225: FieldMeta = FieldMeta {
+    name: "id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Request ID the auth process gave the command.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("command_id"),
+    note: Some("Set as \"id\" at 2.3.7-2.3.11.3; 2.3.13 renamed it to command_id."),
+    contexts: &["auth_worker_command"],
+    origin: Origin::Group("auth_worker_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_226: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_227: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_228: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_229: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_230: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_231: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_232: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_233: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_234: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_235: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &[
+        "auth_worker_server_connection", "client_connection", "dict_server_connection",
+        "dns_worker_connection", "http_server_connection", "quota_status_connection",
+        "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_236: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &[
+        "auth_worker_server_connection", "client_connection", "dict_server_connection",
+        "dns_worker_connection", "http_server_connection", "quota_status_connection",
+        "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_237: FieldMeta = FieldMeta {
+    name: "client_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Wrong event: client_ip/ip/port belong to outgoing connections (server_connection_*); source 2.3.4-2.3.8 sets them only in connection_init_client_ip_from(). Incoming connections use local_ip/remote_ip/remote_port from 2.3.7."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_238: FieldMeta = FieldMeta {
+    name: "client_port",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set by any tag (only cleared, 2.3.4-2.3.8)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_239: FieldMeta = FieldMeta {
+    name: "connection_id",
+    ty: FieldType::String,
+    description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_240: FieldMeta = FieldMeta {
+    name: "dict_name",
+    ty: FieldType::String,
+    description: "Name under which the client asked for the dict.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the dict's own parent event (dict_server_dict) and on each command."),
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("dict_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_241: FieldMeta = FieldMeta {
+    name: "ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Set only on outgoing connections (2.3.4-2.3.8), never on incoming ones."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_242: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection", "login_client",
+        "quota_status_connection", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_243: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in the SNI callback of smtp-server-connection.c from 2.4.0; absent at 2.3.21.1. LMTP also adds it to its client event (src/lmtp/lmtp-client.c, from 2.4.0)."),
+    contexts: &["lmtp_client", "login_client", "smtp_server_connection"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_244: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection", "login_client",
+        "quota_status_connection", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_245: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection",
+        "quota_status_connection", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_246: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection",
+        "quota_status_connection", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_247: FieldMeta = FieldMeta {
+    name: "port",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Set only on outgoing connections (2.3.4-2.3.8), as a string."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_248: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_249: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection",
+        "quota_status_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_250: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection", "login_client",
+        "quota_status_connection", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_251: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection",
+        "quota_status_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_252: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection", "login_client",
+        "quota_status_connection", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_253: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "client_connection",
+        "dict_server_connection", "dns_worker_connection", "http_server_connection",
+        "quota_status_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_254: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was removed in 2.4.0 (replaced by protocol). The source still sets it at 2.4.0-2.4.4 (client-common.c: master_service_get_name()), but to the service name instead of the protocol."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_255: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID; on the connection's event it equals connection_id.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("Set together with connection_id (2.3.18 to 2.4.4)."),
+    contexts: &["smtp_server_connection", "storage_service_user", "submission_client"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_256: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the client gave when it connected; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("From 2.3.17 set per command (dict_server_command)."),
+    contexts: &[
+        "dict_server_connection", "login_client", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("dict_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_257: FieldMeta = FieldMeta {
+    name: "client_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Wrong event: client_ip/ip/port belong to outgoing connections (server_connection_*); source 2.3.4-2.3.8 sets them only in connection_init_client_ip_from(). Incoming connections use local_ip/remote_ip/remote_port from 2.3.7."),
+    origin: Origin::Event("client_connection_connected"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_258: FieldMeta = FieldMeta {
+    name: "client_port",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Never set by any tag (only cleared, 2.3.4-2.3.8)."),
+    origin: Origin::Event("client_connection_connected"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_259: FieldMeta = FieldMeta {
+    name: "ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Set only on outgoing connections (2.3.4-2.3.8), never on incoming ones."),
+    origin: Origin::Event("client_connection_connected"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_260: FieldMeta = FieldMeta {
+    name: "port",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Set only on outgoing connections (2.3.4-2.3.8), as a string."),
+    origin: Origin::Event("client_connection_connected"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_261: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the connection ended, in words (e.g. closed by the peer, or an I/O error).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_262: FieldMeta = FieldMeta {
+    name: "alloc_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Total memory allocated for the data stack.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_263: FieldMeta = FieldMeta {
+    name: "backtrace",
+    ty: FieldType::String,
+    description: "Backtrace of the code that made the stack grow, when one could be taken.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_264: FieldMeta = FieldMeta {
+    name: "backtrace_error",
+    ty: FieldType::String,
+    description: "Why the backtrace could not be taken.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_265: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_266: FieldMeta = FieldMeta {
+    name: "frame_alloc_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes allocated in that frame so far (Dovecot built with DEBUG only).",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_267: FieldMeta = FieldMeta {
+    name: "frame_alloc_count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Allocations made in that frame so far (Dovecot built with DEBUG only).",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_268: FieldMeta = FieldMeta {
+    name: "frame_marker",
+    ty: FieldType::String,
+    description: "Marker of the data stack frame that needed the memory, usually the file:line of its T_BEGIN.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_269: FieldMeta = FieldMeta {
+    name: "last_alloc_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the allocation that made the stack grow.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_270: FieldMeta = FieldMeta {
+    name: "last_block_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the newly allocated block.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_271: FieldMeta = FieldMeta {
+    name: "used_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Data stack memory in use.",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_272: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_273: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_274: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_275: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_276: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it, valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_17), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_277: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_278: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_279: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_280: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host the recipient is proxied to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("lmtp-proxy.c from 2.4.0 (absent at 2.3.21.1), matching the docs."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_281: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::Ip,
+    description: "IP address the recipient is proxied to, when known.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("event_add_ip in lmtp-proxy.c from 2.4.0, only when the address is known."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_282: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_283: FieldMeta = FieldMeta {
+    name: "dict",
+    ty: FieldType::String,
+    description: "Name of the dict's settings block (dict { } name).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added by dict_init_filter_auto() from 2.4.0. Not in the docs, whose 2.4 dict_init template lists dict_name instead (see dict_server_dict)."),
+    contexts: &["dict"],
+    origin: Origin::Group("dict"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_284: FieldMeta = FieldMeta {
+    name: "dict_driver",
+    ty: FieldType::String,
+    description: "Dict driver, e.g. sql, redis or proxy.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["dict"],
+    origin: Origin::Group("dict"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_285: FieldMeta = FieldMeta {
+    name: "dict_name",
+    ty: FieldType::String,
+    description: "Name under which the client asked for the dict.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the dict's own parent event (dict_server_dict) and on each command."),
+    contexts: &["dict_server_connection", "dict_server_dict"],
+    origin: Origin::Group("dict_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_286: FieldMeta = FieldMeta {
+    name: "driver",
+    ty: FieldType::String,
+    description: "Dict driver, e.g. sql, redis or proxy.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Set in dict_init() 2.3.11.2-2.3.21.1; 2.4.0 sets dict_driver instead."),
+    contexts: &["dict", "sieve_storage"],
+    origin: Origin::Group("dict"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_287: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_288: FieldMeta = FieldMeta {
+    name: "fs",
+    ty: FieldType::String,
+    description: "Name of the fs settings block this fs instance was built from.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Not in the docs."),
+    contexts: &["fs"],
+    origin: Origin::Group("fs"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_289: FieldMeta = FieldMeta {
+    name: "imapsieve_from",
+    ty: FieldType::String,
+    description: "Source mailbox of an IMAP COPY that triggered an imapsieve script lookup.",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Only 2.4.0 (src/plugins/imapsieve/imap-sieve.c) adds it as a field; from 2.4.1 the value is passed as a settings filter name instead and is no longer an event field. Not in the docs."),
+    contexts: &["imapsieve_mailbox"],
+    origin: Origin::Group("imapsieve_mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_290: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "dict_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_291: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name (TLS SNI) the user's client asked for, when known.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("From the caller's input or the userdb (mail-storage-service.c, 2.4.0 to 2.4.4)."),
+    contexts: &["lmtp_client", "login_client", "smtp_server_connection", "storage_service_user"],
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_292: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_293: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "sieve_execute", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_294: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_295: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_296: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_297: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_298: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_299: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_300: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_301: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_302: FieldMeta = FieldMeta {
+    name: "mailbox_subname",
+    ty: FieldType::String,
+    description: "Mailbox name without the namespace prefix.",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Set only at 2.4.0 (SETTINGS_EVENT_MAILBOX_NAME_WITHOUT_PREFIX in mail-storage.c); gone at 2.4.1."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_303: FieldMeta = FieldMeta {
+    name: "message_from",
+    ty: FieldType::String,
+    description: "Address from the message's From header (e.g. user@example.com).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_304: FieldMeta = FieldMeta {
+    name: "message_id",
+    ty: FieldType::String,
+    description: "The message's Message-ID header, cut to 200 bytes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "sieve_execute"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_305: FieldMeta = FieldMeta {
+    name: "message_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Physical size of the message.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("From 2.3.13 omitted when the size could not be determined (message_vsize likewise)."),
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_306: FieldMeta = FieldMeta {
+    name: "message_subject",
+    ty: FieldType::String,
+    description: "The message's Subject header decoded to UTF-8, cut to 80 bytes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_307: FieldMeta = FieldMeta {
+    name: "message_vsize",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message when every line ends in CRLF.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_308: FieldMeta = FieldMeta {
+    name: "namespace",
+    ty: FieldType::String,
+    description: "Name of the namespace the mailbox belongs to (the namespace settings block).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mailbox", "mailbox_list"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_309: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_310: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_311: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_312: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_313: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_314: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_315: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_316: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_317: FieldMeta = FieldMeta {
+    name: "quota",
+    ty: FieldType::String,
+    description: "Name of the quota root (the quota settings block).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["quota_root"],
+    origin: Origin::Group("quota_root"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_318: FieldMeta = FieldMeta {
+    name: "rcpt_index",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Position of the recipient in the transaction, counting accepted recipients from 0.",
+    lifetime: Lifetime { since: Some(V2_4_4), ..Lifetime::ALWAYS },
+    note: Some("First added at 2.4.4 (smtp-server-recipient.c), once the recipient is approved; not in the docs."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_319: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_320: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_321: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_322: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_323: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_324: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "dict_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_325: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_326: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &[
+        "dict_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_327: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_328: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_329: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_330: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("mail-storage-service.c sets it at 2.3.0-2.3.8 too, but not at 2.3.9-2.3.21.1; one field cannot have both lifetimes, so the 2.3.0-2.3.8 span is modelled through mail_user (which sets it at 2.3.0-2.3.8 as well). The 2.4 docs mark it as added in 2.4.0."),
+    contexts: &["login_client", "storage_service_user"],
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_331: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_332: FieldMeta = FieldMeta {
+    name: "sieve_extlists_list",
+    ty: FieldType::String,
+    description: "Name of the sieve_extlists_list settings block the dict belongs to.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    note: Some("ext_extlists_list_init() in src/lib-sieve/plugins/extlists/ext-extlists-common.c, 2.4.2 to 2.4.4 (the extension first appears at 2.4.2)."),
+    contexts: &["sieve_extlists"],
+    origin: Origin::Group("sieve_extlists"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_333: FieldMeta = FieldMeta {
+    name: "sieve_script",
+    ty: FieldType::String,
+    description: "Name of the sieve_script settings block the storage was created from.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in sieve_storage_init_real() (sieve-storage.c) from 2.4.0 to 2.4.4; absent for storages made without a named sieve_script block. Not in the docs."),
+    contexts: &["sieve_storage"],
+    origin: Origin::Group("sieve_storage"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_334: FieldMeta = FieldMeta {
+    name: "storage_driver",
+    ty: FieldType::String,
+    description: "Documented name of the storage driver field.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 and 2.4 docs, but no Pigeonhole tag sets a field with this name; the value is sent as driver."),
+    contexts: &["sieve_storage"],
+    origin: Origin::Group("sieve_storage"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_335: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_336: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_17), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_337: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_338: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_339: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_340: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_341: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_342: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_343: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_344: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_345: FieldMeta = FieldMeta {
+    name: "dict_name",
+    ty: FieldType::String,
+    description: "Name under which the client asked for the dict.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the dict's own parent event (dict_server_dict) and on each command."),
+    contexts: &["dict_server_connection", "dict_server_dict"],
+    origin: Origin::Group("dict_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_346: FieldMeta = FieldMeta {
+    name: "driver",
+    ty: FieldType::String,
+    description: "Dict driver, e.g. sql, redis or proxy.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Set in dict_init() 2.3.11.2-2.3.21.1; 2.4.0 sets dict_driver instead."),
+    contexts: &["dict", "sieve_storage"],
+    origin: Origin::Group("dict"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_347: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Key being incremented.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_348: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "dict_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_349: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_350: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "sieve_execute", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_351: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_352: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_353: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_354: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_355: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_356: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_357: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_358: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_359: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_360: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_361: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_362: FieldMeta = FieldMeta {
+    name: "orig_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("original_user"),
+    note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_363: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_364: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_365: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_366: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_367: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_368: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_369: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "dict_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_370: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_371: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "dict_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_372: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection", "smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_373: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_374: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_375: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_376: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_377: FieldMeta = FieldMeta {
+    name: "txid",
+    ty: FieldType::String,
+    description: "Random ID of the transaction (128-bit GUID in hex), shared by all of its events.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Not in the docs; set at every tag 2.3.11.2-2.4.4 (dict_transaction_begin())."),
+    contexts: &["dict_transaction"],
+    origin: Origin::Group("dict_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_378: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the transaction is made for; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "dict", "dict_server_connection", "dict_transaction", "imap_client", "lda", "login_client",
+        "mail_user", "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("dict_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_379: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the iteration failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_380: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Prefix being iterated, starting with priv/ or shared/.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("2.3.11.2-2.3.16 accepted several prefixes; only the first was recorded."),
+    origin: Origin::Event("dict_iteration_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_381: FieldMeta = FieldMeta {
+    name: "key_not_found",
+    ty: FieldType::Flag,
+    description: "Present as yes when the iteration succeeded with no rows.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_382: FieldMeta = FieldMeta {
+    name: "rows",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of rows the iteration returned.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_383: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the iteration is made for; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "dict", "dict_iteration", "dict_server_connection", "imap_client", "lda", "login_client",
+        "mail_user", "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("dict_iteration"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_384: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Prefix being iterated, starting with priv/ or shared/.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("2.3.11.2-2.3.16 accepted several prefixes; only the first was recorded."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_385: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the lookup failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_386: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Key looked up, starting with priv/ or shared/.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_387: FieldMeta = FieldMeta {
+    name: "key_not_found",
+    ty: FieldType::Flag,
+    description: "Present as yes when the key did not exist.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_388: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the lookup is made for; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "dict", "dict_lookup", "dict_server_connection", "imap_client", "lda", "login_client",
+        "mail_user", "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("dict_lookup"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_389: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_390: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_391: FieldMeta = FieldMeta {
+    name: "dict_name",
+    ty: FieldType::String,
+    description: "Name under which the client asked for the dict.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_command", "dict_server_connection"],
+    origin: Origin::Group("dict_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_392: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the command failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_393: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Prefix iterated.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_394: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_395: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_396: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_397: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_398: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_399: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_400: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_401: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_402: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_403: FieldMeta = FieldMeta {
+    name: "rows",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of rows sent; only set when the iteration succeeded.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_404: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the client gave for the command; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_command", "dict_server_connection"],
+    origin: Origin::Group("dict_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_405: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Key looked up.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_406: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_407: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_408: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_409: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the commit failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_410: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Key or prefix the command is about.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dict_server_command"],
+    origin: Origin::Group("dict_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_411: FieldMeta = FieldMeta {
+    name: "key_not_found",
+    ty: FieldType::Flag,
+    description: "Present as yes when the commit reported that a changed key did not exist.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_412: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_413: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_414: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A login proxy / pre-login client field (the docs' next sections); dict server commands descend only from the dict client connection (dict-commands.c, 2.3.11.2 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_415: FieldMeta = FieldMeta {
+    name: "write_uncertain",
+    ty: FieldType::Flag,
+    description: "Present as yes when the commit may have written the data despite failing.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_416: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Key being set.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_417: FieldMeta = FieldMeta {
+    name: "key_not_found",
+    ty: FieldType::Flag,
+    description: "Present as yes when the commit reported that a changed key did not exist.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Set for DICT_COMMIT_RET_NOTFOUND at every tag 2.3.11.2-2.4.4; not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_418: FieldMeta = FieldMeta {
+    name: "rollback",
+    ty: FieldType::Flag,
+    description: "Present as yes when the transaction was rolled back.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_419: FieldMeta = FieldMeta {
+    name: "write_uncertain",
+    ty: FieldType::Flag,
+    description: "Present as yes when the commit failed in a way that may still have written the data.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_420: FieldMeta = FieldMeta {
+    name: "key",
+    ty: FieldType::String,
+    description: "Key being removed.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_421: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &[
+        "auth_worker_server_connection", "dns_client_connection", "smtp_client_connection",
+        "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_422: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &[
+        "auth_worker_server_connection", "dns_client_connection", "smtp_client_connection",
+        "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_423: FieldMeta = FieldMeta {
+    name: "cached",
+    ty: FieldType::Enum,
+    enum_name: Some("dns_cached"),
+    description: "Whether the answer came from the library's cache; only set on success.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in src/lib-dns/dns-lookup.c at 2.4.0, with the lookup cache."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_424: FieldMeta = FieldMeta {
+    name: "client_id",
+    ty: FieldType::String,
+    description: "The client's IMAP ID parameters as an IMAP list; only when imap_id_retain is enabled.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_425: FieldMeta = FieldMeta {
+    name: "client_port",
+    ty: FieldType::String,
+    description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
+    contexts: &["dns_client_connection", "smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_426: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_427: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_428: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it, valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_429: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_430: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_431: FieldMeta = FieldMeta {
+    name: "command",
+    ty: FieldType::String,
+    description: "Worker protocol command being handled (e.g. PASSV, PASSL, SETCRED, USER, LIST).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_command"],
+    origin: Origin::Group("auth_worker_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_432: FieldMeta = FieldMeta {
+    name: "command_id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Request ID the auth process gave the command.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_worker_command"],
+    origin: Origin::Group("auth_worker_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_433: FieldMeta = FieldMeta {
+    name: "connect_finished_time",
+    ty: FieldType::Timestamp,
+    description: "When the outgoing connection attempt completed.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_timeval 2.3.4-2.3.16; removed by commit e7a3c48390 (first in 2.3.17). Never documented."),
+    contexts: &["dns_client_connection", "smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_434: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction", "smtp_submit"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_435: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host name that was resolved to dest_ip, when known.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dns_client_connection", "smtp_client_connection", "smtp_server_recipient"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_436: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dns_client_connection", "smtp_client_connection", "smtp_server_recipient"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_437: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Destination port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dns_client_connection", "smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_438: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_439: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Human-readable error of the failed lookup.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    origin: Origin::Group("dns_result"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_440: FieldMeta = FieldMeta {
+    name: "error_code",
+    ty: FieldType::Integer,
+    description: "Resolver error code of the failed lookup (a getaddrinfo error number).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("An EAI_* value of getaddrinfo(), which net_gethosterror() turns into text."),
+    origin: Origin::Group("dns_result"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_441: FieldMeta = FieldMeta {
+    name: "host",
+    ty: FieldType::String,
+    description: "Host name (or address) the TCP connection goes to; absent for UNIX sockets.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Set when a TCP connection is created (2.3.7 to 2.4.4), never for smtp_client_connection_create_unix()."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("smtp_client_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_442: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0; exported as text as before."
+        }
+    ],
+
+    contexts: &[
+        "auth_request", "auth_server_connection", "auth_worker_server_connection", "imap_client",
+        "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_443: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_request", "lmtp_client", "login_client", "smtp_server_connection",
+        "storage_service_user"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_444: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_request", "auth_server_connection", "auth_worker_server_connection", "imap_client",
+        "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_445: FieldMeta = FieldMeta {
+    name: "login_user",
+    ty: FieldType::String,
+    description: "In a master user login, the user being logged in as; absent otherwise.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_446: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction", "smtp_submit"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_447: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_448: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_449: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_450: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_451: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_452: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_453: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_454: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_4_2), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_455: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "In a master user login, the master user's name; absent otherwise.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_456: FieldMeta = FieldMeta {
+    name: "mechanism",
+    ty: FieldType::String,
+    description: "SASL mechanism used by the client (e.g. PLAIN, SCRAM-SHA-256).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_457: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs list only `reason` for the disconnect event, but connection_disconnect() adds the counters for outgoing connections too (2.4.0 to 2.4.4)."),
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
+        "imap_client", "pop3_client", "smtp_client_connection", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_458: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
+        "imap_client", "pop3_client", "smtp_client_connection", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_459: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_460: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_461: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_462: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_463: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username exactly as the client sent it.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request", "smtp_server_recipient"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_464: FieldMeta = FieldMeta {
+    name: "passdb",
+    ty: FieldType::String,
+    description: "Name of the passdb block being set up.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_db_settings", "auth_passdb"],
+    origin: Origin::Group("auth_db_settings"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_465: FieldMeta = FieldMeta {
+    name: "passdb_id",
+    ty: FieldType::String,
+    description: "Sequence number of the passdb in the configuration (0, 1, ...), as decimal text.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Source (2.3.9 to 2.4.4) sets it with event_add_str(dec2str(id)), so it is a string on the wire although it is numeric. Absent at 2.3.8, matching the documented \"v2.3.9+\"."),
+    contexts: &["auth_passdb"],
+    origin: Origin::Group("auth_passdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_466: FieldMeta = FieldMeta {
+    name: "passdb_name",
+    ty: FieldType::String,
+    description: "The passdb's configured name, or its driver name when it has none.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("passdb"),
+    note: Some("Not set at 2.4.0; 2.4 docs say it was renamed to `passdb`. (Notes elsewhere saying passdb_name became passdb_driver are inaccurate: passdb_driver replaces the 2.3 meaning of `passdb`.)"),
+    contexts: &["auth_passdb"],
+    origin: Origin::Group("auth_passdb"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_467: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &[
+        "auth_db_settings", "auth_request", "lda", "login_client", "smtp_client", "smtp_server"
+    ],
+
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_468: FieldMeta = FieldMeta {
+    name: "quota",
+    ty: FieldType::String,
+    description: "Name of the quota root (the quota settings block).",
+    lifetime: Lifetime { since: Some(V2_4_2), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
+    contexts: &["quota_root"],
+    origin: Origin::Group("quota_root"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_469: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_470: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_471: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_472: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_473: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Local address of the connection actually made to Dovecot (differs from local_ip behind a proxy).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_474: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_475: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Peer address of the connection actually made to Dovecot (the proxy's address when proxied).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_476: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Peer port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_477: FieldMeta = FieldMeta {
+    name: "realm",
+    ty: FieldType::String,
+    description: "Authentication realm, when the mechanism supplies one.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_478: FieldMeta = FieldMeta {
+    name: "recipients",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of envelope recipients of the outgoing message.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added when the message body starts being written (smtp_submit_send)."),
+    contexts: &["smtp_submit"],
+    origin: Origin::Group("smtp_submit"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_479: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
+        "smtp_client_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_480: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0; exported as text as before."
+        }
+    ],
+
+    contexts: &[
+        "auth_request", "auth_server_connection", "auth_worker_server_connection", "imap_client",
+        "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_481: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
+        "smtp_client_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_482: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_request", "auth_server_connection", "auth_worker_server_connection", "imap_client",
+        "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_483: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_server_connection", "auth_worker_server_connection", "dns_client_connection",
+        "smtp_client_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_484: FieldMeta = FieldMeta {
+    name: "script",
+    ty: FieldType::String,
+    description: "File name of the Lua script.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["lua_script"],
+    origin: Origin::Group("lua_script"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_485: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_486: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_487: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Protocol of the service asking, e.g. imap, pop3, smtp.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Dovecot 2.3 docs mark these request fields \"added in v2.3.12\", but 2.3.12 was never released; the first tag whose source sets them (auth-request-fields.c) is 2.3.13."),
+    contexts: &["auth_request", "login_client", "storage_service_user"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_488: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the client connection.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_request", "imap_client", "managesieve_session", "smtp_server_connection",
+        "smtp_server_recipient", "smtp_server_transaction", "storage_service_user",
+        "submission_client"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_489: FieldMeta = FieldMeta {
+    name: "socket_path",
+    ty: FieldType::String,
+    description: "Path of the UNIX socket connected to.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dns_client_connection", "smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_490: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["dns_client_connection", "smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_491: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3; not in the docs."),
+    contexts: &["dns_client_connection", "smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_492: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_493: FieldMeta = FieldMeta {
+    name: "translated_user",
+    ty: FieldType::String,
+    description: "Username after auth_username_translation was applied, before passdb changes.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_494: FieldMeta = FieldMeta {
+    name: "transport",
+    ty: FieldType::Enum,
+    enum_name: Some("auth_transport"),
+    description: "Protection of the client connection; starts as insecure and is updated from the client's data.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "The non-TLS protected value is `secured` instead of `trusted` (auth-request-fields.c at 2.4.0)."
+        }
+    ],
+
+    contexts: &["auth_request"],
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_495: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Current full username; may change while the request is processed (e.g. by a passdb).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_request", "imap_client", "lda", "login_client", "mail_user", "managesieve_session",
+        "pop3_client", "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("auth_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_496: FieldMeta = FieldMeta {
+    name: "userdb",
+    ty: FieldType::String,
+    description: "Name of the userdb block being set up.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    contexts: &["auth_db_settings"],
+    origin: Origin::Group("auth_db_settings"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_497: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_498: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_499: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};

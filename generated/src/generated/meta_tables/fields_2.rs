@@ -11,5605 +11,5665 @@ use crate::{
 #[allow(unused_imports)]
 use super::*;
 
-pub(crate) static FIELDS_2: [FieldMeta; 500] = [
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Host name to resolve, or the IP address for a reverse lookup.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Set on both worker events at every tag 2.3.4-2.4.4 (src/dns/dns-client.c); the docs list no fields for them."),
-        origin: Origin::Event("dns_worker_request_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["dns_worker_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Host name to resolve, or the IP address for a reverse lookup.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Set on both worker events at every tag 2.3.4-2.4.4 (src/dns/dns-client.c); the docs list no fields for them."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cleanup",
-        ty: FieldType::Enum,
-        enum_name: Some("fs_dictmap_cleanup"),
-        description: "Whether the uncertainly written object was deleted again.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it, valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the write first appeared to fail.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "file_type",
-        ty: FieldType::Enum,
-        enum_name: Some("obox_fs_file_type"),
-        description: "What the file holds.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
-        contexts: &["fs_file"],
-        origin: Origin::Group("obox_fs_file"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_age_days",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Age of the mail in whole days, from its saved date; absent when that date is unknown.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("index-mail.c at 2.3.15-2.3.17.1, mail.c from 2.3.18 to 2.4.4; absent at 2.3.14."),
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "pop3_client", "smtp_server_connection", "smtp_server_recipient",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "pop3_client", "smtp_server_connection", "smtp_server_recipient",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "object_id",
-        ty: FieldType::String,
-        description: "ID of the object in the object storage.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        origin: Origin::Group("fs_dictmap_object"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "path",
-        ty: FieldType::String,
-        description: "Virtual fs path of the object, as kept in the dict.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        origin: Origin::Group("fs_dictmap_object"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why obox accessed the file.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
-        contexts: &["fs_file"],
-        origin: Origin::Group("obox_fs_file"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the mail in the mailbox view.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "IMAP UID of the mail.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it, valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "deleted_count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of deleted keys in the empty bucket.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "empty_bucket",
-        ty: FieldType::Integer,
-        description: "Index of the empty bucket found.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "max_bucket",
-        ty: FieldType::Integer,
-        description: "The current max_bucket.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Error message when storing the new max_bucket failed.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "max_bucket",
-        ty: FieldType::Integer,
-        description: "The new max_bucket.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_max_bucket",
-        ty: FieldType::Integer,
-        description: "The mailbox's max_bucket before the change.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::Enum,
-        enum_name: Some("fs_dictmap_bucket_reason"),
-        description: "What caused the change.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "deleted",
-        ty: FieldType::Flag,
-        description: "Present as yes when the dangling dict entry was deleted (delete-dangling-links option).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "file_type",
-        ty: FieldType::Enum,
-        enum_name: Some("obox_fs_file_type"),
-        description: "What the file holds.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
-        contexts: &["fs_file"],
-        origin: Origin::Group("obox_fs_file"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "object_id",
-        ty: FieldType::String,
-        description: "ID of the object in the object storage.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        origin: Origin::Group("fs_dictmap_object"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "orig_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("original_user"),
-        note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "path",
-        ty: FieldType::String,
-        description: "Virtual fs path of the object, as kept in the dict.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        origin: Origin::Group("fs_dictmap_object"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why obox accessed the file.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
-        contexts: &["fs_file"],
-        origin: Origin::Group("obox_fs_file"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the mail in the mailbox view.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "IMAP UID of the mail.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Set by the individual commands at 2.3.9-2.3.17.1; on the global event from 2.3.18."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "triplet_count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of triplets found.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "Tag of the running IMAP command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connection_id",
-        ty: FieldType::String,
-        description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "fts",
-        ty: FieldType::String,
-        description: "Name of the fts settings block used for the namespace.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["fts_backend"],
-        origin: Origin::Group("fts_backend"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Name of the mailbox.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "namespace",
-        ty: FieldType::String,
-        description: "Name of the namespace (the namespace settings block).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mailbox_list"],
-        origin: Origin::Group("mailbox_list"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason_code",
-        ty: FieldType::StringList,
-        description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID removed from the index.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Name of the mailbox the mail is in.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the mail being indexed.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Name of the mailbox.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "The last UID in the index.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of mails that matched for certain.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Name of the mailbox searched.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "maybe",
-        ty: FieldType::Enum,
-        enum_name: Some("fts_flatcurve_yes_no"),
-        description: "Whether the results are only possible matches.",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Set only at 2.4.0; 2.4.1 reports possible matches separately in maybe_uids."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "maybe_uids",
-        ty: FieldType::String,
-        description: "UIDs that may match (to be checked against the mail), as a UID set; empty if none.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("First at 2.4.1 (replacing maybe); not in the 2.4 docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "query",
-        ty: FieldType::String,
-        description: "The query as passed to Xapian.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uids",
-        ty: FieldType::String,
-        description: "UIDs that matched for certain, as a UID set (e.g. 1:3,7).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "expunged",
-        ty: FieldType::String,
-        description: "UIDs removed from the index, as a UID set; absent when status is ok.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Name of the mailbox, without the namespace prefix.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status",
-        ty: FieldType::Enum,
-        enum_name: Some("fts_flatcurve_rescan_status"),
-        description: "What the rescan found.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uids",
-        ty: FieldType::String,
-        description: "UIDs of the mails that were missing from the index (status missing_msgs only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "args",
-        ty: FieldType::String,
-        description: "Command parameters as received.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many times the request was tried (retries + 1).",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received for this request's response.",
-        lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes sent for this request.",
-        lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host name of the server the request is sent to.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["http_client_request", "smtp_server_recipient"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Address the request's connection went to; absent for UNIX sockets or before a connection was chosen.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with add_ip from 2.4.0."
-            }
-        ],
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Port of the server the request is sent to.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "host",
-        ty: FieldType::String,
-        description: "Host name of the server the request is sent to.",
-        lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("dest_host"),
-        note: Some("Set in http_client_request_update_event() 2.3.1-2.3.8."),
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "http_hdr_*",
-        ty: FieldType::String,
-        description: "Value of a response header the caller asked to see (for example http_hdr_Content-Type); the rest of the name is the header's name.",
-        lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
-        pattern: true,
-        note: Some("Only headers named with http_client_request_set_event_headers are added. Set from http-client-connection.c 2.3.10-2.4.0 and from http-client-request.c from 2.4.1, on the request's event both times."),
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "human_args",
-        ty: FieldType::String,
-        description: "Command parameters made readable (valid UTF-8, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_human_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address of the user's client connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
-        contexts: &[
-            "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port of the user's client connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_command", "imap_command_global", "mailbox", "push_notification_transaction"
-        ],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "method",
-        ty: FieldType::String,
-        description: "HTTP method, e.g. GET or POST.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Command name in upper case.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_name"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "namespace",
-        ty: FieldType::String,
-        description: "Name of the namespace the mailbox belongs to (the namespace settings block).",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
-        contexts: &["mailbox", "mailbox_list"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received for this request's response.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say this was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes sent for this request.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "orig_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("original_user"),
-        note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "passdb",
-        ty: FieldType::String,
-        description: "Name of the passdb block being set up.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_db_settings"],
-        origin: Origin::Group("auth_db_settings"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Port of the server the request is sent to.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        note: Some("2.3.1-2.3.8 always set it; from 2.3.9 dest_port carries the port and \"port\" is only added when the caller sets an explicit port (http_client_request_set_port, still at 2.4.4). Not documented."),
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["auth_db_settings", "lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "quota",
-        ty: FieldType::String,
-        description: "Name of the quota root (the quota settings block).",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
-        contexts: &["quota_root"],
-        origin: Origin::Group("quota_root"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "redirects",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many redirects were followed for the request.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client address of the user's connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
-        contexts: &[
-            "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client port of the user's connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script",
-        ty: FieldType::String,
-        description: "File name of the Lua script.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["lua_script"],
-        origin: Origin::Group("lua_script"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Name of the Dovecot service the user's session runs in.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
-        contexts: &["login_client", "mail_user", "storage_service_user"],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status_code",
-        ty: FieldType::Integer,
-        description: "HTTP status of the (last) response, or Dovecot's internal error status (9000+) for failures.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_tag"),
-        note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "target",
-        ty: FieldType::String,
-        description: "Request target (path and query), e.g. /path/?prefix=test.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "userdb",
-        ty: FieldType::String,
-        description: "Name of the userdb block being set up.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["auth_db_settings"],
-        origin: Origin::Group("auth_db_settings"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many times the request was tried (retries + 1).",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received for this request's response.",
-        lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes sent for this request.",
-        lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Address the request's connection went to; absent for UNIX sockets or before a connection was chosen.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with add_ip from 2.4.0."
-            }
-        ],
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "method",
-        ty: FieldType::String,
-        description: "HTTP method, e.g. GET or POST.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received for this request's response.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say this was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes sent for this request.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "redirects",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many redirects were followed for the request.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status_code",
-        ty: FieldType::Integer,
-        description: "HTTP status of the (last) response, or Dovecot's internal error status (9000+) for failures.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        origin: Origin::Event("http_request_finished"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "target",
-        ty: FieldType::String,
-        description: "Request target (path and query), e.g. /path/?prefix=test.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        contexts: &["http_client_request"],
-        origin: Origin::Group("http_client_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "request_id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP server field (the docs' next table, HTTP Server common fields); http-client-request.c never sets it (2.3.1 to 2.4.4), it only logs the request's number in the log prefix."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of the request read from the connection.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of the response written to the connection.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "method",
-        ty: FieldType::String,
-        description: "HTTP method as received, e.g. GET.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Only set once the request line was parsed."),
-        contexts: &["http_server_request"],
-        origin: Origin::Group("http_server_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of the request read from the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say this was previously \"in_bytes\"; 2.3.18-2.3.21.1 source used bytes_in."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of the response written to the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say this was previously \"out_bytes\"; 2.3.18-2.3.21.1 source used bytes_out."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "request_id",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number the server process gave the request.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["http_server_request"],
-        origin: Origin::Group("http_server_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP client field (the docs' next table); HTTP server requests descend from the server's connection event, and no caller (doveadm, stats; 2.3.18 to 2.4.4) adds it there."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status_code",
-        ty: FieldType::Integer,
-        description: "HTTP status code of the response sent.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added to the request's event when the response is finished (http-server-response.c)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "target",
-        ty: FieldType::String,
-        description: "Raw request target, e.g. /doveadm/v1?x=y.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Only set once the request line was parsed."),
-        contexts: &["http_server_request"],
-        origin: Origin::Group("http_server_request"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP client field (the docs' next table); HTTP server requests descend from the server's connection event, and no caller (doveadm, stats; 2.3.18 to 2.4.4) adds it there."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["http_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
-        lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Command name in upper case (e.g. FETCH); \"unknown\" when the name is not a known command.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "First set to \"unknown\" and replaced with the registered name once the command is found; 2.3.9-2.3.10.1 upper-cased whatever the client sent."
-            }
-        ],
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why hibernation failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Selected mailbox at the time; absent if none.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the IMAP client during the session so far.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Not set by the hibernation code itself: from 2.4.0 client_stats() (src/imap/imap-client.c) adds it to the client's event, and imap-client-hibernate.c calls client_stats() while writing the state to imap-hibernate. So it is present once the handover got that far (always on success), absent on earlier failures. Never in 2.3, whose client_stats() adds no fields (2.3.13 to 2.3.21.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the IMAP client during the session so far.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added together with net_in_bytes by client_stats(), 2.4.0 to 2.4.4."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the IMAP connection.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why this attempt failed.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox that was selected when the client was hibernated; absent if none.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_from",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_id",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_subject",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_vsize",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the IMAP connection.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username of the hibernated session.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_hibernate_client"],
-        origin: Origin::Group("imap_hibernate_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why moving the client back failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "hibernation_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "How long the client was hibernated.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &["imap_client", "imap_hibernate_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "imap_hibernate_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox that is selected again after the state import; absent if none.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("The imap process sets it only after a successful state import."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::Enum,
-        enum_name: Some("imap_unhibernate_reason"),
-        description: "Why the client was woken up.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("Set by the imap process only (imap-master-client.c)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_client", "imap_hibernate_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "imap_hibernate_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the IMAP connection.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "imap_hibernate_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "imap_hibernate_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "args",
-        ty: FieldType::String,
-        description: "Command parameters as received.",
-        lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of client input used by the command.",
-        lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of output the command sent to the client.",
-        lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it, valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Command name in upper case (e.g. FETCH); \"unknown\" when the name is not a known command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "First set to \"unknown\" and replaced with the registered name once the command is found; 2.3.9-2.3.10.1 upper-cased whatever the client sent."
-            }
-        ],
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "human_args",
-        ty: FieldType::String,
-        description: "Command parameters made readable (valid UTF-8, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_human_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "last_run_time",
-        ty: FieldType::Timestamp,
-        description: "When the command last ran; a mailbox sync may still follow before it finishes.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "lock_wait_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time the command spent waiting for locks.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Set by the individual commands at 2.3.9-2.3.17.1; on the global event from 2.3.18."),
-        contexts: &["imap_command", "imap_command_global"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Command name in upper case.",
-        lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_name"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of client input used by the command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say \"previously in_bytes\"; 2.3 source used bytes_in."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of output the command sent to the client.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "running_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time the command itself spent running.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the IMAP connection.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_tag"),
-        note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tagged_reply",
-        ty: FieldType::String,
-        description: "The whole tagged reply without the tag (e.g. \"OK Select completed.\").",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tagged_reply_state",
-        ty: FieldType::Enum,
-        enum_name: Some("imap_tagged_reply_state"),
-        description: "First word of the tagged reply.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        note: Some("Cut from the tagged reply at the first space (t_strcut), so it can only be a reply status word."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "storage_service_user"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the running IMAP command (e.g. FETCH).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "external",
-        ty: FieldType::Flag,
-        description: "The ID included ordinary client parameters; absent for \"ID NIL\".",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("Set by imap-login and by the imap process (cmd-id.c) from 2.4.3."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id_invalid*",
-        ty: FieldType::String,
-        description: "One field per parameter whose key has other characters, numbered from 1 (id_invalid1, ...): the original key, a space and the value.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        pattern: true,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "id_param_*",
-        ty: FieldType::String,
-        description: "One field per ID parameter: the key in lower case after id_param_, the value as sent (\"NIL\" for a NIL value).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        pattern: true,
-        note: Some("Built with t_strconcat(\"id_param_\", key) in imap_id_add_log_entry() (src/lib-imap/imap-id.c, 2.4.0 to 2.4.4) for keys made only of a-z, 0-9, '-' and '_' (after lower-casing). The imap process skips keys longer than 30 octets."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "internal",
-        ty: FieldType::Flag,
-        description: "The ID included parameters that Dovecot handles itself (proxy keys such as x-originating-ip).",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("Set only by imap-login (imap-login-cmd-id.c) from 2.4.3; the imap process never sets it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_client", "login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the client asked for (TLS SNI, or as passed on by HAProxy).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.3 also updated from a trusted proxy's connection data (client_addresses_changed())."),
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the login process (imap, pop3, submission, sieve, ...).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_client", "login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the IMAP connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "trusted",
-        ty: FieldType::Flag,
-        description: "The client connected from login_trusted_networks, so Dovecot's own ID keys were applied.",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("Set only by imap-login from 2.4.3."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username returned by the auth server; absent until the client has authenticated.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set by sasl-server.c when the auth reply has user=."),
-        contexts: &["imap_client", "login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why committing the indexing transaction failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "first_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the first mail indexed (0 if none).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "last_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the last mail indexed (0 if none).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of mails indexed.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user_cpu_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "User CPU time spent on the indexing.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        note: Some("Added by lib-event when the event is sent (event_enable_user_cpu_usecs), from 2.3.15."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "auth_attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Authentication attempts, successful or not.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "auth_successes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Authentications that succeeded but did not lead to a login.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "auth_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time since the first authentication attempt started.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Dovecot bug: login_aborted_event() (client-common.c, 2.4.0 to 2.4.4) computes it from auth_first_started without checking that an authentication ever started, so for clients that never tried (auth_attempts 0, e.g. reason no_auth_attempts or auth_process_not_ready) it is the current Unix time in microseconds (about 1.8e15), as seen live in a 2.4.1 export. Treat it as meaningless when auth_attempts is 0."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connected_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time since the client connected.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Destination host as configured (equal to dest_ip when configured by address).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Address of the proxy destination.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Port of the proxy destination.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Text of the latest proxying failure.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("login_proxy_failed() adds it to the proxy event itself (2.3.18 to 2.4.4), so every later event of the same proxy session carries it. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "Master user the proxy logs in with at the destination, if any.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the login failed: normally a login_failure_code value; the plain disconnect reason when no code applies (e.g. a plugin disconnected the client).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source also uses temp_fail, which the docs' reason list omits; the docs' invalid_credentials is marked for 2.4.5, beyond the tags checked here (no tag up to 2.4.4 sends it)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reconnect_attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many times connecting to the destination has been retried so far.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added to the proxy event on each reconnect (login_proxy_failed()), so it stays on later events. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address the proxy connects from; empty or absent when none is configured.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("2.3.18-2.3.21.1 always set it (empty text when no source address is configured); from 2.4.0 event_add_ip leaves it out then."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip and only when a source address is configured."
-            }
-        ],
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection to the destination.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added once the outgoing socket exists (login_proxy_connect())."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username returned by the auth server; absent until the client has authenticated.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set by sasl-server.c when the auth reply has user=."),
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "What was found wrong with the cache file.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "field",
-        ty: FieldType::String,
-        description: "Name of the cache field (e.g. imap.body, hdr.from).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "file_seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the new cache file.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_cache_purge"],
-        origin: Origin::Group("mail_cache_purge"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "last_used",
-        ty: FieldType::Integer,
-        description: "UNIX time (seconds) the field was last used; updated at most once a day.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_decision",
-        ty: FieldType::Enum,
-        enum_name: Some("mail_cache_decision"),
-        description: "Decision after the change.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_decision",
-        ty: FieldType::Enum,
-        enum_name: Some("mail_cache_decision"),
-        description: "Decision before the change.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "prev_deleted_records",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Records (mails) marked as deleted in the cache file being replaced.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_cache_purge"],
-        origin: Origin::Group("mail_cache_purge"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "prev_file_seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the cache file being replaced.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_cache_purge"],
-        origin: Origin::Group("mail_cache_purge"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "prev_file_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the cache file being replaced.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_cache_purge"],
-        origin: Origin::Group("mail_cache_purge"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the decision changed: add (no to temp, field first cached), old_mail (temp to yes, an old mail was accessed), unordered_access (temp to yes, mails were not read in ascending order), or the purge reason (yes to temp during a purge).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the mail whose access caused the change; absent for purge-made changes.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "field",
-        ty: FieldType::String,
-        description: "Name of the rejected cache field (e.g. hdr.x-custom).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::Enum,
-        enum_name: Some("mail_cache_rejection_reason"),
-        description: "Why the promotion was rejected.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "field",
-        ty: FieldType::String,
-        description: "Name of the cache field looked up.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &["imap_client", "smtp_server_connection"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_client"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "method",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "redirects",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["imap_client", "smtp_server_connection"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["imap_client", "smtp_server_connection"],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the mail.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_recipient", "storage_service_user"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status_code",
-        ty: FieldType::Integer,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "target",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the mail.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "mail_user", "managesieve_session", "smtp_server_recipient",
-            "storage_service_user"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "decision",
-        ty: FieldType::Enum,
-        enum_name: Some("mail_cache_decision"),
-        description: "The field's decision before it was dropped (temp or yes).",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "field",
-        ty: FieldType::String,
-        description: "Name of the dropped cache field.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "last_used",
-        ty: FieldType::Integer,
-        description: "UNIX time (seconds) the field was last used.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the cache is purged, a short text from the caller (e.g. \"doveadm mailbox cache purge\", \"cache is too large\", \"syncing\").",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        contexts: &["mail_cache_purge"],
-        origin: Origin::Group("mail_cache_purge"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "file_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the new cache file.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "max_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the last mail in the new cache file.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "What was found wrong with the record.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the mail whose cache record was corrupted.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_8), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_8), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the delivery failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("Not on the seed page; first added at 2.3.11.2 (absent at 2.3.10.1)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_from",
-        ty: FieldType::String,
-        description: "Address from the message's From header (e.g. user@example.com).",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_id",
-        ty: FieldType::String,
-        description: "The message's Message-ID header, cut to 200 bytes.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Physical size of the message.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        note: Some("From 2.3.13 omitted when the size could not be determined (message_vsize likewise)."),
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_subject",
-        ty: FieldType::String,
-        description: "The message's Subject header decoded to UTF-8, cut to 80 bytes.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_vsize",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message when every line ends in CRLF.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the LMTP client since the previous local delivery on the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("lmtp_local_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the LMTP client since the previous local delivery on the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("lmtp_local_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "orig_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_8), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("original_user"),
-        note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    }
-
-];
+pub(crate) static FIELD_500: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_501: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Host name to resolve, or the IP address for a reverse lookup.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Set on both worker events at every tag 2.3.4-2.4.4 (src/dns/dns-client.c); the docs list no fields for them."),
+    origin: Origin::Event("dns_worker_request_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_502: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_503: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_504: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_505: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_506: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_507: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_508: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["dns_worker_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_509: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Host name to resolve, or the IP address for a reverse lookup.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Set on both worker events at every tag 2.3.4-2.4.4 (src/dns/dns-client.c); the docs list no fields for them."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_510: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_511: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_512: FieldMeta = FieldMeta {
+    name: "cleanup",
+    ty: FieldType::Enum,
+    enum_name: Some("fs_dictmap_cleanup"),
+    description: "Whether the uncertainly written object was deleted again.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_513: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_514: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_515: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it, valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_516: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_517: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_518: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_519: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_520: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the write first appeared to fail.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_521: FieldMeta = FieldMeta {
+    name: "file_type",
+    ty: FieldType::Enum,
+    enum_name: Some("obox_fs_file_type"),
+    description: "What the file holds.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
+    contexts: &["fs_file"],
+    origin: Origin::Group("obox_fs_file"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_522: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_523: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_524: FieldMeta = FieldMeta {
+    name: "mail_age_days",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Age of the mail in whole days, from its saved date; absent when that date is unknown.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("index-mail.c at 2.3.15-2.3.17.1, mail.c from 2.3.18 to 2.4.4; absent at 2.3.14."),
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_525: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_526: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_527: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_528: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "pop3_client", "smtp_server_connection", "smtp_server_recipient",
+        "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_529: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "pop3_client", "smtp_server_connection", "smtp_server_recipient",
+        "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_530: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_531: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_532: FieldMeta = FieldMeta {
+    name: "object_id",
+    ty: FieldType::String,
+    description: "ID of the object in the object storage.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    origin: Origin::Group("fs_dictmap_object"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_533: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_534: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_535: FieldMeta = FieldMeta {
+    name: "path",
+    ty: FieldType::String,
+    description: "Virtual fs path of the object, as kept in the dict.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    origin: Origin::Group("fs_dictmap_object"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_536: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_537: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_538: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_539: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_540: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_541: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why obox accessed the file.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
+    contexts: &["fs_file"],
+    origin: Origin::Group("obox_fs_file"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_542: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_543: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_544: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_545: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_546: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_547: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_548: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the mail in the mailbox view.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_549: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_550: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "IMAP UID of the mail.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_551: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_552: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_553: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_554: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_555: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_556: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it, valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_14), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_557: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_558: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_559: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_560: FieldMeta = FieldMeta {
+    name: "deleted_count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of deleted keys in the empty bucket.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_561: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_562: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_563: FieldMeta = FieldMeta {
+    name: "empty_bucket",
+    ty: FieldType::Integer,
+    description: "Index of the empty bucket found.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_564: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_565: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_566: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_567: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_568: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_569: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_570: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_571: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_572: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_573: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_574: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_575: FieldMeta = FieldMeta {
+    name: "max_bucket",
+    ty: FieldType::Integer,
+    description: "The current max_bucket.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_576: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_577: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_578: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_579: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_580: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_581: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_582: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_583: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_584: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_585: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_586: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_587: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_588: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_589: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_590: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_591: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_592: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_593: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_594: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_14), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_595: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Error message when storing the new max_bucket failed.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_596: FieldMeta = FieldMeta {
+    name: "max_bucket",
+    ty: FieldType::Integer,
+    description: "The new max_bucket.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_597: FieldMeta = FieldMeta {
+    name: "old_max_bucket",
+    ty: FieldType::Integer,
+    description: "The mailbox's max_bucket before the change.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_598: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::Enum,
+    enum_name: Some("fs_dictmap_bucket_reason"),
+    description: "What caused the change.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_599: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_600: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_601: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_602: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_603: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_604: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_605: FieldMeta = FieldMeta {
+    name: "deleted",
+    ty: FieldType::Flag,
+    description: "Present as yes when the dangling dict entry was deleted (delete-dangling-links option).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_606: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_607: FieldMeta = FieldMeta {
+    name: "file_type",
+    ty: FieldType::Enum,
+    enum_name: Some("obox_fs_file_type"),
+    description: "What the file holds.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
+    contexts: &["fs_file"],
+    origin: Origin::Group("obox_fs_file"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_608: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_609: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_610: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_611: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_612: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_613: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_614: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_615: FieldMeta = FieldMeta {
+    name: "object_id",
+    ty: FieldType::String,
+    description: "ID of the object in the object storage.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    origin: Origin::Group("fs_dictmap_object"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_616: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_617: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_618: FieldMeta = FieldMeta {
+    name: "orig_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_10), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("original_user"),
+    note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_619: FieldMeta = FieldMeta {
+    name: "path",
+    ty: FieldType::String,
+    description: "Virtual fs path of the object, as kept in the dict.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    origin: Origin::Group("fs_dictmap_object"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_620: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_621: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_622: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_623: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_624: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_625: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why obox accessed the file.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("The docs give no version; 2.3.0 is only the earliest release the schema knows."),
+    contexts: &["fs_file"],
+    origin: Origin::Group("obox_fs_file"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_626: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_627: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_628: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_629: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_630: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_631: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_632: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the mail in the mailbox view.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_633: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_634: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "IMAP UID of the mail.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_635: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_636: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_637: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_638: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_639: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_640: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_641: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_642: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_643: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Set by the individual commands at 2.3.9-2.3.17.1; on the global event from 2.3.18."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_644: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_645: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_646: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_647: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_648: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_649: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_650: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_651: FieldMeta = FieldMeta {
+    name: "triplet_count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of triplets found.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_652: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_653: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_654: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_655: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "Tag of the running IMAP command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_656: FieldMeta = FieldMeta {
+    name: "connection_id",
+    ty: FieldType::String,
+    description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_657: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_658: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_659: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_660: FieldMeta = FieldMeta {
+    name: "fts",
+    ty: FieldType::String,
+    description: "Name of the fts settings block used for the namespace.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["fts_backend"],
+    origin: Origin::Group("fts_backend"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_661: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_662: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_663: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_664: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_665: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_666: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_667: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_668: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_669: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_670: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Name of the mailbox.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_671: FieldMeta = FieldMeta {
+    name: "namespace",
+    ty: FieldType::String,
+    description: "Name of the namespace (the namespace settings block).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mailbox_list"],
+    origin: Origin::Group("mailbox_list"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_672: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_673: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_674: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_675: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_676: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_677: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_678: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_679: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_680: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_681: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_682: FieldMeta = FieldMeta {
+    name: "reason_code",
+    ty: FieldType::StringList,
+    description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_683: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_684: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_685: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_686: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_687: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_688: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_689: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_690: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_691: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID removed from the index.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_692: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_693: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Name of the mailbox the mail is in.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_694: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the mail being indexed.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_695: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Name of the mailbox.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_696: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "The last UID in the index.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_697: FieldMeta = FieldMeta {
+    name: "count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of mails that matched for certain.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_698: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Name of the mailbox searched.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_699: FieldMeta = FieldMeta {
+    name: "maybe",
+    ty: FieldType::Enum,
+    enum_name: Some("fts_flatcurve_yes_no"),
+    description: "Whether the results are only possible matches.",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Set only at 2.4.0; 2.4.1 reports possible matches separately in maybe_uids."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_700: FieldMeta = FieldMeta {
+    name: "maybe_uids",
+    ty: FieldType::String,
+    description: "UIDs that may match (to be checked against the mail), as a UID set; empty if none.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("First at 2.4.1 (replacing maybe); not in the 2.4 docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_701: FieldMeta = FieldMeta {
+    name: "query",
+    ty: FieldType::String,
+    description: "The query as passed to Xapian.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_702: FieldMeta = FieldMeta {
+    name: "uids",
+    ty: FieldType::String,
+    description: "UIDs that matched for certain, as a UID set (e.g. 1:3,7).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_703: FieldMeta = FieldMeta {
+    name: "expunged",
+    ty: FieldType::String,
+    description: "UIDs removed from the index, as a UID set; absent when status is ok.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_704: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Name of the mailbox, without the namespace prefix.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_705: FieldMeta = FieldMeta {
+    name: "status",
+    ty: FieldType::Enum,
+    enum_name: Some("fts_flatcurve_rescan_status"),
+    description: "What the rescan found.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_706: FieldMeta = FieldMeta {
+    name: "uids",
+    ty: FieldType::String,
+    description: "UIDs of the mails that were missing from the index (status missing_msgs only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_707: FieldMeta = FieldMeta {
+    name: "args",
+    ty: FieldType::String,
+    description: "Command parameters as received.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_708: FieldMeta = FieldMeta {
+    name: "attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many times the request was tried (retries + 1).",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_709: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received for this request's response.",
+    lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_710: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes sent for this request.",
+    lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_711: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_712: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_713: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_714: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host name of the server the request is sent to.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["http_client_request", "smtp_server_recipient"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_715: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Address the request's connection went to; absent for UNIX sockets or before a connection was chosen.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with add_ip from 2.4.0."
+        }
+    ],
+
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_716: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Port of the server the request is sent to.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_717: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_718: FieldMeta = FieldMeta {
+    name: "host",
+    ty: FieldType::String,
+    description: "Host name of the server the request is sent to.",
+    lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("dest_host"),
+    note: Some("Set in http_client_request_update_event() 2.3.1-2.3.8."),
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_719: FieldMeta = FieldMeta {
+    name: "http_hdr_*",
+    ty: FieldType::String,
+    description: "Value of a response header the caller asked to see (for example http_hdr_Content-Type); the rest of the name is the header's name.",
+    lifetime: Lifetime { since: Some(V2_3_10), ..Lifetime::ALWAYS },
+    pattern: true,
+    note: Some("Only headers named with http_client_request_set_event_headers are added. Set from http-client-connection.c 2.3.10-2.4.0 and from http-client-request.c from 2.4.1, on the request's event both times."),
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_720: FieldMeta = FieldMeta {
+    name: "human_args",
+    ty: FieldType::String,
+    description: "Command parameters made readable (valid UTF-8, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_human_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_721: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address of the user's client connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
+    contexts: &[
+        "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_722: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port of the user's client connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_723: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_724: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox", "push_notification_transaction"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_725: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_726: FieldMeta = FieldMeta {
+    name: "method",
+    ty: FieldType::String,
+    description: "HTTP method, e.g. GET or POST.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_727: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Command name in upper case.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_name"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_728: FieldMeta = FieldMeta {
+    name: "namespace",
+    ty: FieldType::String,
+    description: "Name of the namespace the mailbox belongs to (the namespace settings block).",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
+    contexts: &["mailbox", "mailbox_list"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_729: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received for this request's response.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say this was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_730: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes sent for this request.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_731: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_732: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_733: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_734: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_735: FieldMeta = FieldMeta {
+    name: "orig_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("original_user"),
+    note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_736: FieldMeta = FieldMeta {
+    name: "passdb",
+    ty: FieldType::String,
+    description: "Name of the passdb block being set up.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_db_settings"],
+    origin: Origin::Group("auth_db_settings"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_737: FieldMeta = FieldMeta {
+    name: "port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Port of the server the request is sent to.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    note: Some("2.3.1-2.3.8 always set it; from 2.3.9 dest_port carries the port and \"port\" is only added when the caller sets an explicit port (http_client_request_set_port, still at 2.4.4). Not documented."),
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_738: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["auth_db_settings", "lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_739: FieldMeta = FieldMeta {
+    name: "quota",
+    ty: FieldType::String,
+    description: "Name of the quota root (the quota settings block).",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_4), ..Lifetime::ALWAYS },
+    contexts: &["quota_root"],
+    origin: Origin::Group("quota_root"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_740: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_741: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_742: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_743: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_744: FieldMeta = FieldMeta {
+    name: "redirects",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many redirects were followed for the request.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_745: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client address of the user's connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
+    contexts: &[
+        "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_746: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_747: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client port of the user's connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_748: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_749: FieldMeta = FieldMeta {
+    name: "script",
+    ty: FieldType::String,
+    description: "File name of the Lua script.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["lua_script"],
+    origin: Origin::Group("lua_script"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_750: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_751: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_752: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Name of the Dovecot service the user's session runs in.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
+    contexts: &["login_client", "mail_user", "storage_service_user"],
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_753: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_754: FieldMeta = FieldMeta {
+    name: "status_code",
+    ty: FieldType::Integer,
+    description: "HTTP status of the (last) response, or Dovecot's internal error status (9000+) for failures.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_755: FieldMeta = FieldMeta {
+    name: "tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_tag"),
+    note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_756: FieldMeta = FieldMeta {
+    name: "target",
+    ty: FieldType::String,
+    description: "Request target (path and query), e.g. /path/?prefix=test.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_757: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_758: FieldMeta = FieldMeta {
+    name: "userdb",
+    ty: FieldType::String,
+    description: "Name of the userdb block being set up.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["auth_db_settings"],
+    origin: Origin::Group("auth_db_settings"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_759: FieldMeta = FieldMeta {
+    name: "attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many times the request was tried (retries + 1).",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_760: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received for this request's response.",
+    lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_761: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes sent for this request.",
+    lifetime: Lifetime { since: Some(V2_3_1), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_762: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Address the request's connection went to; absent for UNIX sockets or before a connection was chosen.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with add_ip from 2.4.0."
+        }
+    ],
+
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_763: FieldMeta = FieldMeta {
+    name: "method",
+    ty: FieldType::String,
+    description: "HTTP method, e.g. GET or POST.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_764: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received for this request's response.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say this was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_765: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes sent for this request.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_766: FieldMeta = FieldMeta {
+    name: "redirects",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many redirects were followed for the request.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_767: FieldMeta = FieldMeta {
+    name: "status_code",
+    ty: FieldType::Integer,
+    description: "HTTP status of the (last) response, or Dovecot's internal error status (9000+) for failures.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    origin: Origin::Event("http_request_finished"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_768: FieldMeta = FieldMeta {
+    name: "target",
+    ty: FieldType::String,
+    description: "Request target (path and query), e.g. /path/?prefix=test.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    contexts: &["http_client_request"],
+    origin: Origin::Group("http_client_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_769: FieldMeta = FieldMeta {
+    name: "request_id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_1), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP server field (the docs' next table, HTTP Server common fields); http-client-request.c never sets it (2.3.1 to 2.4.4), it only logs the request's number in the log prefix."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_770: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of the request read from the connection.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_771: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of the response written to the connection.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_772: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_773: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_774: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_775: FieldMeta = FieldMeta {
+    name: "method",
+    ty: FieldType::String,
+    description: "HTTP method as received, e.g. GET.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Only set once the request line was parsed."),
+    contexts: &["http_server_request"],
+    origin: Origin::Group("http_server_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_776: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of the request read from the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say this was previously \"in_bytes\"; 2.3.18-2.3.21.1 source used bytes_in."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_777: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of the response written to the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say this was previously \"out_bytes\"; 2.3.18-2.3.21.1 source used bytes_out."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_778: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_779: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_780: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_781: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_782: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_783: FieldMeta = FieldMeta {
+    name: "request_id",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number the server process gave the request.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["http_server_request"],
+    origin: Origin::Group("http_server_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_784: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP client field (the docs' next table); HTTP server requests descend from the server's connection event, and no caller (doveadm, stats; 2.3.18 to 2.4.4) adds it there."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_785: FieldMeta = FieldMeta {
+    name: "status_code",
+    ty: FieldType::Integer,
+    description: "HTTP status code of the response sent.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added to the request's event when the response is finished (http-server-response.c)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_786: FieldMeta = FieldMeta {
+    name: "target",
+    ty: FieldType::String,
+    description: "Raw request target, e.g. /doveadm/v1?x=y.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Only set once the request line was parsed."),
+    contexts: &["http_server_request"],
+    origin: Origin::Group("http_server_request"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_787: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP client field (the docs' next table); HTTP server requests descend from the server's connection event, and no caller (doveadm, stats; 2.3.18 to 2.4.4) adds it there."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_788: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_789: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_790: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_791: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["http_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_792: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
+    lifetime: Lifetime { since: Some(V2_3_13), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_793: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Command name in upper case (e.g. FETCH); \"unknown\" when the name is not a known command.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "First set to \"unknown\" and replaced with the registered name once the command is found; 2.3.9-2.3.10.1 upper-cased whatever the client sent."
+        }
+    ],
+
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_794: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why hibernation failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_795: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_796: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_797: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Selected mailbox at the time; absent if none.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_798: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the IMAP client during the session so far.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Not set by the hibernation code itself: from 2.4.0 client_stats() (src/imap/imap-client.c) adds it to the client's event, and imap-client-hibernate.c calls client_stats() while writing the state to imap-hibernate. So it is present once the handover got that far (always on success), absent on earlier failures. Never in 2.3, whose client_stats() adds no fields (2.3.13 to 2.3.21.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_799: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the IMAP client during the session so far.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added together with net_in_bytes by client_stats(), 2.4.0 to 2.4.4."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_800: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_801: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_802: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the IMAP connection.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_803: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_804: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why this attempt failed.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_805: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_806: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_807: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox that was selected when the client was hibernated; absent if none.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_808: FieldMeta = FieldMeta {
+    name: "message_from",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_809: FieldMeta = FieldMeta {
+    name: "message_id",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_810: FieldMeta = FieldMeta {
+    name: "message_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_811: FieldMeta = FieldMeta {
+    name: "message_subject",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_812: FieldMeta = FieldMeta {
+    name: "message_vsize",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_813: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mail delivery field (the docs' next table, Mail Delivery common fields); imap-hibernate's client event has only the session fields (src/imap-hibernate/imap-client.c, 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_814: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_815: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_816: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the IMAP connection.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_817: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username of the hibernated session.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_hibernate_client"],
+    origin: Origin::Group("imap_hibernate_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_818: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_819: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_820: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_821: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_822: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An IMAP command field (the docs' next table); the event is a child of the client event, sent outside any command (imap-master-client.c; imap-hibernate/imap-client.c; 2.3.13 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_823: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why moving the client back failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_824: FieldMeta = FieldMeta {
+    name: "hibernation_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "How long the client was hibernated.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_825: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &["imap_client", "imap_hibernate_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_826: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "imap_hibernate_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_827: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox that is selected again after the state import; absent if none.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("The imap process sets it only after a successful state import."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_828: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_829: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the IMAP client during the whole session; added when the session ends.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_830: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::Enum,
+    enum_name: Some("imap_unhibernate_reason"),
+    description: "Why the client was woken up.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("Set by the imap process only (imap-master-client.c)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_831: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_client", "imap_hibernate_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_832: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "imap_hibernate_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_833: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the IMAP connection.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "imap_hibernate_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_834: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "imap_hibernate_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_835: FieldMeta = FieldMeta {
+    name: "args",
+    ty: FieldType::String,
+    description: "Command parameters as received.",
+    lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_836: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of client input used by the command.",
+    lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_837: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of output the command sent to the client.",
+    lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_838: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_839: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "Command parameters made safe for humans (valid UTF-8, no control characters, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_840: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it, valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.11.2 (absent at 2.3.10.1); not in Dovecot's 2.3 list of events."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_841: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Command name in upper case (e.g. FETCH); \"unknown\" when the name is not a known command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "First set to \"unknown\" and replaced with the registered name once the command is found; 2.3.9-2.3.10.1 upper-cased whatever the client sent."
+        }
+    ],
+
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_842: FieldMeta = FieldMeta {
+    name: "human_args",
+    ty: FieldType::String,
+    description: "Command parameters made readable (valid UTF-8, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_human_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_843: FieldMeta = FieldMeta {
+    name: "last_run_time",
+    ty: FieldType::Timestamp,
+    description: "When the command last ran; a mailbox sync may still follow before it finishes.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_844: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_845: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_846: FieldMeta = FieldMeta {
+    name: "lock_wait_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time the command spent waiting for locks.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_847: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Set by the individual commands at 2.3.9-2.3.17.1; on the global event from 2.3.18."),
+    contexts: &["imap_command", "imap_command_global"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_848: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Command name in upper case.",
+    lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_name"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_849: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of client input used by the command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say \"previously in_bytes\"; 2.3 source used bytes_in."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_850: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of output the command sent to the client.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_851: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_852: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_853: FieldMeta = FieldMeta {
+    name: "running_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time the command itself spent running.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_854: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the IMAP connection.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_855: FieldMeta = FieldMeta {
+    name: "tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_0), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_tag"),
+    note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_856: FieldMeta = FieldMeta {
+    name: "tagged_reply",
+    ty: FieldType::String,
+    description: "The whole tagged reply without the tag (e.g. \"OK Select completed.\").",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_857: FieldMeta = FieldMeta {
+    name: "tagged_reply_state",
+    ty: FieldType::Enum,
+    enum_name: Some("imap_tagged_reply_state"),
+    description: "First word of the tagged reply.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    note: Some("Cut from the tagged reply at the first space (t_strcut), so it can only be a reply status word."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_858: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_3_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "storage_service_user"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_859: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the running IMAP command (e.g. FETCH).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_860: FieldMeta = FieldMeta {
+    name: "external",
+    ty: FieldType::Flag,
+    description: "The ID included ordinary client parameters; absent for \"ID NIL\".",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("Set by imap-login and by the imap process (cmd-id.c) from 2.4.3."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_861: FieldMeta = FieldMeta {
+    name: "id_invalid*",
+    ty: FieldType::String,
+    description: "One field per parameter whose key has other characters, numbered from 1 (id_invalid1, ...): the original key, a space and the value.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    pattern: true,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_862: FieldMeta = FieldMeta {
+    name: "id_param_*",
+    ty: FieldType::String,
+    description: "One field per ID parameter: the key in lower case after id_param_, the value as sent (\"NIL\" for a NIL value).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    pattern: true,
+    note: Some("Built with t_strconcat(\"id_param_\", key) in imap_id_add_log_entry() (src/lib-imap/imap-id.c, 2.4.0 to 2.4.4) for keys made only of a-z, 0-9, '-' and '_' (after lower-casing). The imap process skips keys longer than 30 octets."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_863: FieldMeta = FieldMeta {
+    name: "internal",
+    ty: FieldType::Flag,
+    description: "The ID included parameters that Dovecot handles itself (proxy keys such as x-originating-ip).",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("Set only by imap-login (imap-login-cmd-id.c) from 2.4.3; the imap process never sets it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_864: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_client", "login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_865: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the client asked for (TLS SNI, or as passed on by HAProxy).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.3 also updated from a trusted proxy's connection data (client_addresses_changed())."),
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_866: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_867: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_868: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the login process (imap, pop3, submission, sieve, ...).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_869: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_client", "login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_870: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_871: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the IMAP connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_872: FieldMeta = FieldMeta {
+    name: "trusted",
+    ty: FieldType::Flag,
+    description: "The client connected from login_trusted_networks, so Dovecot's own ID keys were applied.",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("Set only by imap-login from 2.4.3."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_873: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username returned by the auth server; absent until the client has authenticated.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set by sasl-server.c when the auth reply has user=."),
+    contexts: &["imap_client", "login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_874: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why committing the indexing transaction failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_875: FieldMeta = FieldMeta {
+    name: "first_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the first mail indexed (0 if none).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_876: FieldMeta = FieldMeta {
+    name: "last_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the last mail indexed (0 if none).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_877: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_878: FieldMeta = FieldMeta {
+    name: "message_count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of mails indexed.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_879: FieldMeta = FieldMeta {
+    name: "user_cpu_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "User CPU time spent on the indexing.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    note: Some("Added by lib-event when the event is sent (event_enable_user_cpu_usecs), from 2.3.15."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_880: FieldMeta = FieldMeta {
+    name: "auth_attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Authentication attempts, successful or not.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_881: FieldMeta = FieldMeta {
+    name: "auth_successes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Authentications that succeeded but did not lead to a login.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_882: FieldMeta = FieldMeta {
+    name: "auth_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time since the first authentication attempt started.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Dovecot bug: login_aborted_event() (client-common.c, 2.4.0 to 2.4.4) computes it from auth_first_started without checking that an authentication ever started, so for clients that never tried (auth_attempts 0, e.g. reason no_auth_attempts or auth_process_not_ready) it is the current Unix time in microseconds (about 1.8e15), as seen live in a 2.4.1 export. Treat it as meaningless when auth_attempts is 0."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_883: FieldMeta = FieldMeta {
+    name: "connected_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time since the client connected.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_884: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Destination host as configured (equal to dest_ip when configured by address).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_885: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Address of the proxy destination.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_886: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Port of the proxy destination.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_887: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Text of the latest proxying failure.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("login_proxy_failed() adds it to the proxy event itself (2.3.18 to 2.4.4), so every later event of the same proxy session carries it. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_888: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_889: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_890: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "Master user the proxy logs in with at the destination, if any.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_891: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the login failed: normally a login_failure_code value; the plain disconnect reason when no code applies (e.g. a plugin disconnected the client).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source also uses temp_fail, which the docs' reason list omits; the docs' invalid_credentials is marked for 2.4.5, beyond the tags checked here (no tag up to 2.4.4 sends it)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_892: FieldMeta = FieldMeta {
+    name: "reconnect_attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many times connecting to the destination has been retried so far.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added to the proxy event on each reconnect (login_proxy_failed()), so it stays on later events. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_893: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_894: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_895: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address the proxy connects from; empty or absent when none is configured.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("2.3.18-2.3.21.1 always set it (empty text when no source address is configured); from 2.4.0 event_add_ip leaves it out then."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip and only when a source address is configured."
+        }
+    ],
+
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_896: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection to the destination.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added once the outgoing socket exists (login_proxy_connect())."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_897: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username returned by the auth server; absent until the client has authenticated.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set by sasl-server.c when the auth reply has user=."),
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_898: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_899: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_900: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_901: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_902: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_903: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_904: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_905: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_906: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_907: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "What was found wrong with the cache file.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_908: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_909: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_910: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_911: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_912: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_913: FieldMeta = FieldMeta {
+    name: "field",
+    ty: FieldType::String,
+    description: "Name of the cache field (e.g. imap.body, hdr.from).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_914: FieldMeta = FieldMeta {
+    name: "file_seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the new cache file.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_cache_purge"],
+    origin: Origin::Group("mail_cache_purge"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_915: FieldMeta = FieldMeta {
+    name: "last_used",
+    ty: FieldType::Integer,
+    description: "UNIX time (seconds) the field was last used; updated at most once a day.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_916: FieldMeta = FieldMeta {
+    name: "new_decision",
+    ty: FieldType::Enum,
+    enum_name: Some("mail_cache_decision"),
+    description: "Decision after the change.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_917: FieldMeta = FieldMeta {
+    name: "old_decision",
+    ty: FieldType::Enum,
+    enum_name: Some("mail_cache_decision"),
+    description: "Decision before the change.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_918: FieldMeta = FieldMeta {
+    name: "prev_deleted_records",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Records (mails) marked as deleted in the cache file being replaced.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_cache_purge"],
+    origin: Origin::Group("mail_cache_purge"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_919: FieldMeta = FieldMeta {
+    name: "prev_file_seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the cache file being replaced.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_cache_purge"],
+    origin: Origin::Group("mail_cache_purge"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_920: FieldMeta = FieldMeta {
+    name: "prev_file_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the cache file being replaced.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_cache_purge"],
+    origin: Origin::Group("mail_cache_purge"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_921: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the decision changed: add (no to temp, field first cached), old_mail (temp to yes, an old mail was accessed), unordered_access (temp to yes, mails were not read in ascending order), or the purge reason (yes to temp during a purge).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_922: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the mail whose access caused the change; absent for purge-made changes.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_923: FieldMeta = FieldMeta {
+    name: "field",
+    ty: FieldType::String,
+    description: "Name of the rejected cache field (e.g. hdr.x-custom).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_924: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_925: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::Enum,
+    enum_name: Some("mail_cache_rejection_reason"),
+    description: "Why the promotion was rejected.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_926: FieldMeta = FieldMeta {
+    name: "attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_927: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_928: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_929: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_930: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_931: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.0 set on the command's global event instead (imap_command_global), so still inherited."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_932: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_933: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_934: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_935: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_936: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_937: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_938: FieldMeta = FieldMeta {
+    name: "field",
+    ty: FieldType::String,
+    description: "Name of the cache field looked up.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_939: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &["imap_client", "smtp_server_connection"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_940: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_client"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_941: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_942: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_943: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_944: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_945: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_946: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_947: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_948: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_949: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_950: FieldMeta = FieldMeta {
+    name: "method",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_951: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_952: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_953: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_954: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_955: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_956: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_957: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_958: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_959: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_960: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_961: FieldMeta = FieldMeta {
+    name: "redirects",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_962: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["imap_client", "smtp_server_connection"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_963: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_964: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["imap_client", "smtp_server_connection"],
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_965: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_966: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_967: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_968: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the mail.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_969: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_recipient", "storage_service_user"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_970: FieldMeta = FieldMeta {
+    name: "status_code",
+    ty: FieldType::Integer,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_971: FieldMeta = FieldMeta {
+    name: "target",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("An HTTP client field (the docs' next table); cache lookup events are children of the mail cache's event, never of an HTTP request (mail-cache-lookup.c, 2.3.15 to 2.3.17.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_972: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_973: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the mail.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_974: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_15), removed: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "mail_user", "managesieve_session", "smtp_server_recipient",
+        "storage_service_user"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_975: FieldMeta = FieldMeta {
+    name: "decision",
+    ty: FieldType::Enum,
+    enum_name: Some("mail_cache_decision"),
+    description: "The field's decision before it was dropped (temp or yes).",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_976: FieldMeta = FieldMeta {
+    name: "field",
+    ty: FieldType::String,
+    description: "Name of the dropped cache field.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_977: FieldMeta = FieldMeta {
+    name: "last_used",
+    ty: FieldType::Integer,
+    description: "UNIX time (seconds) the field was last used.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_978: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the cache is purged, a short text from the caller (e.g. \"doveadm mailbox cache purge\", \"cache is too large\", \"syncing\").",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    contexts: &["mail_cache_purge"],
+    origin: Origin::Group("mail_cache_purge"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_979: FieldMeta = FieldMeta {
+    name: "file_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the new cache file.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_980: FieldMeta = FieldMeta {
+    name: "max_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the last mail in the new cache file.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_981: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "What was found wrong with the record.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_982: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the mail whose cache record was corrupted.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_983: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_8), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_984: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_8), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_985: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_986: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the delivery failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("Not on the seed page; first added at 2.3.11.2 (absent at 2.3.10.1)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_987: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_988: FieldMeta = FieldMeta {
+    name: "message_from",
+    ty: FieldType::String,
+    description: "Address from the message's From header (e.g. user@example.com).",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_989: FieldMeta = FieldMeta {
+    name: "message_id",
+    ty: FieldType::String,
+    description: "The message's Message-ID header, cut to 200 bytes.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_990: FieldMeta = FieldMeta {
+    name: "message_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Physical size of the message.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    note: Some("From 2.3.13 omitted when the size could not be determined (message_vsize likewise)."),
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_991: FieldMeta = FieldMeta {
+    name: "message_subject",
+    ty: FieldType::String,
+    description: "The message's Subject header decoded to UTF-8, cut to 80 bytes.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_992: FieldMeta = FieldMeta {
+    name: "message_vsize",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message when every line ends in CRLF.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_993: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the LMTP client since the previous local delivery on the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("lmtp_local_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_994: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the LMTP client since the previous local delivery on the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lmtp_local_delivery", "pop3_client", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("lmtp_local_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_995: FieldMeta = FieldMeta {
+    name: "orig_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_8), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("original_user"),
+    note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_996: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_997: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_998: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_999: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};

@@ -11,5039 +11,5107 @@ use crate::{
 #[allow(unused_imports)]
 use super::*;
 
-pub(crate) static FIELDS_3: [FieldMeta; 448] = [
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address the message is delivered for.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        note: Some("Set on the delivery's own event by mail_deliver_init() (2.3.8 to 2.4.4), as are the rcpt_param_* fields. LMTP adds ORCPT from the lda_original_recipient_header setting when the client sent none."),
-        contexts: &["lda", "mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        note: Some("2.3.7-2.3.17.1: set only for local deliveries (lmtp-local.c), suffix \":<n>\". From 2.3.18 set for every recipient (lmtp-recipient.c), suffix \":R<n>\". The docs describe it as transaction_id plus \":<seq>\" for every recipient, but the first one gets no suffix."),
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username of the recipient, from the RCPT address without its detail; a later userdb/passdb lookup may replace it.",
-        lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
-        note: Some("lmtp-commands.c 2.3.7-2.3.21.1, lmtp-recipient.c 2.4.0-2.4.4."),
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the mail to be expunged.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the mail to be expunged.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A field of the mail event (the docs' next table); this event descends from the mailbox and mailbox_sync_notify() adds only uid (mail-storage.c, 2.3.15 to 2.4.4), as the docs themselves say."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the expunged mail.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "filepath",
-        ty: FieldType::String,
-        description: "Path of the recreated index file.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 and 2.4 docs; no tag from 2.3.13 to 2.4.4 adds it (the path appears only in the log message)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the index was recreated.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 and 2.4 docs; no tag from 2.3.13 to 2.4.4 adds it (the reason appears only in the log message)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_age_days",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Age of the mail in whole days, from its saved date; absent when that date is unknown.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("index-mail.c at 2.3.15-2.3.17.1, mail.c from 2.3.18 to 2.4.4; absent at 2.3.14."),
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the mail in the mailbox view.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "IMAP UID of the mail.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the mail was opened, as given by the caller (e.g. a FETCH item); absent when none was given.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "seq",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Sequence number of the mail in the mailbox view.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "IMAP UID of the mail.",
-        lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
-        contexts: &["mail"],
-        origin: Origin::Group("mail"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_19), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_19), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command in upper case (e.g. PUTSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
-        contexts: &["imap_command_global", "managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connection_id",
-        ty: FieldType::String,
-        description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "invol_cs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Involuntary context switches.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A mailbox field (the docs' Mailbox table further down, for obox); mail_user_deinit() sends this on the user's event, which has no mailbox (mail-user.c, 2.3.19 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "major_faults",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Page faults that needed disk I/O.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "minor_faults",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Page faults served without disk I/O (page reclaims).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "New name for the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Current name of the script (RENAMESCRIPT only).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rchar",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes the process read via read-like system calls (Linux /proc/self/io).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason_code",
-        ty: FieldType::StringList,
-        description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rss",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Resident set size of the process at the end of the session (Linux only).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script asked about (HAVESPACE only).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "stime",
-        ty: FieldType::Integer,
-        description: "System CPU time the process used during the session.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("Same unit caveat as utime (clock ticks from /proc/self/stat on Linux; microseconds from getrusage())."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "syscr",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Read system calls made (Linux /proc/self/io).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "syscw",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Write system calls made (Linux /proc/self/io).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "utime",
-        ty: FieldType::Integer,
-        description: "User CPU time the process used during the session.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        note: Some("The docs say microseconds. Source (src/lib/process-stat.c, 2.3.19-2.4.4) reads it from field 14 of /proc/self/stat, which is in clock ticks (usually 1/100 s); only the getrusage() fallback used when /proc is unreadable gives microseconds."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "vol_cs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Voluntary context switches.",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "vsz",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Virtual memory size of the process at the end of the session (Linux only).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "wchar",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes the process wrote via write-like system calls (Linux /proc/self/io).",
-        lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's arguments, re-serialised from the parsed input.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
-        contexts: &["managesieve_command"],
-        origin: Origin::Group("managesieve_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::Enum,
-        enum_name: Some("managesieve_command_name"),
-        description: "Name of the command in upper case.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_tag",
-        ty: FieldType::String,
-        description: "Tag of the running IMAP command.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "compile_errors",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of compile errors (PUTSCRIPT, CHECKSCRIPT, SETACTIVE when compilation failed).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "compile_warnings",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of compile warnings (PUTSCRIPT, CHECKSCRIPT, SETACTIVE whenever the script was compiled).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connection_id",
-        ty: FieldType::String,
-        description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host the recipient is proxied to.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("lmtp-proxy.c from 2.4.0 (absent at 2.3.21.1), matching the docs."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::Ip,
-        description: "IP address the recipient is proxied to, when known.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("event_add_ip in lmtp-proxy.c from 2.4.0, only when the address is known."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the command failed (storage error, quota or compile failure); absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name (TLS SNI) the user's client asked for, when known.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("From the caller's input or the userdb (mail-storage-service.c, 2.4.0 to 2.4.4)."),
-        contexts: &["lmtp_client", "login_client", "smtp_server_connection", "storage_service_user"],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes the client sent in the whole session; added at disconnect.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_client", "pop3_client", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("managesieve_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes sent to the client in the whole session; added at disconnect.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_client", "pop3_client", "smtp_server_connection",
-            "smtp_server_recipient", "submission_client"
-        ],
-        origin: Origin::Group("managesieve_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_mailbox",
-        ty: FieldType::String,
-        description: "New name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_mailbox",
-        ty: FieldType::String,
-        description: "Current name of the mailbox in a running RENAME command.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["imap_command_global"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Set from 2.4.0 (connection.c); not in the docs."),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "IMAP client's address.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "IMAP client's source port.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the script (HAVESPACE; from 2.4.0 also successful GETSCRIPT, PUTSCRIPT and CHECKSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("cmd-havespace.c sets it from 0.5.9; cmd-getscript.c and cmd-putscript.c only from 2.4.0. Not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("mail-storage-service.c sets it at 2.3.0-2.3.8 too, but not at 2.3.9-2.3.21.1; one field cannot have both lifetimes, so the 2.3.0-2.3.8 span is modelled through mail_user (which sets it at 2.3.0-2.3.8 as well). The 2.4 docs mark it as added in 2.4.0."),
-        contexts: &["login_client", "storage_service_user"],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the ManageSieve connection.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("managesieve_session"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("managesieve_session"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bundle_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Uncompressed size of the bundle.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("metacache_bundle"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bundle_type",
-        ty: FieldType::Enum,
-        enum_name: Some("metacache_bundle_type"),
-        description: "Kind of bundle.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("metacache_bundle"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Error message when the operation failed.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("metacache_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "filename",
-        ty: FieldType::String,
-        description: "File name of the bundle.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("metacache_bundle"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox being uploaded; the mailbox name may be absent when the whole user is uploaded.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Event("metacache_user_bundle_upload_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "What changed in the indexes to cause this bundle to be made and uploaded.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Event("metacache_user_bundle_upload_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "metacache_status",
-        ty: FieldType::Enum,
-        enum_name: Some("metacache_status"),
-        description: "How the refresh was done.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Event("metacache_user_refresh_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rescan",
-        ty: FieldType::Flag,
-        description: "Present as yes when the mailbox is going to be rescanned.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Event("metacache_user_refresh_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox being uploaded; the mailbox name may be absent when the whole user is uploaded.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "What changed in the indexes to cause this bundle to be made and uploaded.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "min_priority",
-        ty: FieldType::Integer,
-        description: "Lowest index priority being cleaned.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("The docs do not say the type; an integer priority is assumed."),
-        origin: Origin::Event("metacache_user_clean_started"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "min_priority",
-        ty: FieldType::Integer,
-        description: "Lowest index priority being cleaned.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("The docs do not say the type; an integer priority is assumed."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "metacache_status",
-        ty: FieldType::Enum,
-        enum_name: Some("metacache_status"),
-        description: "How the refresh was done.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rescan",
-        ty: FieldType::Flag,
-        description: "Present as yes when the mailbox is going to be rescanned.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "args",
-        ty: FieldType::String,
-        description: "Command parameters as received.",
-        lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "human_args",
-        ty: FieldType::String,
-        description: "Command parameters made readable (valid UTF-8, literals summarised).",
-        lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_human_args"),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address of the user's client connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
-        contexts: &[
-            "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port of the user's client connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Mailbox name, including the namespace prefix.",
-        lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("mailbox"),
-        note: Some("Set as \"name\" at 2.3.0-2.3.8 (index-storage.c, fail-mailbox.c); 2.3.9 renamed it to \"mailbox\"."),
-        contexts: &["imap_command", "mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client address of the user's connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
-        contexts: &[
-            "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client port of the user's connection, when known.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Name of the Dovecot service the user's session runs in.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
-        contexts: &["login_client", "mail_user", "storage_service_user"],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "tag",
-        ty: FieldType::String,
-        description: "The command's tag as sent by the client.",
-        lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_tag"),
-        note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
-        contexts: &["imap_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "The mail user's name.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("mail_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "renumber_count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of UIDs that would have needed renumbering.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "renumber_count",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of UIDs renumbered.",
-        lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "guid_lookups",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails whose GUID was read from the mail's metadata.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "guid_lookups_skipped",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails whose GUID was not looked up because the lookup limit was reached.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mails_kept",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails present both in the index and in storage.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mails_lost",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails in the index that no longer exist in storage.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mails_lost_during_resync",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "New mails that were gone by the time their GUID was looked up.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mails_new",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails found in storage that were not in the index.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mails_temp_lost",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails temporarily missing because the dict had the object but storage did not.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mails_total",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Mails in the mailbox after the resync.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        origin: Origin::Group("obox_mailbox_resync"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "Command parameters as sent (e.g. \"1 1\"), sanitised for logging.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client sent it (sanitised).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Command name in upper case (e.g. UIDL), or \"unknown\" for an unknown command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::Ip,
-        description: "Server address the POP3 client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["pop3_client"],
-        origin: Origin::Group("pop3_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the POP3 client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["pop3_client"],
-        origin: Origin::Group("pop3_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of client input used by the command.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::Ip,
-        description: "POP3 client's address.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["pop3_client"],
-        origin: Origin::Group("pop3_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "POP3 client's source port.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["pop3_client"],
-        origin: Origin::Group("pop3_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reply",
-        ty: FieldType::String,
-        description: "Name the 2.4 docs give to the reply status; never sent.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("The source sets reply_state instead (pop3-client.c, 2.4.0 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reply_state",
-        ty: FieldType::Enum,
-        enum_name: Some("pop3_reply_state"),
-        description: "Whether the command succeeded.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Source (2.4.0 to 2.4.4) names it reply_state with the values OK and ERR; the 2.4 docs call it `reply` with the values OK and FAIL."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["pop3_client"],
-        origin: Origin::Group("pop3_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Destination host as configured (equal to dest_ip when configured by address).",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Address of the proxy destination.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Port of the proxy destination.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Text of the latest proxying failure.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("login_proxy_failed() adds it to the proxy event itself (2.3.18 to 2.4.4), so every later event of the same proxy session carries it. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "Master user the proxy logs in with at the destination, if any.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reconnect_attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many times connecting to the destination has been retried so far.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added to the proxy event on each reconnect (login_proxy_failed()), so it stays on later events. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was removed in 2.4.0 (replaced by protocol). The source still sets it at 2.4.0-2.4.4 (client-common.c: master_service_get_name()), but to the service name instead of the protocol."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address the proxy connects from; empty or absent when none is configured.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("2.3.18-2.3.21.1 always set it (empty text when no source address is configured); from 2.4.0 event_add_ip leaves it out then."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip and only when a source address is configured."
-            }
-        ],
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection to the destination.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added once the outgoing socket exists (login_proxy_connect())."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username returned by the auth server; absent until the client has authenticated.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Set by sasl-server.c when the auth reply has user=."),
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received from the client and passed to the destination.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received from the destination and passed to the client.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "delay_ms",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Milliseconds),
-        description: "Delay before the client connection is closed, when disconnects are being spread out.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Not in the docs; added by login_proxy_free_full() when login_proxy_delay_disconnect() returns a delay."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "disconnect_reason",
-        ty: FieldType::String,
-        description: "Why the connection ended (e.g. the stream error); empty when there is no such reason.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "disconnect_side",
-        ty: FieldType::Enum,
-        enum_name: Some("proxy_disconnect_side"),
-        description: "Which side ended the session.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error_code",
-        ty: FieldType::Enum,
-        enum_name: Some("login_failure_code"),
-        description: "Why the login failed; only when the session was never established.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set from client_get_extra_disconnect_reason() (login-proxy.c, 2.4.0 to 2.4.4), so it takes the same codes as login_aborted's reason; the docs' table lists only part of them."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "idle_secs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Seconds),
-        description: "Seconds since the last data went through an established session.",
-        lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("idle_usecs"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "idle_usecs",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time since the last data went through an established session.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs call the value a number of seconds; the source gives microseconds (timeval_diff_usecs)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received from the client and passed to the destination.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Only for established sessions. The 2.4 docs say \"previously in_bytes\"; 2.3 source used bytes_in."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes received from the destination and passed to the client.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Only for established sessions. The 2.4 docs say \"previously out_bytes\"; 2.3 source used bytes_out."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Destination host as configured (equal to dest_ip when configured by address).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Address of the proxy destination.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Port of the proxy destination.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "duration",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Microseconds),
-        description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Text of the latest proxying failure.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("login_proxy_failed() adds it to the proxy event itself (2.3.18 to 2.4.4), so every later event of the same proxy session carries it. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error_code",
-        ty: FieldType::Enum,
-        enum_name: Some("login_failure_code"),
-        description: "Listed by the 2.4 docs; never set on this event.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("No tag up to 2.4.4 adds error_code in login_proxy_failed(); only proxy_session_finished gets it."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the client asked for (TLS SNI, or as passed on by HAProxy).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.3 also updated from a trusted proxy's connection data (client_addresses_changed())."),
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "master_user",
-        ty: FieldType::String,
-        description: "Master user the proxy logs in with at the destination, if any.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the login process (imap, pop3, submission, sieve, ...).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason_code",
-        ty: FieldType::StringList,
-        description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
-        origin: Origin::Global,
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reconnect_attempts",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "How many times connecting to the destination has been retried so far.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Added to the proxy event on each reconnect (login_proxy_failed()), so it stays on later events. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was removed in 2.4.0 (replaced by protocol). The source still sets it at 2.4.0-2.4.4 (client-common.c: master_service_get_name()), but to the service name instead of the protocol."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
-            }
-        ],
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address the proxy connects from; empty or absent when none is configured.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("2.3.18-2.3.21.1 always set it (empty text when no source address is configured); from 2.4.0 event_add_ip leaves it out then."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip and only when a source address is configured."
-            }
-        ],
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection to the destination.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Added once the outgoing socket exists (login_proxy_connect())."),
-        contexts: &["login_proxy"],
-        origin: Origin::Group("login_proxy"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Username returned by the auth server; absent until the client has authenticated.",
-        lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Set by sasl-server.c when the auth reply has user=."),
-        contexts: &["login_client"],
-        origin: Origin::Group("login_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "binary_path",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox the transaction's changes concern.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Added by push-notification-triggers.c when a trigger fires, from 2.3.10 (absent at 2.3.9), as the docs say."),
-        contexts: &["imap_command", "imap_command_global", "push_notification_transaction"],
-        origin: Origin::Group("push_notification_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_id",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_location",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the call failed (e.g. missing function, Lua error); absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "event_name",
-        ty: FieldType::Enum,
-        enum_name: Some("push_notification_event_name"),
-        description: "Notification event passed to the script (per-event calls only).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "function_name",
-        ty: FieldType::String,
-        description: "Lua function called: dovecot_lua_notify_begin_txn, dovecot_lua_notify_end_txn or dovecot_lua_notify_event_<name> for a notification event.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Mailbox of the notification (per-event calls only).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "UID of the mail (per-event calls for mail events only).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_worker_server_connection",
-            "dict_client_connection", "dict_server_connection", "dns_client_connection",
-            "fts_indexer_connection", "http_client_connection", "login_auth_connection",
-            "server_connection", "smtp_client_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_worker_server_connection",
-            "dict_client_connection", "dict_server_connection", "dns_client_connection",
-            "fts_indexer_connection", "http_client_connection", "login_auth_connection",
-            "server_connection", "smtp_client_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_ip",
-        ty: FieldType::String,
-        description: "Local address explicitly chosen for the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("source_ip"),
-        note: Some("Set by connection_init_client_ip_from() 2.3.4-2.3.8 only when a source address was requested. The seed page lists it for client_connection_connected, which never has it."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_port",
-        ty: FieldType::String,
-        description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "managesieve_command"],
-        origin: Origin::Group("imap_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the running IMAP command (e.g. FETCH).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["imap_command", "imap_command_global", "managesieve_command"],
-        origin: Origin::Group("imap_command_global"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connect_finished_time",
-        ty: FieldType::Timestamp,
-        description: "When the outgoing connection attempt completed.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_timeval 2.3.4-2.3.16; removed by commit e7a3c48390 (first in 2.3.17). Never documented."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction", "smtp_submit"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host name that was resolved to dest_ip, when known.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection",
-            "smtp_server_recipient"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection",
-            "smtp_server_recipient"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Destination port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "host",
-        ty: FieldType::String,
-        description: "Host name (or address) the TCP connection goes to; absent for UNIX sockets.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Set when a TCP connection is created (2.3.7 to 2.4.4), never for smtp_client_connection_create_unix()."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("smtp_client_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("dest_ip"),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Local address of the outgoing connection, when known (the old name of source_ip).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("In 2.3.7-2.3.8 connection_update_event() used the incoming-connection names for outgoing connections too; 2.3.9 switched outgoing ones to source_ip/dest_ip/dest_port."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_request",
-            "auth_server_connection", "auth_worker_server_connection", "dict_client_connection",
-            "dict_server_connection", "dns_client_connection", "fts_indexer_connection",
-            "http_client_connection", "imap_client", "login_auth_connection", "login_client",
-            "mail_user", "pop3_client", "server_connection", "smtp_client_connection",
-            "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name (TLS SNI) the user's client asked for, when known.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("From the caller's input or the userdb (mail-storage-service.c, 2.4.0 to 2.4.4)."),
-        contexts: &[
-            "auth_master_connection", "auth_request", "lmtp_client", "login_client",
-            "smtp_server_connection", "storage_service_user"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_master_connection", "auth_request", "auth_server_connection",
-            "auth_worker_server_connection", "imap_client", "login_client", "pop3_client",
-            "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "sieve_execute", "smtp_server_transaction", "smtp_submit"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox_guid",
-        ty: FieldType::String,
-        description: "GUID of the mailbox (obox storage only).",
-        lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
-        contexts: &["mailbox"],
-        origin: Origin::Group("mailbox"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs list only `reason` for the disconnect event, but connection_disconnect() adds the counters for outgoing connections too (2.4.0 to 2.4.4)."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_server_connection",
-            "auth_worker_server_connection", "dict_client_connection", "dns_client_connection",
-            "fts_indexer_connection", "http_client_connection", "imap_client",
-            "lmtp_local_delivery", "login_auth_connection", "pop3_client", "server_connection",
-            "smtp_client_connection", "smtp_server_connection", "smtp_server_recipient",
-            "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_server_connection",
-            "auth_worker_server_connection", "dict_client_connection", "dns_client_connection",
-            "fts_indexer_connection", "http_client_connection", "imap_client",
-            "lmtp_local_delivery", "login_auth_connection", "pop3_client", "server_connection",
-            "smtp_client_connection", "smtp_server_connection", "smtp_server_recipient",
-            "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "original_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_request", "smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "port",
-        ty: FieldType::String,
-        description: "Destination port of the outgoing TCP connection, as text.",
-        lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("dest_port"),
-        note: Some("Set with event_add_str(dec2str(port)) 2.3.4-2.3.8, so it was a string; dest_port is an integer."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &[
-            "auth_db_settings", "auth_master_connection", "auth_request", "lda", "login_client",
-            "smtp_client", "smtp_server"
-        ],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_ip",
-        ty: FieldType::String,
-        description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_connection", "auth_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection", "auth_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_ip",
-        ty: FieldType::String,
-        description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: Some(FieldType::Ip),
-                note: "Set with event_add_ip from 2.4.0."
-            }
-        ],
-        contexts: &["auth_master_connection", "auth_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "real_remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Peer port of the connection actually made to Dovecot.",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        contexts: &["auth_master_connection", "auth_request"],
-        origin: Origin::Group("auth_client_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of envelope recipients of the outgoing message.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added when the message body starts being written (smtp_submit_send)."),
-        contexts: &["smtp_submit"],
-        origin: Origin::Group("smtp_submit"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_server_connection",
-            "auth_worker_server_connection", "dict_client_connection", "dns_client_connection",
-            "fts_indexer_connection", "http_client_connection", "login_auth_connection",
-            "server_connection", "smtp_client_connection", "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing connection (the old name of dest_ip).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Outgoing connections use dest_ip from 2.3.9; connection.c still sets remote_ip on incoming ones (client_connection_common)."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_request",
-            "auth_server_connection", "auth_worker_server_connection", "dict_client_connection",
-            "dict_server_connection", "dns_client_connection", "fts_indexer_connection",
-            "http_client_connection", "imap_client", "login_auth_connection", "login_client",
-            "mail_user", "pop3_client", "server_connection", "smtp_client_connection",
-            "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_server_connection",
-            "auth_worker_server_connection", "dict_client_connection", "dict_server_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection",
-            "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Destination port of the outgoing connection (the old name of dest_port).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Outgoing connections use dest_port from 2.3.9; connection.c still sets remote_port on incoming ones (client_connection_common)."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_request",
-            "auth_server_connection", "auth_worker_server_connection", "dict_client_connection",
-            "dict_server_connection", "dns_client_connection", "fts_indexer_connection",
-            "http_client_connection", "imap_client", "login_auth_connection", "login_client",
-            "pop3_client", "server_connection", "smtp_client_connection", "smtp_server_connection",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "auth_server_connection",
-            "auth_worker_server_connection", "dict_client_connection", "dict_server_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection",
-            "smtp_server_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "service",
-        ty: FieldType::String,
-        description: "Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("mail-storage-service.c sets it at 2.3.0-2.3.8 too, but not at 2.3.9-2.3.21.1; one field cannot have both lifetimes, so the 2.3.0-2.3.8 span is modelled through mail_user (which sets it at 2.3.0-2.3.8 as well). The 2.4 docs mark it as added in 2.4.0."),
-        contexts: &[
-            "auth_master_connection", "auth_request", "login_client", "mail_user",
-            "storage_service_user"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_master_connection", "auth_request", "imap_client", "managesieve_session",
-            "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("storage_service_user"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "socket_path",
-        ty: FieldType::String,
-        description: "Path of the UNIX socket connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3; not in the docs."),
-        contexts: &[
-            "auth_client_connection", "auth_master_connection", "dict_client_connection",
-            "dns_client_connection", "fts_indexer_connection", "http_client_connection",
-            "login_auth_connection", "server_connection", "smtp_client_connection"
-        ],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the dict was opened for; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("2.3.11.2-2.3.16: set on the dict's event at dict_init() when the username was non-empty. From 2.3.17 it is set per operation (see dict_lookup, dict_iteration and dict_transaction)."),
-        contexts: &[
-            "auth_master_connection", "auth_request", "dict", "dict_server_connection",
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("dict"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "reason",
-        ty: FieldType::String,
-        description: "Why the connection ended, in words.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "action_name",
-        ty: FieldType::Enum,
-        enum_name: Some("sieve_action_name"),
-        description: "Which action was carried out.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("The docs list the values but not ereject, which ext-reject.c (0.5.9 to 2.4.4) uses for the ereject command."),
-        contexts: &["sieve_action"],
-        origin: Origin::Group("sieve_action"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "action_script_location",
-        ty: FieldType::String,
-        description: "Documented name of the action's script position field.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 and 2.4 docs; no Pigeonhole tag sets it, the value is sent as script_location."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "detail",
-        ty: FieldType::String,
-        description: "Detail part of the recipient address (after recipient_delimiter).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
-            }
-        ],
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve storage field (the docs' next table; the storage events call it driver, not storage_driver); action events are sent only on success and never descend from a storage event (sieve-actions.c, sieve-result.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "fileinto_mailbox",
-        ty: FieldType::String,
-        description: "Mailbox a keep or fileinto stored into, quoted for logging (e.g. 'INBOX'); followed by the actual mailbox name in parentheses when that differs.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "fileinto_mailbox_name",
-        ty: FieldType::String,
-        description: "Name of the mailbox a keep or fileinto stored the message into, as the script gave it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Set with fileinto_mailbox in sieve-actions.c (0.5.9 to 2.4.4); not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the IMAP client connected to.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("imap_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address of the message.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Only when the execution has an envelope; imapsieve runs without one (SIEVE_EXECUTE_FLAG_NO_ENVELOPE), so its events lack this field and rcpt_to. sieve_execute_init(), 0.5.9 to 2.4.4."),
-        contexts: &["lda", "sieve_execute", "smtp_server_transaction"],
-        origin: Origin::Group("sieve_execute"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_from",
-        ty: FieldType::String,
-        description: "Address from the message's From header (e.g. user@example.com).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_id",
-        ty: FieldType::String,
-        description: "Message-ID of the message being filtered; absent when the message has none.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "sieve_execute"],
-        origin: Origin::Group("sieve_execute"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Physical size of the message.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("From 2.3.13 omitted when the size could not be determined (message_vsize likewise)."),
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_subject",
-        ty: FieldType::String,
-        description: "The message's Subject header decoded to UTF-8, cut to 80 bytes.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_vsize",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message when every line ends in CRLF.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "notify_target",
-        ty: FieldType::String,
-        description: "Recipients of a mail notification, comma-separated; after three addresses the rest is summarised with the total count.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Set by the enotify mailto method (ntfy-mailto.c, 0.5.9 to 2.4.4) and by the deprecated notify extension (src/lib-sieve/plugins/notify/cmd-notify.c), which is gone at 2.4.0."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "orig_user",
-        ty: FieldType::String,
-        description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
-        renamed_to: Some("original_user"),
-        note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("lmtp_proxy_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "pipe_program",
-        ty: FieldType::String,
-        description: "Name of the program the message was piped to.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address of the message.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Only when the execution has an envelope, like mail_from."),
-        contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
-        origin: Origin::Group("sieve_execute"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "redirect_target",
-        ty: FieldType::String,
-        description: "Address the message was redirected to.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &[
-            "imap_client", "login_client", "pop3_client", "smtp_server_connection",
-            "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the client process on a UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "report_target",
-        ty: FieldType::String,
-        description: "Address a feedback report was sent to.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "report_type",
-        ty: FieldType::String,
-        description: "Feedback type of the report (e.g. abuse), cut to 32 characters.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_location",
-        ty: FieldType::String,
-        description: "Place in the script that caused the action, \"<script name>: line <number>\".",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("The docs call this action_script_location; the source sets script_location (sieve_result_init_action_event() in sieve-result.c, 0.5.9 to 2.4.4), confirmed by the 2.3.19 export (\"capture: line 6\"). Absent for an implicit keep."),
-        contexts: &["sieve_action"],
-        origin: Origin::Group("sieve_action"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("2.3.7-2.3.17.1: set only for local deliveries (lmtp-local.c), suffix \":<n>\". From 2.3.18 set for every recipient (lmtp-recipient.c), suffix \":R<n>\". The docs describe it as transaction_id plus \":<seq>\" for every recipient, but the first one gets no suffix."),
-        contexts: &[
-            "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
-            "smtp_server_transaction", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "storage_driver",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve storage field (the docs' next table; the storage events call it driver, not storage_driver); action events are sent only on success and never descend from a storage event (sieve-actions.c, sieve-result.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the Sieve instance runs for.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Set in sieve_init() (src/lib-sieve/sieve.c), 0.5.9 to 2.4.4."),
-        contexts: &[
-            "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
-            "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("sieve"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "action_name",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "action_script_location",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "binary_path",
-        ty: FieldType::String,
-        description: "Path of the compiled script (binary) being run; absent when it exists only in memory.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["sieve_runtime"],
-        origin: Origin::Group("sieve_runtime"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::Enum,
-        enum_name: Some("sieve_runtime_error"),
-        description: "Short reason why the evaluation failed or was aborted; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Fixed strings from sieve-interpreter.c; \"Resource limit exceeded\" first at 0.5.15 (Dovecot 2.3.15). The 2.3.19 export shows error=Aborted."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "fileinto_mailbox",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "notify_target",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "pipe_program",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "redirect_target",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "report_target",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "report_type",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_location",
-        ty: FieldType::String,
-        description: "Where the script comes from.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("sieve_binary_script_location() in sieve-interpreter.c, 0.5.9 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_4_0,
-                ty: None,
-                note: "Up to 2.3.21.1 the script's full location string (for the file driver the path of the script file); from 2.4.0 a label made of the storage name and the script name, \"storage/script\" (sieve_script_label())."
-            }
-        ],
-        contexts: &["sieve_runtime"],
-        origin: Origin::Group("sieve_runtime"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Name of the script as the user sees it (e.g. the ManageSieve script name).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command", "sieve_runtime"],
-        origin: Origin::Group("sieve_runtime"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "driver",
-        ty: FieldType::Enum,
-        enum_name: Some("sieve_storage_driver"),
-        description: "Driver of the storage.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("The docs call this field storage_driver; the source always sets \"driver\" (sieve_storage_event_create() in sieve-storage.c 0.5.9 to 0.5.21.1, sieve_storage_create_driver_event() 2.4.0 to 2.4.4), and the 2.3.19 export shows driver=file."),
-        contexts: &["sieve_storage"],
-        origin: Origin::Group("sieve_storage"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the script could not be activated; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["lda", "smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "message_id",
-        ty: FieldType::String,
-        description: "The message's Message-ID header, cut to 200 bytes.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["mail_delivery"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address the message is delivered for.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Set on the delivery's own event by mail_deliver_init() (2.3.8 to 2.4.4), as are the rcpt_param_* fields. LMTP adds ORCPT from the lda_original_recipient_header setting when the client sent none."),
-        contexts: &["lda", "mail_delivery", "smtp_server_recipient"],
-        origin: Origin::Group("mail_delivery"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_location",
-        ty: FieldType::String,
-        description: "Location string of the script itself (for the file driver its path).",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Set in sieve_script_init() from 0.5.9 to 0.5.21.1, overriding the storage's location; gone at 2.4.0 (the file path moved to sieve_script_file_path)."),
-        contexts: &["sieve_script", "sieve_storage"],
-        origin: Origin::Group("sieve_script"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Name of the script; absent for a nameless script.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("sieve_script_init() (sieve-script.c), 0.5.9 to 2.4.4."),
-        contexts: &["managesieve_command", "sieve_script"],
-        origin: Origin::Group("sieve_script"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "sieve_script_file_path",
-        ty: FieldType::String,
-        description: "Path of the script file (file driver only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added by src/lib-sieve/storage/file/sieve-file-script.c from 2.4.0 to 2.4.4. Not in the docs."),
-        contexts: &["sieve_script"],
-        origin: Origin::Group("sieve_script"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "storage_driver",
-        ty: FieldType::String,
-        description: "Documented name of the storage driver field.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed by the 2.3 and 2.4 docs, but no Pigeonhole tag sets a field with this name; the value is sent as driver."),
-        contexts: &["sieve_storage"],
-        origin: Origin::Group("sieve_storage"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the script could not be deleted; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the script could not be opened; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the script could not be renamed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "new_script_name",
-        ty: FieldType::String,
-        description: "Requested new name of the script.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "old_script_name",
-        ty: FieldType::String,
-        description: "Name of the script before the rename.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why the storage could not be deactivated; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_location",
-        ty: FieldType::String,
-        description: "Location string of the storage (e.g. a path or a dict URI).",
-        lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in sieve_storage_init() (sieve-storage.c) from 0.5.9 to 0.5.21.1; gone at 2.4.0, where storage locations were replaced by sieve_script settings. The 2.4 docs still list it."),
-        contexts: &["sieve_storage"],
-        origin: Origin::Group("sieve_storage"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why saving failed (\"Canceled\" when the save was cancelled); absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "script_name",
-        ty: FieldType::String,
-        description: "Name of the script being saved; absent when saving the active script directly or an unnamed upload (CHECKSCRIPT).",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["managesieve_command", "sieve_storage_save"],
-        origin: Origin::Group("sieve_storage_save"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_in",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_in_bytes"),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "bytes_out",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
-        renamed_to: Some("net_out_bytes"),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_ip",
-        ty: FieldType::String,
-        description: "Local address explicitly chosen for the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("source_ip"),
-        note: Some("Set by connection_init_client_ip_from() 2.3.4-2.3.8 only when a source address was requested. The seed page lists it for client_connection_connected, which never has it."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "client_port",
-        ty: FieldType::String,
-        description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Command name in upper case (e.g. MAIL, RCPT, DATA), the first word of the command line.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("Absent for commands without a line yet (plugs, pure data)."),
-        contexts: &["smtp_client_command"],
-        origin: Origin::Group("smtp_client_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "connect_finished_time",
-        ty: FieldType::Timestamp,
-        description: "When the outgoing connection attempt completed.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_17), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_timeval 2.3.4-2.3.16; removed by commit e7a3c48390 (first in 2.3.17). Never documented."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the outgoing message.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added just before smtp_submit_started, only when the size of the spooled message is known."),
-        contexts: &["smtp_submit"],
-        origin: Origin::Group("smtp_submit"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_host",
-        ty: FieldType::String,
-        description: "Host name that was resolved to dest_ip, when known.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "dest_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Destination port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "enhanced_code",
-        ty: FieldType::String,
-        description: "Enhanced status code of the reply (e.g. 2.1.5); absent when the reply has none.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Only codes with a first digit of 2 to 5 are sent, so the 9.0.0 that lib-smtp gives aborted commands never appears here."),
-        origin: Origin::Group("smtp_client_reply"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Text of the reply when it is a failure; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        origin: Origin::Group("smtp_client_reply"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("dest_ip"),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Local address of the outgoing connection, when known (the old name of source_ip).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("In 2.3.7-2.3.8 connection_update_event() used the incoming-connection names for outgoing connections too; 2.3.9 switched outgoing ones to source_ip/dest_ip/dest_port."),
-        contexts: &["smtp_client_connection", "submission_client"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_name",
-        ty: FieldType::String,
-        description: "Server name the LMTP client asked for via TLS SNI.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in the LMTP client's SNI callback from 2.4.0."),
-        contexts: &["lmtp_client"],
-        origin: Origin::Group("lmtp_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to, when known.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["submission_client"],
-        origin: Origin::Group("submission_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender of the outgoing message, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added when the submission is created (smtp_submit_init), 2.3.7 to 2.4.4."),
-        contexts: &["smtp_submit"],
-        origin: Origin::Group("smtp_submit"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Command name in upper case (first word of the command line).",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_name"),
-        note: Some("Set at 2.3.7-2.3.8; 2.3.9 uses cmd_name."),
-        contexts: &["smtp_client_command"],
-        origin: Origin::Group("smtp_client_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs list only `reason` for the disconnect event, but connection_disconnect() adds the counters for outgoing connections too (2.4.0 to 2.4.4)."),
-        contexts: &["smtp_client_connection", "submission_client"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection", "submission_client"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "port",
-        ty: FieldType::String,
-        description: "Destination port of the outgoing TCP connection, as text.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("dest_port"),
-        note: Some("Set with event_add_str(dec2str(port)) 2.3.4-2.3.8, so it was a string; dest_port is an integer."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol of the outgoing connection, smtp or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name() (only \"smtp\" or \"lmtp\") in smtp-client-connection.c, 2.3.7 to 2.4.4."),
-        contexts: &["smtp_client"],
-        origin: Origin::Group("smtp_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_gid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System group ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Destination address of the outgoing connection (the old name of dest_ip).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Outgoing connections use dest_ip from 2.3.9; connection.c still sets remote_ip on incoming ones (client_connection_common)."),
-        contexts: &["smtp_client_connection", "submission_client"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_pid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Destination port of the outgoing connection (the old name of dest_port).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Outgoing connections use dest_port from 2.3.9; connection.c still sets remote_port on incoming ones (client_connection_common)."),
-        contexts: &["smtp_client_connection", "submission_client"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_uid",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Id),
-        description: "System user ID of the server process on the UNIX socket.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID of the user's mail session.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added after the mail user is created, so events of the user lookup itself lack it."),
-        contexts: &["submission_client"],
-        origin: Origin::Group("submission_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "socket_path",
-        ty: FieldType::String,
-        description: "Path of the UNIX socket connected to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_ip",
-        ty: FieldType::String,
-        description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "source_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Local port of the outgoing TCP connection.",
-        lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3; not in the docs."),
-        contexts: &["smtp_client_connection"],
-        origin: Origin::Group("server_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status_code",
-        ty: FieldType::Integer,
-        description: "SMTP status code of the server's reply, or an internal code of 9000 and up.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        origin: Origin::Group("smtp_client_reply"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["submission_client"],
-        origin: Origin::Group("submission_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_sent",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes of message data sent with DATA/BDAT; present once the server replied to the data.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_client_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "is_reset",
-        ty: FieldType::Flag,
-        description: "Present (`yes`) when the transaction was reset (RSET) rather than finished with data.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address sent with MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added when the transaction starts (smtp-client-transaction.c, 2.3.7 to 2.4.4)."),
-        contexts: &["smtp_client_transaction", "smtp_submit"],
-        origin: Origin::Group("smtp_client_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address in its raw form, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.3.9 (absent at 2.3.8)."),
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_client_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_client_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of recipients added to the transaction.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_aborted",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients aborted before they finished or failed.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_denied",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients the server refused at RCPT TO.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_failed",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients that failed, denied ones included.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_succeeded",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients the message was delivered to.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Address given in the ORCPT parameter of the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Address type of the ORCPT parameter, usually rfc822.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_recipient"],
-        origin: Origin::Group("smtp_rcpt_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address sent with RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_client_recipient"],
-        origin: Origin::Group("smtp_client_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_args",
-        ty: FieldType::String,
-        description: "The command's parameters as received (e.g. `FROM:<from@example.com>`).",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Set in smtp_server_command_execute() from 2.3.18 (absent at 2.3.17.1)."),
-        contexts: &["smtp_server_command"],
-        origin: Origin::Group("smtp_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_human_args",
-        ty: FieldType::String,
-        description: "The command's parameters for humans; for SMTP identical to cmd_args.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Set to the same string as cmd_args (2.3.18 to 2.4.4)."),
-        contexts: &["smtp_server_command"],
-        origin: Origin::Group("smtp_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_input_name",
-        ty: FieldType::String,
-        description: "Command name exactly as the client typed it (e.g. `MaIL`), valid or not.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("The docs mark it as new in 2.3.9, but source first sets it at 2.3.11.2 (smtp-server-command.c); absent at 2.3.9 and 2.3.10.1."),
-        contexts: &["smtp_server_command"],
-        origin: Origin::Group("smtp_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "cmd_name",
-        ty: FieldType::String,
-        description: "Name of the command: the registered name (e.g. MAIL, RCPT, DATA) or `unknown` for a command the server does not implement.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "2.3.9-2.3.10.1 set it to the name exactly as the client typed it; from 2.3.11.2 it is the registered command name or \"unknown\", and the typed name moved to cmd_input_name."
-            }
-        ],
-        contexts: &["smtp_server_command"],
-        origin: Origin::Group("smtp_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "enhanced_code",
-        ty: FieldType::String,
-        description: "Enhanced status code of the reply (e.g. 2.1.5); 9.0.0 when aborted.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        changes: &[
-            ChangeMeta {
-                version: V2_3_11_2,
-                ty: None,
-                note: "From 2.3.11.2 omitted when the reply has no enhanced code; before, an empty code could be sent."
-            }
-        ],
-        origin: Origin::Group("smtp_server_reply"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Text of the reply when it is a failure; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        origin: Origin::Group("smtp_server_reply"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["login_client", "smtp_server_connection", "submission_client"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &["login_client", "smtp_server_connection", "submission_client"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::String,
-        description: "Command name as the client sent it.",
-        lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
-        renamed_to: Some("cmd_name"),
-        note: Some("Set by smtp_server_command_update_event() at 2.3.7-2.3.8; 2.3.9 uses cmd_name."),
-        contexts: &["smtp_server_command"],
-        origin: Origin::Group("smtp_server_command"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
-        contexts: &["smtp_server_connection", "submission_client"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_connection", "submission_client"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["login_client", "smtp_server_connection", "submission_client"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["login_client", "smtp_server_connection", "submission_client"],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID; on the connection's event it equals connection_id.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Set together with connection_id (2.3.18 to 2.4.4)."),
-        contexts: &["smtp_server_connection", "submission_client"],
-        origin: Origin::Group("smtp_server_connection"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "status_code",
-        ty: FieldType::Integer,
-        description: "SMTP status code of the (first) reply; 9000 when aborted (e.g. the connection closed early).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        origin: Origin::Group("smtp_server_reply"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "Logged-in username.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        contexts: &["login_client", "submission_client"],
-        origin: Origin::Group("submission_client"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "data_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "is_reset",
-        ty: FieldType::Flag,
-        description: "Present (`yes`) when the client reset the transaction with RSET instead of sending data.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Only ever set to \"yes\"."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from_raw",
-        ty: FieldType::String,
-        description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
-        lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_auth",
-        ty: FieldType::String,
-        description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_body",
-        ty: FieldType::String,
-        description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_envid",
-        ty: FieldType::String,
-        description: "ENVID parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_ret",
-        ty: FieldType::Enum,
-        enum_name: Some("smtp_mail_param_ret"),
-        description: "RET parameter of MAIL FROM (RFC 3461).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Only the literals HDRS and FULL are ever set."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_param_size",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Added with event_add_int, only when non-zero."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_mail_params"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_notify",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_param_orcpt_type",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Number of recipients in the transaction, including denied ones.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_aborted",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients still in progress when the transaction was aborted or reset.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_denied",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients the server refused at the RCPT command.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_failed",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients that failed, denied ones included but aborted ones not.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients_succeeded",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Recipients for which the transaction finally succeeded.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "Session ID; on the transaction's event it equals transaction_id.",
-        lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
-        note: Some("Added by smtp-server-transaction.c at 2.3.18 (absent at 2.3.17.1), still at 2.4.4."),
-        contexts: &["smtp_server_connection", "smtp_server_transaction", "submission_client"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "transaction_id",
-        ty: FieldType::String,
-        description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
-        changes: &[
-            ChangeMeta {
-                version: V2_3_18,
-                ty: None,
-                note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
-            }
-        ],
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_ip",
-        ty: FieldType::String,
-        description: "Server address the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "local_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Server port the client connected to (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
-        contexts: &[
-            "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mail_from",
-        ty: FieldType::String,
-        description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
-        lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
-        note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
-        contexts: &["smtp_server_transaction"],
-        origin: Origin::Group("smtp_server_transaction"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_in_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes read from the LMTP client since the previous local delivery on the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("lmtp-local.c from 2.4.0, local deliveries only; also added to the delivery's parent event."),
-        contexts: &["smtp_server_connection", "smtp_server_recipient", "submission_client"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "net_out_bytes",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Bytes),
-        description: "Bytes written to the LMTP client since the previous local delivery on the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("lmtp-local.c from 2.4.0, local deliveries only."),
-        contexts: &["smtp_server_connection", "smtp_server_recipient", "submission_client"],
-        origin: Origin::Group("lmtp_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "rcpt_to",
-        ty: FieldType::String,
-        description: "Envelope recipient address from RCPT TO, normalised.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
-        contexts: &["smtp_server_recipient"],
-        origin: Origin::Group("smtp_server_recipient"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "recipients",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Count),
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("Listed via the docs' next table (SMTP Submit). The transaction adds its recipient count only to smtp_server_transaction_finished itself, as a passthrough field, so its recipients' events never inherit it (smtp-server-transaction.c, 2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_ip",
-        ty: FieldType::String,
-        description: "Client's address (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "remote_port",
-        ty: FieldType::Integer,
-        unit: Some(Unit::Port),
-        description: "Client's source port (TCP only).",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        contexts: &[
-            "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("client_connection_common"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "session",
-        ty: FieldType::String,
-        description: "LMTP: the recipient's own delivery session ID (see lmtp_recipient); otherwise the transaction's (from 2.3.18) or the connection's.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("At 2.3.7-2.3.17.1 only LMTP local deliveries have it; from 2.3.18 every recipient event has one."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "LMTP: the recipient's username (see lmtp_recipient). 2.4 submission: the logged-in user, from the submission client event.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        note: Some("Only LMTP sets it before 2.4.0 (lmtp-commands.c); 2.4 submission adds it to its client event."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Why sending failed; absent on success.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mailbox",
-        ty: FieldType::String,
-        description: "Listed for this event by the 2.3 docs; never sent on it.",
-        lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
-        emitted: false,
-        note: Some("A push-notification field (the docs' next table); smtp-submit events have no parent event and smtp-submit.c adds no mailbox (2.3.7 to 2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "The last error seen when connecting, if any.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in sql_connection_log_finished() from 2.4.0; not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "mysql",
-        ty: FieldType::String,
-        description: "Host name of the pooled MySQL connection (a settings-filter field).",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("Only 2.4.0 added the pool's host filter as a plain field (driver-sqlpool.c, event_add_str with the filter name \"mysql\"); 2.4.1 replaced it with a settings-only filter name. Not documented."),
-        contexts: &["sql_db"],
-        origin: Origin::Group("sql_db"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "name",
-        ty: FieldType::Enum,
-        enum_name: Some("sql_driver"),
-        description: "Name of the SQL driver that owned the connection.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added in sql_connection_log_finished() (sql-api.c) from 2.4.0; not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "pgsql",
-        ty: FieldType::String,
-        description: "Host name of the pooled PostgreSQL connection (a settings-filter field).",
-        lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
-        note: Some("As for mysql, with the filter name \"pgsql\"; 2.4.0 only. Not documented."),
-        contexts: &["sql_db"],
-        origin: Origin::Group("sql_db"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "protocol",
-        ty: FieldType::String,
-        description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
-        contexts: &["auth_db_settings", "lda", "login_client", "smtp_server"],
-        origin: Origin::Group("smtp_server"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "sql_driver",
-        ty: FieldType::Enum,
-        enum_name: Some("sql_driver"),
-        description: "Name of the SQL driver.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        note: Some("Added by each driver's init (driver-mysql.c, driver-pgsql.c, driver-sqlite.c, driver-cassandra.c) from 2.4.0."),
-        contexts: &["sql_db"],
-        origin: Origin::Group("sql_db"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "user",
-        ty: FieldType::String,
-        description: "User the dict was opened for; absent for shared-only access.",
-        lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
-        note: Some("2.3.11.2-2.3.16: set on the dict's event at dict_init() when the username was non-empty. From 2.3.17 it is set per operation (see dict_lookup, dict_iteration and dict_transaction)."),
-        contexts: &[
-            "dict", "dict_server_connection", "imap_client", "lda", "login_client", "mail_user",
-            "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
-            "storage_service_user", "submission_client"
-        ],
-        origin: Origin::Group("dict"),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "consistency",
-        ty: FieldType::String,
-        description: "Consistency level the query was sent with (Cassandra only), e.g. LOCAL_QUORUM.",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Error message when the query failed.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error_code",
-        ty: FieldType::Integer,
-        description: "Driver's numeric error code when the query failed (MySQL errno or SQLite result code only).",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Only driver-mysql.c and driver-sqlite.c set it; PostgreSQL and Cassandra failures carry only error."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error_consistency",
-        ty: FieldType::String,
-        description: "Consistency level Cassandra reported for a failed query (Cassandra only).",
-        lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "query_first_word",
-        ty: FieldType::String,
-        description: "The query text up to its first space, e.g. SELECT.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "slow_query",
-        ty: FieldType::Enum,
-        enum_name: Some("sql_slow_query"),
-        description: "Present (as \"y\") when the query was slow.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Set by sql_query_finished_event() at every tag 2.3.4-2.4.4. Not in the docs."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error",
-        ty: FieldType::String,
-        description: "Error message when the commit failed; \"Rolled back\" for a rollback.",
-        lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
-        note: Some("Every driver sets error \"Rolled back\" when the transaction is rolled back (2.3.4-2.4.4)."),
-        ..FieldMeta::DEFAULT
-    },
-
-    FieldMeta {
-        name: "error_code",
-        ty: FieldType::Integer,
-        description: "SQLite result code when rolling back a transaction failed.",
-        lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
-        note: Some("The docs list error_code for this event from the start; the only source setting it is driver-sqlite.c's failed rollback, from 2.4.2 (absent at 2.3.4-2.4.1)."),
-        ..FieldMeta::DEFAULT
-    }
-
-];
+pub(crate) static FIELD_1000: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address the message is delivered for.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    note: Some("Set on the delivery's own event by mail_deliver_init() (2.3.8 to 2.4.4), as are the rcpt_param_* fields. LMTP adds ORCPT from the lda_original_recipient_header setting when the client sent none."),
+    contexts: &["lda", "mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1001: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1002: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1003: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1004: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1005: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    note: Some("2.3.7-2.3.17.1: set only for local deliveries (lmtp-local.c), suffix \":<n>\". From 2.3.18 set for every recipient (lmtp-recipient.c), suffix \":R<n>\". The docs describe it as transaction_id plus \":<seq>\" for every recipient, but the first one gets no suffix."),
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1006: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username of the recipient, from the RCPT address without its detail; a later userdb/passdb lookup may replace it.",
+    lifetime: Lifetime { since: Some(V2_3_8), ..Lifetime::ALWAYS },
+    note: Some("lmtp-commands.c 2.3.7-2.3.21.1, lmtp-recipient.c 2.4.0-2.4.4."),
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1007: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the mail to be expunged.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1008: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the mail to be expunged.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1009: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A field of the mail event (the docs' next table); this event descends from the mailbox and mailbox_sync_notify() adds only uid (mail-storage.c, 2.3.15 to 2.4.4), as the docs themselves say."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1010: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the expunged mail.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1011: FieldMeta = FieldMeta {
+    name: "filepath",
+    ty: FieldType::String,
+    description: "Path of the recreated index file.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 and 2.4 docs; no tag from 2.3.13 to 2.4.4 adds it (the path appears only in the log message)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1012: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the index was recreated.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 and 2.4 docs; no tag from 2.3.13 to 2.4.4 adds it (the reason appears only in the log message)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1013: FieldMeta = FieldMeta {
+    name: "mail_age_days",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Age of the mail in whole days, from its saved date; absent when that date is unknown.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("index-mail.c at 2.3.15-2.3.17.1, mail.c from 2.3.18 to 2.4.4; absent at 2.3.14."),
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1014: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the mail in the mailbox view.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1015: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "IMAP UID of the mail.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1016: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the mail was opened, as given by the caller (e.g. a FETCH item); absent when none was given.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1017: FieldMeta = FieldMeta {
+    name: "seq",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Sequence number of the mail in the mailbox view.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1018: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "IMAP UID of the mail.",
+    lifetime: Lifetime { since: Some(V2_3_15), ..Lifetime::ALWAYS },
+    contexts: &["mail"],
+    origin: Origin::Group("mail"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1019: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_19), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1020: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_19), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1021: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1022: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command in upper case (e.g. PUTSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Added only once the command is recognised (managesieve-client.c, 0.5.9 to 2.4.4). A plain string here because Sieve events in an IMAP process carry the IMAP command's cmd_name under the same name; managesieve_command_finished types it."),
+    contexts: &["imap_command_global", "managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1023: FieldMeta = FieldMeta {
+    name: "connection_id",
+    ty: FieldType::String,
+    description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1024: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1025: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1026: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1027: FieldMeta = FieldMeta {
+    name: "invol_cs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Involuntary context switches.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1028: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1029: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1030: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1031: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1032: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1033: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1034: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1035: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1036: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1037: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1038: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A mailbox field (the docs' Mailbox table further down, for obox); mail_user_deinit() sends this on the user's event, which has no mailbox (mail-user.c, 2.3.19 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1039: FieldMeta = FieldMeta {
+    name: "major_faults",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Page faults that needed disk I/O.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1040: FieldMeta = FieldMeta {
+    name: "minor_faults",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Page faults served without disk I/O (page reclaims).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1041: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1042: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "New name for the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1043: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1044: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Current name of the script (RENAMESCRIPT only).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1045: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1046: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1047: FieldMeta = FieldMeta {
+    name: "rchar",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes the process read via read-like system calls (Linux /proc/self/io).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1048: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1049: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1050: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1051: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1052: FieldMeta = FieldMeta {
+    name: "reason_code",
+    ty: FieldType::StringList,
+    description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1053: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1054: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1055: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1056: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1057: FieldMeta = FieldMeta {
+    name: "rss",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Resident set size of the process at the end of the session (Linux only).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1058: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Script the command works on (PUTSCRIPT, GETSCRIPT, SETACTIVE, DELETESCRIPT, HAVESPACE).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by each cmd-*.c file, 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1059: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script asked about (HAVESPACE only).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Added to the command event by cmd-havespace.c, 0.5.9 to 2.4.4. Not in the docs."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1060: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1061: FieldMeta = FieldMeta {
+    name: "stime",
+    ty: FieldType::Integer,
+    description: "System CPU time the process used during the session.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("Same unit caveat as utime (clock ticks from /proc/self/stat on Linux; microseconds from getrusage())."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1062: FieldMeta = FieldMeta {
+    name: "syscr",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Read system calls made (Linux /proc/self/io).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1063: FieldMeta = FieldMeta {
+    name: "syscw",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Write system calls made (Linux /proc/self/io).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1064: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1065: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1066: FieldMeta = FieldMeta {
+    name: "utime",
+    ty: FieldType::Integer,
+    description: "User CPU time the process used during the session.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    note: Some("The docs say microseconds. Source (src/lib/process-stat.c, 2.3.19-2.4.4) reads it from field 14 of /proc/self/stat, which is in clock ticks (usually 1/100 s); only the getrusage() fallback used when /proc is unreadable gives microseconds."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1067: FieldMeta = FieldMeta {
+    name: "vol_cs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Voluntary context switches.",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1068: FieldMeta = FieldMeta {
+    name: "vsz",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Virtual memory size of the process at the end of the session (Linux only).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1069: FieldMeta = FieldMeta {
+    name: "wchar",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes the process wrote via write-like system calls (Linux /proc/self/io).",
+    lifetime: Lifetime { since: Some(V2_3_19), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1070: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's arguments, re-serialised from the parsed input.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Added once all arguments were read successfully; empty for a command without arguments. The 2.3 docs list it under the name cmd_name twice (a typo); the source and 2.4 docs use cmd_args."),
+    contexts: &["managesieve_command"],
+    origin: Origin::Group("managesieve_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1071: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::Enum,
+    enum_name: Some("managesieve_command_name"),
+    description: "Name of the command in upper case.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1072: FieldMeta = FieldMeta {
+    name: "cmd_tag",
+    ty: FieldType::String,
+    description: "Tag of the running IMAP command.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1073: FieldMeta = FieldMeta {
+    name: "compile_errors",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of compile errors (PUTSCRIPT, CHECKSCRIPT, SETACTIVE when compilation failed).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1074: FieldMeta = FieldMeta {
+    name: "compile_warnings",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of compile warnings (PUTSCRIPT, CHECKSCRIPT, SETACTIVE whenever the script was compiled).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1075: FieldMeta = FieldMeta {
+    name: "connection_id",
+    ty: FieldType::String,
+    description: "Unique ID of the SMTP/LMTP connection (e.g. J3ZwKKiaBGtkWgAAg+zDdQ); a proxy may pass its own on via XCLIENT.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_connection_update_event(), 2.3.18 to 2.4.4 (absent at 2.3.17.1). Added right after the connection API sends client_connection_connected, so only later events have it."),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1076: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1077: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host the recipient is proxied to.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("lmtp-proxy.c from 2.4.0 (absent at 2.3.21.1), matching the docs."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1078: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::Ip,
+    description: "IP address the recipient is proxied to, when known.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("event_add_ip in lmtp-proxy.c from 2.4.0, only when the address is known."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1079: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1080: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the command failed (storage error, quota or compile failure); absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1081: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0 (src/imap/main.c)."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1082: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name (TLS SNI) the user's client asked for, when known.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("From the caller's input or the userdb (mail-storage-service.c, 2.4.0 to 2.4.4)."),
+    contexts: &["lmtp_client", "login_client", "smtp_server_connection", "storage_service_user"],
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1083: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1084: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1085: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1086: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1087: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1088: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1089: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1090: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1091: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the running command works on (SELECT, STATUS, APPEND, CREATE, DELETE, ...).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1092: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes the client sent in the whole session; added at disconnect.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_client", "pop3_client", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("managesieve_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1093: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes sent to the client in the whole session; added at disconnect.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_client", "pop3_client", "smtp_server_connection",
+        "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("managesieve_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1094: FieldMeta = FieldMeta {
+    name: "new_mailbox",
+    ty: FieldType::String,
+    description: "New name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1095: FieldMeta = FieldMeta {
+    name: "old_mailbox",
+    ty: FieldType::String,
+    description: "Current name of the mailbox in a running RENAME command.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["imap_command_global"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1096: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1097: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1098: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1099: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1100: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1101: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1102: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Set from 2.4.0 (connection.c); not in the docs."),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1103: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "IMAP client's address.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1104: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1105: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "IMAP client's source port.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1106: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1107: FieldMeta = FieldMeta {
+    name: "script_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the script (HAVESPACE; from 2.4.0 also successful GETSCRIPT, PUTSCRIPT and CHECKSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("cmd-havespace.c sets it from 0.5.9; cmd-getscript.c and cmd-putscript.c only from 2.4.0. Not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1108: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("mail-storage-service.c sets it at 2.3.0-2.3.8 too, but not at 2.3.9-2.3.21.1; one field cannot have both lifetimes, so the 2.3.0-2.3.8 span is modelled through mail_user (which sets it at 2.3.0-2.3.8 as well). The 2.4 docs mark it as added in 2.4.0."),
+    contexts: &["login_client", "storage_service_user"],
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1109: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the ManageSieve connection.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("managesieve_session"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1110: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1111: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("managesieve_session"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1112: FieldMeta = FieldMeta {
+    name: "bundle_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Uncompressed size of the bundle.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("metacache_bundle"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1113: FieldMeta = FieldMeta {
+    name: "bundle_type",
+    ty: FieldType::Enum,
+    enum_name: Some("metacache_bundle_type"),
+    description: "Kind of bundle.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("metacache_bundle"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1114: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Error message when the operation failed.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("metacache_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1115: FieldMeta = FieldMeta {
+    name: "filename",
+    ty: FieldType::String,
+    description: "File name of the bundle.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("metacache_bundle"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1116: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox being uploaded; the mailbox name may be absent when the whole user is uploaded.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Event("metacache_user_bundle_upload_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1117: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "What changed in the indexes to cause this bundle to be made and uploaded.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Event("metacache_user_bundle_upload_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1118: FieldMeta = FieldMeta {
+    name: "metacache_status",
+    ty: FieldType::Enum,
+    enum_name: Some("metacache_status"),
+    description: "How the refresh was done.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Event("metacache_user_refresh_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1119: FieldMeta = FieldMeta {
+    name: "rescan",
+    ty: FieldType::Flag,
+    description: "Present as yes when the mailbox is going to be rescanned.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Event("metacache_user_refresh_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1120: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox being uploaded; the mailbox name may be absent when the whole user is uploaded.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1121: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "What changed in the indexes to cause this bundle to be made and uploaded.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1122: FieldMeta = FieldMeta {
+    name: "min_priority",
+    ty: FieldType::Integer,
+    description: "Lowest index priority being cleaned.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("The docs do not say the type; an integer priority is assumed."),
+    origin: Origin::Event("metacache_user_clean_started"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1123: FieldMeta = FieldMeta {
+    name: "min_priority",
+    ty: FieldType::Integer,
+    description: "Lowest index priority being cleaned.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("The docs do not say the type; an integer priority is assumed."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1124: FieldMeta = FieldMeta {
+    name: "metacache_status",
+    ty: FieldType::Enum,
+    enum_name: Some("metacache_status"),
+    description: "How the refresh was done.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1125: FieldMeta = FieldMeta {
+    name: "rescan",
+    ty: FieldType::Flag,
+    description: "Present as yes when the mailbox is going to be rescanned.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1126: FieldMeta = FieldMeta {
+    name: "args",
+    ty: FieldType::String,
+    description: "Command parameters as received.",
+    lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1127: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1128: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1129: FieldMeta = FieldMeta {
+    name: "human_args",
+    ty: FieldType::String,
+    description: "Command parameters made readable (valid UTF-8, literals summarised).",
+    lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_human_args"),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1130: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address of the user's client connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
+    contexts: &[
+        "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1131: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port of the user's client connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1132: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix (e.g. INBOX, Shared/bob/Sent).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1133: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Mailbox name, including the namespace prefix.",
+    lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("mailbox"),
+    note: Some("Set as \"name\" at 2.3.0-2.3.8 (index-storage.c, fail-mailbox.c); 2.3.9 renamed it to \"mailbox\"."),
+    contexts: &["imap_command", "mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1134: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1135: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client address of the user's connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
+    contexts: &[
+        "imap_client", "login_client", "mail_user", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1136: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client port of the user's connection, when known.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1137: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Name of the Dovecot service the user's session runs in.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    note: Some("Set by mail_user_set_vars() at 2.3.0-2.3.8 only."),
+    contexts: &["login_client", "mail_user", "storage_service_user"],
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1138: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1139: FieldMeta = FieldMeta {
+    name: "tag",
+    ty: FieldType::String,
+    description: "The command's tag as sent by the client.",
+    lifetime: Lifetime { since: Some(V2_3_6), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_tag"),
+    note: Some("Source 2.3.0-2.3.8 sets \"tag\"; 2.3.9 sets \"cmd_tag\" instead."),
+    contexts: &["imap_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1140: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "The mail user's name.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("mail_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1141: FieldMeta = FieldMeta {
+    name: "renumber_count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of UIDs that would have needed renumbering.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1142: FieldMeta = FieldMeta {
+    name: "renumber_count",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of UIDs renumbered.",
+    lifetime: Lifetime { since: Some(V2_3_6), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1143: FieldMeta = FieldMeta {
+    name: "guid_lookups",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails whose GUID was read from the mail's metadata.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1144: FieldMeta = FieldMeta {
+    name: "guid_lookups_skipped",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails whose GUID was not looked up because the lookup limit was reached.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1145: FieldMeta = FieldMeta {
+    name: "mails_kept",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails present both in the index and in storage.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1146: FieldMeta = FieldMeta {
+    name: "mails_lost",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails in the index that no longer exist in storage.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1147: FieldMeta = FieldMeta {
+    name: "mails_lost_during_resync",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "New mails that were gone by the time their GUID was looked up.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1148: FieldMeta = FieldMeta {
+    name: "mails_new",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails found in storage that were not in the index.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1149: FieldMeta = FieldMeta {
+    name: "mails_temp_lost",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails temporarily missing because the dict had the object but storage did not.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1150: FieldMeta = FieldMeta {
+    name: "mails_total",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Mails in the mailbox after the resync.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    origin: Origin::Group("obox_mailbox_resync"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1151: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "Command parameters as sent (e.g. \"1 1\"), sanitised for logging.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1152: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client sent it (sanitised).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1153: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Command name in upper case (e.g. UIDL), or \"unknown\" for an unknown command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1154: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::Ip,
+    description: "Server address the POP3 client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["pop3_client"],
+    origin: Origin::Group("pop3_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1155: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the POP3 client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["pop3_client"],
+    origin: Origin::Group("pop3_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1156: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of client input used by the command.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1157: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::Ip,
+    description: "POP3 client's address.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["pop3_client"],
+    origin: Origin::Group("pop3_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1158: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "POP3 client's source port.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["pop3_client"],
+    origin: Origin::Group("pop3_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1159: FieldMeta = FieldMeta {
+    name: "reply",
+    ty: FieldType::String,
+    description: "Name the 2.4 docs give to the reply status; never sent.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("The source sets reply_state instead (pop3-client.c, 2.4.0 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1160: FieldMeta = FieldMeta {
+    name: "reply_state",
+    ty: FieldType::Enum,
+    enum_name: Some("pop3_reply_state"),
+    description: "Whether the command succeeded.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Source (2.4.0 to 2.4.4) names it reply_state with the values OK and ERR; the 2.4 docs call it `reply` with the values OK and FAIL."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1161: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["pop3_client"],
+    origin: Origin::Group("pop3_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1162: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Destination host as configured (equal to dest_ip when configured by address).",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1163: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Address of the proxy destination.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1164: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Port of the proxy destination.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1165: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Text of the latest proxying failure.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("login_proxy_failed() adds it to the proxy event itself (2.3.18 to 2.4.4), so every later event of the same proxy session carries it. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1166: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1167: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1168: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "Master user the proxy logs in with at the destination, if any.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1169: FieldMeta = FieldMeta {
+    name: "reconnect_attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many times connecting to the destination has been retried so far.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added to the proxy event on each reconnect (login_proxy_failed()), so it stays on later events. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1170: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1171: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1172: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was removed in 2.4.0 (replaced by protocol). The source still sets it at 2.4.0-2.4.4 (client-common.c: master_service_get_name()), but to the service name instead of the protocol."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1173: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address the proxy connects from; empty or absent when none is configured.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("2.3.18-2.3.21.1 always set it (empty text when no source address is configured); from 2.4.0 event_add_ip leaves it out then."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip and only when a source address is configured."
+        }
+    ],
+
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1174: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection to the destination.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added once the outgoing socket exists (login_proxy_connect())."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1175: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username returned by the auth server; absent until the client has authenticated.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Set by sasl-server.c when the auth reply has user=."),
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1176: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received from the client and passed to the destination.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1177: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received from the destination and passed to the client.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1178: FieldMeta = FieldMeta {
+    name: "delay_ms",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Milliseconds),
+    description: "Delay before the client connection is closed, when disconnects are being spread out.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Not in the docs; added by login_proxy_free_full() when login_proxy_delay_disconnect() returns a delay."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1179: FieldMeta = FieldMeta {
+    name: "disconnect_reason",
+    ty: FieldType::String,
+    description: "Why the connection ended (e.g. the stream error); empty when there is no such reason.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1180: FieldMeta = FieldMeta {
+    name: "disconnect_side",
+    ty: FieldType::Enum,
+    enum_name: Some("proxy_disconnect_side"),
+    description: "Which side ended the session.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1181: FieldMeta = FieldMeta {
+    name: "error_code",
+    ty: FieldType::Enum,
+    enum_name: Some("login_failure_code"),
+    description: "Why the login failed; only when the session was never established.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set from client_get_extra_disconnect_reason() (login-proxy.c, 2.4.0 to 2.4.4), so it takes the same codes as login_aborted's reason; the docs' table lists only part of them."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1182: FieldMeta = FieldMeta {
+    name: "idle_secs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Seconds),
+    description: "Seconds since the last data went through an established session.",
+    lifetime: Lifetime { since: Some(V2_3_18), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("idle_usecs"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1183: FieldMeta = FieldMeta {
+    name: "idle_usecs",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time since the last data went through an established session.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs call the value a number of seconds; the source gives microseconds (timeval_diff_usecs)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1184: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received from the client and passed to the destination.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Only for established sessions. The 2.4 docs say \"previously in_bytes\"; 2.3 source used bytes_in."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1185: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes received from the destination and passed to the client.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Only for established sessions. The 2.4 docs say \"previously out_bytes\"; 2.3 source used bytes_out."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1186: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Destination host as configured (equal to dest_ip when configured by address).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1187: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Address of the proxy destination.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1188: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Port of the proxy destination.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1189: FieldMeta = FieldMeta {
+    name: "duration",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Microseconds),
+    description: "Time between the event's creation and its emission. The stats process adds it to every event it processes, so exported events carry it.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Source at 2.3.11.2 (src/stats/stats-metrics.c, stats_metrics_event) is the first to add \"duration\" with event_add_int before exporting; at 2.3.10.1 the duration was only fed into metric statistics and never exported as a field. Dovecot's docs give no version for it."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1190: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Text of the latest proxying failure.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("login_proxy_failed() adds it to the proxy event itself (2.3.18 to 2.4.4), so every later event of the same proxy session carries it. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1191: FieldMeta = FieldMeta {
+    name: "error_code",
+    ty: FieldType::Enum,
+    enum_name: Some("login_failure_code"),
+    description: "Listed by the 2.4 docs; never set on this event.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("No tag up to 2.4.4 adds error_code in login_proxy_failed(); only proxy_session_finished gets it."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1192: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1193: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the client asked for (TLS SNI, or as passed on by HAProxy).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.3 also updated from a trusted proxy's connection data (client_addresses_changed())."),
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1194: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1195: FieldMeta = FieldMeta {
+    name: "master_user",
+    ty: FieldType::String,
+    description: "Master user the proxy logs in with at the destination, if any.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1196: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the login process (imap, pop3, submission, sieve, ...).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1197: FieldMeta = FieldMeta {
+    name: "reason_code",
+    ty: FieldType::StringList,
+    description: "Machine-readable codes telling why the event happened, e.g. storage:autoexpunge; several may be present.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("EVENT_REASON_CODE (\"reason_code\") and event_strlist_append first appear in src/lib/lib-event.h at 2.3.18; absent at 2.3.17.1."),
+    origin: Origin::Global,
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1198: FieldMeta = FieldMeta {
+    name: "reconnect_attempts",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "How many times connecting to the destination has been retried so far.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Added to the proxy event on each reconnect (login_proxy_failed()), so it stays on later events. From 2.4.1 the same function also names that event proxy_session_reconnecting, so tools/source-scan lists the field for that event from 2.4.1 on."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1199: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("From 2.4.3 client_addresses_changed() also updates the address fields when a trusted proxy passes on the original client's (e.g. IMAP ID x-originating-ip)."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1200: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1201: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "In 2.3, the protocol (imap, pop3, submission, ...). From 2.4.0, the login service's name (e.g. imap-login).",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was removed in 2.4.0 (replaced by protocol). The source still sets it at 2.4.0-2.4.4 (client-common.c: master_service_get_name()), but to the service name instead of the protocol."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "Now the login service's name (e.g. imap-login); the protocol moved to `protocol`."
+        }
+    ],
+
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1202: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address the proxy connects from; empty or absent when none is configured.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("2.3.18-2.3.21.1 always set it (empty text when no source address is configured); from 2.4.0 event_add_ip leaves it out then."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip and only when a source address is configured."
+        }
+    ],
+
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1203: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection to the destination.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Added once the outgoing socket exists (login_proxy_connect())."),
+    contexts: &["login_proxy"],
+    origin: Origin::Group("login_proxy"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1204: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Username returned by the auth server; absent until the client has authenticated.",
+    lifetime: Lifetime { since: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Set by sasl-server.c when the auth reply has user=."),
+    contexts: &["login_client"],
+    origin: Origin::Group("login_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1205: FieldMeta = FieldMeta {
+    name: "binary_path",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1206: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1207: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox the transaction's changes concern.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Added by push-notification-triggers.c when a trigger fires, from 2.3.10 (absent at 2.3.9), as the docs say."),
+    contexts: &["imap_command", "imap_command_global", "push_notification_transaction"],
+    origin: Origin::Group("push_notification_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1208: FieldMeta = FieldMeta {
+    name: "message_id",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1209: FieldMeta = FieldMeta {
+    name: "script_location",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1210: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve field (the docs' next tables, Pigeonhole's Sieve sections); the push-notification transaction event descends from the mail user and the plugin adds no such field (push-notification-plugin.c, 2.3.4 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1211: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the call failed (e.g. missing function, Lua error); absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1212: FieldMeta = FieldMeta {
+    name: "event_name",
+    ty: FieldType::Enum,
+    enum_name: Some("push_notification_event_name"),
+    description: "Notification event passed to the script (per-event calls only).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1213: FieldMeta = FieldMeta {
+    name: "function_name",
+    ty: FieldType::String,
+    description: "Lua function called: dovecot_lua_notify_begin_txn, dovecot_lua_notify_end_txn or dovecot_lua_notify_event_<name> for a notification event.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1214: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Mailbox of the notification (per-event calls only).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1215: FieldMeta = FieldMeta {
+    name: "uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "UID of the mail (per-event calls for mail events only).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1216: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_worker_server_connection",
+        "dict_client_connection", "dict_server_connection", "dns_client_connection",
+        "fts_indexer_connection", "http_client_connection", "login_auth_connection",
+        "server_connection", "smtp_client_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1217: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_worker_server_connection",
+        "dict_client_connection", "dict_server_connection", "dns_client_connection",
+        "fts_indexer_connection", "http_client_connection", "login_auth_connection",
+        "server_connection", "smtp_client_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1218: FieldMeta = FieldMeta {
+    name: "client_ip",
+    ty: FieldType::String,
+    description: "Local address explicitly chosen for the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("source_ip"),
+    note: Some("Set by connection_init_client_ip_from() 2.3.4-2.3.8 only when a source address was requested. The seed page lists it for client_connection_connected, which never has it."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1219: FieldMeta = FieldMeta {
+    name: "client_port",
+    ty: FieldType::String,
+    description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1220: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "Command parameters as received (e.g. 1:* FLAGS); set once they have been parsed.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "managesieve_command"],
+    origin: Origin::Group("imap_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1221: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the running IMAP command (e.g. FETCH).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["imap_command", "imap_command_global", "managesieve_command"],
+    origin: Origin::Group("imap_command_global"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1222: FieldMeta = FieldMeta {
+    name: "connect_finished_time",
+    ty: FieldType::Timestamp,
+    description: "When the outgoing connection attempt completed.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_timeval 2.3.4-2.3.16; removed by commit e7a3c48390 (first in 2.3.17). Never documented."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1223: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction", "smtp_submit"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1224: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host name that was resolved to dest_ip, when known.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection",
+        "smtp_server_recipient"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1225: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection",
+        "smtp_server_recipient"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1226: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Destination port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1227: FieldMeta = FieldMeta {
+    name: "host",
+    ty: FieldType::String,
+    description: "Host name (or address) the TCP connection goes to; absent for UNIX sockets.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Set when a TCP connection is created (2.3.7 to 2.4.4), never for smtp_client_connection_create_unix()."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("smtp_client_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1228: FieldMeta = FieldMeta {
+    name: "ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("dest_ip"),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1229: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Local address of the outgoing connection, when known (the old name of source_ip).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("In 2.3.7-2.3.8 connection_update_event() used the incoming-connection names for outgoing connections too; 2.3.9 switched outgoing ones to source_ip/dest_ip/dest_port."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_request",
+        "auth_server_connection", "auth_worker_server_connection", "dict_client_connection",
+        "dict_server_connection", "dns_client_connection", "fts_indexer_connection",
+        "http_client_connection", "imap_client", "login_auth_connection", "login_client",
+        "mail_user", "pop3_client", "server_connection", "smtp_client_connection",
+        "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1230: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name (TLS SNI) the user's client asked for, when known.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("From the caller's input or the userdb (mail-storage-service.c, 2.4.0 to 2.4.4)."),
+    contexts: &[
+        "auth_master_connection", "auth_request", "lmtp_client", "login_client",
+        "smtp_server_connection", "storage_service_user"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1231: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_master_connection", "auth_request", "auth_server_connection",
+        "auth_worker_server_connection", "imap_client", "login_client", "pop3_client",
+        "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1232: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "sieve_execute", "smtp_server_transaction", "smtp_submit"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1233: FieldMeta = FieldMeta {
+    name: "mailbox_guid",
+    ty: FieldType::String,
+    description: "GUID of the mailbox (obox storage only).",
+    lifetime: Lifetime { since: Some(V2_3_16), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 docs (\"added in v2.3.10\", obox storage) and the 2.4 docs; no open-source tag from 2.3.0 to 2.4.4 sets it, so it can only come from the commercial obox storage."),
+    contexts: &["mailbox"],
+    origin: Origin::Group("mailbox"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1234: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs list only `reason` for the disconnect event, but connection_disconnect() adds the counters for outgoing connections too (2.4.0 to 2.4.4)."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_server_connection",
+        "auth_worker_server_connection", "dict_client_connection", "dns_client_connection",
+        "fts_indexer_connection", "http_client_connection", "imap_client", "lmtp_local_delivery",
+        "login_auth_connection", "pop3_client", "server_connection", "smtp_client_connection",
+        "smtp_server_connection", "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1235: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_server_connection",
+        "auth_worker_server_connection", "dict_client_connection", "dns_client_connection",
+        "fts_indexer_connection", "http_client_connection", "imap_client", "lmtp_local_delivery",
+        "login_auth_connection", "pop3_client", "server_connection", "smtp_client_connection",
+        "smtp_server_connection", "smtp_server_recipient", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1236: FieldMeta = FieldMeta {
+    name: "original_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_request", "smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1237: FieldMeta = FieldMeta {
+    name: "port",
+    ty: FieldType::String,
+    description: "Destination port of the outgoing TCP connection, as text.",
+    lifetime: Lifetime { since: Some(V2_3_4), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("dest_port"),
+    note: Some("Set with event_add_str(dec2str(port)) 2.3.4-2.3.8, so it was a string; dest_port is an integer."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1238: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &[
+        "auth_db_settings", "auth_master_connection", "auth_request", "lda", "login_client",
+        "smtp_client", "smtp_server"
+    ],
+
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1239: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1240: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1241: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1242: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1243: FieldMeta = FieldMeta {
+    name: "real_local_ip",
+    ty: FieldType::String,
+    description: "Local address of the connection actually made to Dovecot (differs behind a proxy).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_connection", "auth_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1244: FieldMeta = FieldMeta {
+    name: "real_local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection", "auth_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1245: FieldMeta = FieldMeta {
+    name: "real_remote_ip",
+    ty: FieldType::String,
+    description: "Peer address of the connection actually made to Dovecot (the proxy when proxied).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: Some(FieldType::Ip),
+            note: "Set with event_add_ip from 2.4.0."
+        }
+    ],
+
+    contexts: &["auth_master_connection", "auth_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1246: FieldMeta = FieldMeta {
+    name: "real_remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Peer port of the connection actually made to Dovecot.",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    contexts: &["auth_master_connection", "auth_request"],
+    origin: Origin::Group("auth_client_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1247: FieldMeta = FieldMeta {
+    name: "recipients",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of envelope recipients of the outgoing message.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added when the message body starts being written (smtp_submit_send)."),
+    contexts: &["smtp_submit"],
+    origin: Origin::Group("smtp_submit"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1248: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_server_connection",
+        "auth_worker_server_connection", "dict_client_connection", "dns_client_connection",
+        "fts_indexer_connection", "http_client_connection", "login_auth_connection",
+        "server_connection", "smtp_client_connection", "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1249: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing connection (the old name of dest_ip).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Outgoing connections use dest_ip from 2.3.9; connection.c still sets remote_ip on incoming ones (client_connection_common)."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_request",
+        "auth_server_connection", "auth_worker_server_connection", "dict_client_connection",
+        "dict_server_connection", "dns_client_connection", "fts_indexer_connection",
+        "http_client_connection", "imap_client", "login_auth_connection", "login_client",
+        "mail_user", "pop3_client", "server_connection", "smtp_client_connection",
+        "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1250: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_server_connection",
+        "auth_worker_server_connection", "dict_client_connection", "dict_server_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection",
+        "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1251: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Destination port of the outgoing connection (the old name of dest_port).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Outgoing connections use dest_port from 2.3.9; connection.c still sets remote_port on incoming ones (client_connection_common)."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_request",
+        "auth_server_connection", "auth_worker_server_connection", "dict_client_connection",
+        "dict_server_connection", "dns_client_connection", "fts_indexer_connection",
+        "http_client_connection", "imap_client", "login_auth_connection", "login_client",
+        "pop3_client", "server_connection", "smtp_client_connection", "smtp_server_connection",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1252: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "auth_server_connection",
+        "auth_worker_server_connection", "dict_client_connection", "dict_server_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection",
+        "smtp_server_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1253: FieldMeta = FieldMeta {
+    name: "service",
+    ty: FieldType::String,
+    description: "Name of the Dovecot service the user's session runs in (e.g. imap, pop3, lmtp, doveadm).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("mail-storage-service.c sets it at 2.3.0-2.3.8 too, but not at 2.3.9-2.3.21.1; one field cannot have both lifetimes, so the 2.3.0-2.3.8 span is modelled through mail_user (which sets it at 2.3.0-2.3.8 as well). The 2.4 docs mark it as added in 2.4.0."),
+    contexts: &[
+        "auth_master_connection", "auth_request", "login_client", "mail_user",
+        "storage_service_user"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1254: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session; a second user of the same session gets a suffix such as \":2\".",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_master_connection", "auth_request", "imap_client", "managesieve_session",
+        "smtp_server_connection", "smtp_server_recipient", "smtp_server_transaction",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("storage_service_user"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1255: FieldMeta = FieldMeta {
+    name: "socket_path",
+    ty: FieldType::String,
+    description: "Path of the UNIX socket connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1256: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1257: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3; not in the docs."),
+    contexts: &[
+        "auth_client_connection", "auth_master_connection", "dict_client_connection",
+        "dns_client_connection", "fts_indexer_connection", "http_client_connection",
+        "login_auth_connection", "server_connection", "smtp_client_connection"
+    ],
+
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1258: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the dict was opened for; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("2.3.11.2-2.3.16: set on the dict's event at dict_init() when the username was non-empty. From 2.3.17 it is set per operation (see dict_lookup, dict_iteration and dict_transaction)."),
+    contexts: &[
+        "auth_master_connection", "auth_request", "dict", "dict_server_connection", "imap_client",
+        "lda", "login_client", "mail_user", "managesieve_session", "pop3_client", "sieve",
+        "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("dict"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1259: FieldMeta = FieldMeta {
+    name: "reason",
+    ty: FieldType::String,
+    description: "Why the connection ended, in words.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1260: FieldMeta = FieldMeta {
+    name: "action_name",
+    ty: FieldType::Enum,
+    enum_name: Some("sieve_action_name"),
+    description: "Which action was carried out.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("The docs list the values but not ereject, which ext-reject.c (0.5.9 to 2.4.4) uses for the ereject command."),
+    contexts: &["sieve_action"],
+    origin: Origin::Group("sieve_action"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1261: FieldMeta = FieldMeta {
+    name: "action_script_location",
+    ty: FieldType::String,
+    description: "Documented name of the action's script position field.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 and 2.4 docs; no Pigeonhole tag sets it, the value is sent as script_location."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1262: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1263: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1264: FieldMeta = FieldMeta {
+    name: "detail",
+    ty: FieldType::String,
+    description: "Detail part of the recipient address (after recipient_delimiter).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "Set always (possibly empty) at 2.3.7-2.3.10.1, only when non-empty from 2.3.11.2."
+        }
+    ],
+
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1265: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve storage field (the docs' next table; the storage events call it driver, not storage_driver); action events are sent only on success and never descend from a storage event (sieve-actions.c, sieve-result.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1266: FieldMeta = FieldMeta {
+    name: "fileinto_mailbox",
+    ty: FieldType::String,
+    description: "Mailbox a keep or fileinto stored into, quoted for logging (e.g. 'INBOX'); followed by the actual mailbox name in parentheses when that differs.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1267: FieldMeta = FieldMeta {
+    name: "fileinto_mailbox_name",
+    ty: FieldType::String,
+    description: "Name of the mailbox a keep or fileinto stored the message into, as the script gave it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Set with fileinto_mailbox in sieve-actions.c (0.5.9 to 2.4.4); not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1268: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1269: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the IMAP client connected to.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("imap_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1270: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address of the message.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Only when the execution has an envelope; imapsieve runs without one (SIEVE_EXECUTE_FLAG_NO_ENVELOPE), so its events lack this field and rcpt_to. sieve_execute_init(), 0.5.9 to 2.4.4."),
+    contexts: &["lda", "sieve_execute", "smtp_server_transaction"],
+    origin: Origin::Group("sieve_execute"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1271: FieldMeta = FieldMeta {
+    name: "message_from",
+    ty: FieldType::String,
+    description: "Address from the message's From header (e.g. user@example.com).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1272: FieldMeta = FieldMeta {
+    name: "message_id",
+    ty: FieldType::String,
+    description: "Message-ID of the message being filtered; absent when the message has none.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "sieve_execute"],
+    origin: Origin::Group("sieve_execute"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1273: FieldMeta = FieldMeta {
+    name: "message_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Physical size of the message.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("From 2.3.13 omitted when the size could not be determined (message_vsize likewise)."),
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1274: FieldMeta = FieldMeta {
+    name: "message_subject",
+    ty: FieldType::String,
+    description: "The message's Subject header decoded to UTF-8, cut to 80 bytes.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1275: FieldMeta = FieldMeta {
+    name: "message_vsize",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message when every line ends in CRLF.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1276: FieldMeta = FieldMeta {
+    name: "notify_target",
+    ty: FieldType::String,
+    description: "Recipients of a mail notification, comma-separated; after three addresses the rest is summarised with the total count.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Set by the enotify mailto method (ntfy-mailto.c, 0.5.9 to 2.4.4) and by the deprecated notify extension (src/lib-sieve/plugins/notify/cmd-notify.c), which is gone at 2.4.0."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1277: FieldMeta = FieldMeta {
+    name: "orig_user",
+    ty: FieldType::String,
+    description: "Username from the RCPT address when the passdb lookup returned a different one (now in user).",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_3_13), ..Lifetime::ALWAYS },
+    renamed_to: Some("original_user"),
+    note: Some("Set at 2.3.7-2.3.11.3; 2.3.13 sets original_user instead."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("lmtp_proxy_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1278: FieldMeta = FieldMeta {
+    name: "pipe_program",
+    ty: FieldType::String,
+    description: "Name of the program the message was piped to.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1279: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1280: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1281: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1282: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1283: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address of the message.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Only when the execution has an envelope, like mail_from."),
+    contexts: &["lda", "mail_delivery", "sieve_execute", "smtp_server_recipient"],
+    origin: Origin::Group("sieve_execute"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1284: FieldMeta = FieldMeta {
+    name: "redirect_target",
+    ty: FieldType::String,
+    description: "Address the message was redirected to.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1285: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1286: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the client on a UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1287: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &[
+        "imap_client", "login_client", "pop3_client", "smtp_server_connection", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1288: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the client process on a UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1289: FieldMeta = FieldMeta {
+    name: "report_target",
+    ty: FieldType::String,
+    description: "Address a feedback report was sent to.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1290: FieldMeta = FieldMeta {
+    name: "report_type",
+    ty: FieldType::String,
+    description: "Feedback type of the report (e.g. abuse), cut to 32 characters.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1291: FieldMeta = FieldMeta {
+    name: "script_location",
+    ty: FieldType::String,
+    description: "Place in the script that caused the action, \"<script name>: line <number>\".",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("The docs call this action_script_location; the source sets script_location (sieve_result_init_action_event() in sieve-result.c, 0.5.9 to 2.4.4), confirmed by the 2.3.19 export (\"capture: line 6\"). Absent for an implicit keep."),
+    contexts: &["sieve_action"],
+    origin: Origin::Group("sieve_action"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1292: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of this recipient's delivery: the transaction_id for the first recipient of a transaction, with a suffix for later ones.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("2.3.7-2.3.17.1: set only for local deliveries (lmtp-local.c), suffix \":<n>\". From 2.3.18 set for every recipient (lmtp-recipient.c), suffix \":R<n>\". The docs describe it as transaction_id plus \":<seq>\" for every recipient, but the first one gets no suffix."),
+    contexts: &[
+        "imap_client", "managesieve_session", "smtp_server_connection", "smtp_server_recipient",
+        "smtp_server_transaction", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1293: FieldMeta = FieldMeta {
+    name: "storage_driver",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve storage field (the docs' next table; the storage events call it driver, not storage_driver); action events are sent only on success and never descend from a storage event (sieve-actions.c, sieve-result.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1294: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the Sieve instance runs for.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Set in sieve_init() (src/lib-sieve/sieve.c), 0.5.9 to 2.4.4."),
+    contexts: &[
+        "imap_client", "lda", "login_client", "mail_user", "managesieve_session", "pop3_client",
+        "sieve", "smtp_server_recipient", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("sieve"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1295: FieldMeta = FieldMeta {
+    name: "action_name",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1296: FieldMeta = FieldMeta {
+    name: "action_script_location",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1297: FieldMeta = FieldMeta {
+    name: "binary_path",
+    ty: FieldType::String,
+    description: "Path of the compiled script (binary) being run; absent when it exists only in memory.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["sieve_runtime"],
+    origin: Origin::Group("sieve_runtime"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1298: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::Enum,
+    enum_name: Some("sieve_runtime_error"),
+    description: "Short reason why the evaluation failed or was aborted; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Fixed strings from sieve-interpreter.c; \"Resource limit exceeded\" first at 0.5.15 (Dovecot 2.3.15). The 2.3.19 export shows error=Aborted."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1299: FieldMeta = FieldMeta {
+    name: "fileinto_mailbox",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1300: FieldMeta = FieldMeta {
+    name: "notify_target",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1301: FieldMeta = FieldMeta {
+    name: "pipe_program",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1302: FieldMeta = FieldMeta {
+    name: "redirect_target",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1303: FieldMeta = FieldMeta {
+    name: "report_target",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1304: FieldMeta = FieldMeta {
+    name: "report_type",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A Sieve action field (the docs' next table); action events are siblings under the result event, so the script's runtime event never gets them (sieve-result.c, sieve-interpreter.c; Pigeonhole 0.5.9 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1305: FieldMeta = FieldMeta {
+    name: "script_location",
+    ty: FieldType::String,
+    description: "Where the script comes from.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("sieve_binary_script_location() in sieve-interpreter.c, 0.5.9 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_4_0,
+            ty: None,
+            note: "Up to 2.3.21.1 the script's full location string (for the file driver the path of the script file); from 2.4.0 a label made of the storage name and the script name, \"storage/script\" (sieve_script_label())."
+        }
+    ],
+
+    contexts: &["sieve_runtime"],
+    origin: Origin::Group("sieve_runtime"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1306: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Name of the script as the user sees it (e.g. the ManageSieve script name).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command", "sieve_runtime"],
+    origin: Origin::Group("sieve_runtime"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1307: FieldMeta = FieldMeta {
+    name: "driver",
+    ty: FieldType::Enum,
+    enum_name: Some("sieve_storage_driver"),
+    description: "Driver of the storage.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("The docs call this field storage_driver; the source always sets \"driver\" (sieve_storage_event_create() in sieve-storage.c 0.5.9 to 0.5.21.1, sieve_storage_create_driver_event() 2.4.0 to 2.4.4), and the 2.3.19 export shows driver=file."),
+    contexts: &["sieve_storage"],
+    origin: Origin::Group("sieve_storage"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1308: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the script could not be activated; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1309: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["lda", "smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1310: FieldMeta = FieldMeta {
+    name: "message_id",
+    ty: FieldType::String,
+    description: "The message's Message-ID header, cut to 200 bytes.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["mail_delivery"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1311: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address the message is delivered for.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Set on the delivery's own event by mail_deliver_init() (2.3.8 to 2.4.4), as are the rcpt_param_* fields. LMTP adds ORCPT from the lda_original_recipient_header setting when the client sent none."),
+    contexts: &["lda", "mail_delivery", "smtp_server_recipient"],
+    origin: Origin::Group("mail_delivery"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1312: FieldMeta = FieldMeta {
+    name: "script_location",
+    ty: FieldType::String,
+    description: "Location string of the script itself (for the file driver its path).",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Set in sieve_script_init() from 0.5.9 to 0.5.21.1, overriding the storage's location; gone at 2.4.0 (the file path moved to sieve_script_file_path)."),
+    contexts: &["sieve_script", "sieve_storage"],
+    origin: Origin::Group("sieve_script"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1313: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Name of the script; absent for a nameless script.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("sieve_script_init() (sieve-script.c), 0.5.9 to 2.4.4."),
+    contexts: &["managesieve_command", "sieve_script"],
+    origin: Origin::Group("sieve_script"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1314: FieldMeta = FieldMeta {
+    name: "sieve_script_file_path",
+    ty: FieldType::String,
+    description: "Path of the script file (file driver only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added by src/lib-sieve/storage/file/sieve-file-script.c from 2.4.0 to 2.4.4. Not in the docs."),
+    contexts: &["sieve_script"],
+    origin: Origin::Group("sieve_script"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1315: FieldMeta = FieldMeta {
+    name: "storage_driver",
+    ty: FieldType::String,
+    description: "Documented name of the storage driver field.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed by the 2.3 and 2.4 docs, but no Pigeonhole tag sets a field with this name; the value is sent as driver."),
+    contexts: &["sieve_storage"],
+    origin: Origin::Group("sieve_storage"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1316: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the script could not be deleted; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1317: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the script could not be opened; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1318: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the script could not be renamed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1319: FieldMeta = FieldMeta {
+    name: "new_script_name",
+    ty: FieldType::String,
+    description: "Requested new name of the script.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1320: FieldMeta = FieldMeta {
+    name: "old_script_name",
+    ty: FieldType::String,
+    description: "Name of the script before the rename.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1321: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why the storage could not be deactivated; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1322: FieldMeta = FieldMeta {
+    name: "script_location",
+    ty: FieldType::String,
+    description: "Location string of the storage (e.g. a path or a dict URI).",
+    lifetime: Lifetime { since: Some(V2_3_9), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in sieve_storage_init() (sieve-storage.c) from 0.5.9 to 0.5.21.1; gone at 2.4.0, where storage locations were replaced by sieve_script settings. The 2.4 docs still list it."),
+    contexts: &["sieve_storage"],
+    origin: Origin::Group("sieve_storage"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1323: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why saving failed (\"Canceled\" when the save was cancelled); absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1324: FieldMeta = FieldMeta {
+    name: "script_name",
+    ty: FieldType::String,
+    description: "Name of the script being saved; absent when saving the active script directly or an unnamed upload (CHECKSCRIPT).",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["managesieve_command", "sieve_storage_save"],
+    origin: Origin::Group("sieve_storage_save"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1325: FieldMeta = FieldMeta {
+    name: "bytes_in",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_in_bytes"),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1326: FieldMeta = FieldMeta {
+    name: "bytes_out",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_4_0), ..Lifetime::ALWAYS },
+    renamed_to: Some("net_out_bytes"),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1327: FieldMeta = FieldMeta {
+    name: "client_ip",
+    ty: FieldType::String,
+    description: "Local address explicitly chosen for the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("source_ip"),
+    note: Some("Set by connection_init_client_ip_from() 2.3.4-2.3.8 only when a source address was requested. The seed page lists it for client_connection_connected, which never has it."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1328: FieldMeta = FieldMeta {
+    name: "client_port",
+    ty: FieldType::String,
+    description: "Source port of the outgoing connection, under the name the 2.3 docs give.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Source 2.3.4-2.3.8 only ever clears \"client_port\" (event_field_clear in connection_init_client_unix); it never sets it. From 2.4.3 the local port is sent as source_port."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1329: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Command name in upper case (e.g. MAIL, RCPT, DATA), the first word of the command line.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("Absent for commands without a line yet (plugs, pure data)."),
+    contexts: &["smtp_client_command"],
+    origin: Origin::Group("smtp_client_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1330: FieldMeta = FieldMeta {
+    name: "connect_finished_time",
+    ty: FieldType::Timestamp,
+    description: "When the outgoing connection attempt completed.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_17), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_timeval 2.3.4-2.3.16; removed by commit e7a3c48390 (first in 2.3.17). Never documented."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1331: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the outgoing message.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added just before smtp_submit_started, only when the size of the spooled message is known."),
+    contexts: &["smtp_submit"],
+    origin: Origin::Group("smtp_submit"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1332: FieldMeta = FieldMeta {
+    name: "dest_host",
+    ty: FieldType::String,
+    description: "Host name that was resolved to dest_ip, when known.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1333: FieldMeta = FieldMeta {
+    name: "dest_ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1334: FieldMeta = FieldMeta {
+    name: "dest_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Destination port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1335: FieldMeta = FieldMeta {
+    name: "enhanced_code",
+    ty: FieldType::String,
+    description: "Enhanced status code of the reply (e.g. 2.1.5); absent when the reply has none.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Only codes with a first digit of 2 to 5 are sent, so the 9.0.0 that lib-smtp gives aborted commands never appears here."),
+    origin: Origin::Group("smtp_client_reply"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1336: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Text of the reply when it is a failure; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    origin: Origin::Group("smtp_client_reply"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1337: FieldMeta = FieldMeta {
+    name: "ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("dest_ip"),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1338: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Local address of the outgoing connection, when known (the old name of source_ip).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("In 2.3.7-2.3.8 connection_update_event() used the incoming-connection names for outgoing connections too; 2.3.9 switched outgoing ones to source_ip/dest_ip/dest_port."),
+    contexts: &["smtp_client_connection", "submission_client"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1339: FieldMeta = FieldMeta {
+    name: "local_name",
+    ty: FieldType::String,
+    description: "Server name the LMTP client asked for via TLS SNI.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in the LMTP client's SNI callback from 2.4.0."),
+    contexts: &["lmtp_client"],
+    origin: Origin::Group("lmtp_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1340: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to, when known.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["submission_client"],
+    origin: Origin::Group("submission_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1341: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender of the outgoing message, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added when the submission is created (smtp_submit_init), 2.3.7 to 2.4.4."),
+    contexts: &["smtp_submit"],
+    origin: Origin::Group("smtp_submit"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1342: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Command name in upper case (first word of the command line).",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_name"),
+    note: Some("Set at 2.3.7-2.3.8; 2.3.9 uses cmd_name."),
+    contexts: &["smtp_client_command"],
+    origin: Origin::Group("smtp_client_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1343: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs list only `reason` for the disconnect event, but connection_disconnect() adds the counters for outgoing connections too (2.4.0 to 2.4.4)."),
+    contexts: &["smtp_client_connection", "submission_client"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1344: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the server over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection", "submission_client"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1345: FieldMeta = FieldMeta {
+    name: "port",
+    ty: FieldType::String,
+    description: "Destination port of the outgoing TCP connection, as text.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("dest_port"),
+    note: Some("Set with event_add_str(dec2str(port)) 2.3.4-2.3.8, so it was a string; dest_port is an integer."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1346: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol of the outgoing connection, smtp or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name() (only \"smtp\" or \"lmtp\") in smtp-client-connection.c, 2.3.7 to 2.4.4."),
+    contexts: &["smtp_client"],
+    origin: Origin::Group("smtp_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1347: FieldMeta = FieldMeta {
+    name: "remote_gid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System group ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1348: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Destination address of the outgoing connection (the old name of dest_ip).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Outgoing connections use dest_ip from 2.3.9; connection.c still sets remote_ip on incoming ones (client_connection_common)."),
+    contexts: &["smtp_client_connection", "submission_client"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1349: FieldMeta = FieldMeta {
+    name: "remote_pid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "Process ID of the server on the UNIX socket, when the kernel reports it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1350: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Destination port of the outgoing connection (the old name of dest_port).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Outgoing connections use dest_port from 2.3.9; connection.c still sets remote_port on incoming ones (client_connection_common)."),
+    contexts: &["smtp_client_connection", "submission_client"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1351: FieldMeta = FieldMeta {
+    name: "remote_uid",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Id),
+    description: "System user ID of the server process on the UNIX socket.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1352: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID of the user's mail session.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added after the mail user is created, so events of the user lookup itself lack it."),
+    contexts: &["submission_client"],
+    origin: Origin::Group("submission_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1353: FieldMeta = FieldMeta {
+    name: "socket_path",
+    ty: FieldType::String,
+    description: "Path of the UNIX socket connected to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1354: FieldMeta = FieldMeta {
+    name: "source_ip",
+    ty: FieldType::String,
+    description: "Local address used for the outgoing TCP connection; only when one was explicitly configured.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1355: FieldMeta = FieldMeta {
+    name: "source_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Local port of the outgoing TCP connection.",
+    lifetime: Lifetime { since: Some(V2_4_3), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3; not in the docs."),
+    contexts: &["smtp_client_connection"],
+    origin: Origin::Group("server_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1356: FieldMeta = FieldMeta {
+    name: "status_code",
+    ty: FieldType::Integer,
+    description: "SMTP status code of the server's reply, or an internal code of 9000 and up.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    origin: Origin::Group("smtp_client_reply"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1357: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["submission_client"],
+    origin: Origin::Group("submission_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1358: FieldMeta = FieldMeta {
+    name: "data_sent",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes of message data sent with DATA/BDAT; present once the server replied to the data.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_client_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1359: FieldMeta = FieldMeta {
+    name: "is_reset",
+    ty: FieldType::Flag,
+    description: "Present (`yes`) when the transaction was reset (RSET) rather than finished with data.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1360: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address sent with MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added when the transaction starts (smtp-client-transaction.c, 2.3.7 to 2.4.4)."),
+    contexts: &["smtp_client_transaction", "smtp_submit"],
+    origin: Origin::Group("smtp_client_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1361: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address in its raw form, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.3.9 (absent at 2.3.8)."),
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_client_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1362: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1363: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1364: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1365: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1366: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_client_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1367: FieldMeta = FieldMeta {
+    name: "recipients",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of recipients added to the transaction.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1368: FieldMeta = FieldMeta {
+    name: "recipients_aborted",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients aborted before they finished or failed.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1369: FieldMeta = FieldMeta {
+    name: "recipients_denied",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients the server refused at RCPT TO.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1370: FieldMeta = FieldMeta {
+    name: "recipients_failed",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients that failed, denied ones included.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1371: FieldMeta = FieldMeta {
+    name: "recipients_succeeded",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients the message was delivered to.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1372: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "NOTIFY parameter of the RCPT command (RFC 3461): NEVER, or a comma list of SUCCESS, FAILURE and DELAY.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1373: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Address given in the ORCPT parameter of the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1374: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Address type of the ORCPT parameter, usually rfc822.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_recipient"],
+    origin: Origin::Group("smtp_rcpt_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1375: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address sent with RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_client_recipient"],
+    origin: Origin::Group("smtp_client_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1376: FieldMeta = FieldMeta {
+    name: "cmd_args",
+    ty: FieldType::String,
+    description: "The command's parameters as received (e.g. `FROM:<from@example.com>`).",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Set in smtp_server_command_execute() from 2.3.18 (absent at 2.3.17.1)."),
+    contexts: &["smtp_server_command"],
+    origin: Origin::Group("smtp_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1377: FieldMeta = FieldMeta {
+    name: "cmd_human_args",
+    ty: FieldType::String,
+    description: "The command's parameters for humans; for SMTP identical to cmd_args.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Set to the same string as cmd_args (2.3.18 to 2.4.4)."),
+    contexts: &["smtp_server_command"],
+    origin: Origin::Group("smtp_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1378: FieldMeta = FieldMeta {
+    name: "cmd_input_name",
+    ty: FieldType::String,
+    description: "Command name exactly as the client typed it (e.g. `MaIL`), valid or not.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("The docs mark it as new in 2.3.9, but source first sets it at 2.3.11.2 (smtp-server-command.c); absent at 2.3.9 and 2.3.10.1."),
+    contexts: &["smtp_server_command"],
+    origin: Origin::Group("smtp_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1379: FieldMeta = FieldMeta {
+    name: "cmd_name",
+    ty: FieldType::String,
+    description: "Name of the command: the registered name (e.g. MAIL, RCPT, DATA) or `unknown` for a command the server does not implement.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "2.3.9-2.3.10.1 set it to the name exactly as the client typed it; from 2.3.11.2 it is the registered command name or \"unknown\", and the typed name moved to cmd_input_name."
+        }
+    ],
+
+    contexts: &["smtp_server_command"],
+    origin: Origin::Group("smtp_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1380: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1381: FieldMeta = FieldMeta {
+    name: "enhanced_code",
+    ty: FieldType::String,
+    description: "Enhanced status code of the reply (e.g. 2.1.5); 9.0.0 when aborted.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    changes: &[
+        ChangeMeta {
+            version: V2_3_11_2,
+            ty: None,
+            note: "From 2.3.11.2 omitted when the reply has no enhanced code; before, an empty code could be sent."
+        }
+    ],
+
+    origin: Origin::Group("smtp_server_reply"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1382: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Text of the reply when it is a failure; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    origin: Origin::Group("smtp_server_reply"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1383: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["login_client", "smtp_server_connection", "submission_client"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1384: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &["login_client", "smtp_server_connection", "submission_client"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1385: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1386: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1387: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1388: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1389: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1390: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1391: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::String,
+    description: "Command name as the client sent it.",
+    lifetime: Lifetime { since: Some(V2_3_7), removed: Some(V2_3_9), ..Lifetime::ALWAYS },
+    renamed_to: Some("cmd_name"),
+    note: Some("Set by smtp_server_command_update_event() at 2.3.7-2.3.8; 2.3.9 uses cmd_name."),
+    contexts: &["smtp_server_command"],
+    origin: Origin::Group("smtp_server_command"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1392: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("The 2.4 docs say it was \"previously in_bytes\"; source up to 2.3.21.1 used bytes_in."),
+    contexts: &["smtp_server_connection", "submission_client"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1393: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the client over the connection's lifetime; added when the connection closes.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_connection", "submission_client"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1394: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["login_client", "smtp_server_connection", "submission_client"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1395: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["login_client", "smtp_server_connection", "submission_client"],
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1396: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID; on the connection's event it equals connection_id.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Set together with connection_id (2.3.18 to 2.4.4)."),
+    contexts: &["smtp_server_connection", "submission_client"],
+    origin: Origin::Group("smtp_server_connection"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1397: FieldMeta = FieldMeta {
+    name: "status_code",
+    ty: FieldType::Integer,
+    description: "SMTP status code of the (first) reply; 9000 when aborted (e.g. the connection closed early).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    origin: Origin::Group("smtp_server_reply"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1398: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A transaction field (the docs' next table); command events are children of the connection's event, not of the transaction's (smtp-server-command.c, 2.3.7 to 2.4.4), as the 2.3.19 and 2.4.1 exports confirm."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1399: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "Logged-in username.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    contexts: &["login_client", "submission_client"],
+    origin: Origin::Group("submission_client"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1400: FieldMeta = FieldMeta {
+    name: "data_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Size of the message data received with DATA/BDAT; present once all of it was read.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_transaction_received() adds it to the transaction's event at the end of the data (2.3.7 to 2.4.4). Child events (recipients, deliveries) exported to stats before that do not show it (the 2.3.19 export has it only on smtp_server_transaction_finished)."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1401: FieldMeta = FieldMeta {
+    name: "is_reset",
+    ty: FieldType::Flag,
+    description: "Present (`yes`) when the client reset the transaction with RSET instead of sending data.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Only ever set to \"yes\"."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1402: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1403: FieldMeta = FieldMeta {
+    name: "mail_from_raw",
+    ty: FieldType::String,
+    description: "Envelope sender address as the client wrote it, when kept; otherwise the same as mail_from.",
+    lifetime: Lifetime { since: Some(V2_3_9), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode_raw()) from 2.3.9 (absent at 2.3.8) to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1404: FieldMeta = FieldMeta {
+    name: "mail_param_auth",
+    ty: FieldType::String,
+    description: "AUTH parameter of MAIL FROM (RFC 4954), the address of the submitter.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1405: FieldMeta = FieldMeta {
+    name: "mail_param_body",
+    ty: FieldType::String,
+    description: "BODY parameter of MAIL FROM (7BIT, 8BITMIME, BINARYMIME or an extension value).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1406: FieldMeta = FieldMeta {
+    name: "mail_param_envid",
+    ty: FieldType::String,
+    description: "ENVID parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1407: FieldMeta = FieldMeta {
+    name: "mail_param_ret",
+    ty: FieldType::Enum,
+    enum_name: Some("smtp_mail_param_ret"),
+    description: "RET parameter of MAIL FROM (RFC 3461).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Only the literals HDRS and FULL are ever set."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1408: FieldMeta = FieldMeta {
+    name: "mail_param_size",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "SIZE parameter of MAIL FROM (RFC 1870), the size the client declared.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Added with event_add_int, only when non-zero."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_mail_params"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1409: FieldMeta = FieldMeta {
+    name: "rcpt_param_notify",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1410: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1411: FieldMeta = FieldMeta {
+    name: "rcpt_param_orcpt_type",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1412: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A recipient field (the docs' next table); recipients' events are children of the transaction's event, not the reverse (smtp-server-recipient.c, 2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1413: FieldMeta = FieldMeta {
+    name: "recipients",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Number of recipients in the transaction, including denied ones.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1414: FieldMeta = FieldMeta {
+    name: "recipients_aborted",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients still in progress when the transaction was aborted or reset.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1415: FieldMeta = FieldMeta {
+    name: "recipients_denied",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients the server refused at the RCPT command.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1416: FieldMeta = FieldMeta {
+    name: "recipients_failed",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients that failed, denied ones included but aborted ones not.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1417: FieldMeta = FieldMeta {
+    name: "recipients_succeeded",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Recipients for which the transaction finally succeeded.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1418: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "Session ID; on the transaction's event it equals transaction_id.",
+    lifetime: Lifetime { since: Some(V2_3_18), ..Lifetime::ALWAYS },
+    note: Some("Added by smtp-server-transaction.c at 2.3.18 (absent at 2.3.17.1), still at 2.4.4."),
+    contexts: &["smtp_server_connection", "smtp_server_transaction", "submission_client"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1419: FieldMeta = FieldMeta {
+    name: "transaction_id",
+    ty: FieldType::String,
+    description: "ID of the transaction, also logged and put in the DATA reply and the Received: header.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("event_add_str in smtp_server_transaction_update_event(), 2.3.7 to 2.4.4."),
+    changes: &[
+        ChangeMeta {
+            version: V2_3_18,
+            ty: None,
+            note: "2.3.7-2.3.17.1 used a random base64 GUID. From 2.3.18 the first transaction of a connection uses the connection_id and later ones append \":T<n>\". The docs describe only the newer form, as \":<seq>\"."
+        }
+    ],
+
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1420: FieldMeta = FieldMeta {
+    name: "local_ip",
+    ty: FieldType::String,
+    description: "Server address the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1421: FieldMeta = FieldMeta {
+    name: "local_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Server port the client connected to (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("First set at 2.4.3 (connection_update_event); absent at 2.4.2 and not in the docs."),
+    contexts: &[
+        "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1422: FieldMeta = FieldMeta {
+    name: "mail_from",
+    ty: FieldType::String,
+    description: "Envelope sender address from MAIL FROM, normalised (empty for the null sender).",
+    lifetime: Lifetime { since: Some(V2_3_13), ..Lifetime::ALWAYS },
+    note: Some("event_add_str(smtp_address_encode()), 2.3.7 to 2.4.4."),
+    contexts: &["smtp_server_transaction"],
+    origin: Origin::Group("smtp_server_transaction"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1423: FieldMeta = FieldMeta {
+    name: "net_in_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes read from the LMTP client since the previous local delivery on the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("lmtp-local.c from 2.4.0, local deliveries only; also added to the delivery's parent event."),
+    contexts: &["smtp_server_connection", "smtp_server_recipient", "submission_client"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1424: FieldMeta = FieldMeta {
+    name: "net_out_bytes",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Bytes),
+    description: "Bytes written to the LMTP client since the previous local delivery on the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("lmtp-local.c from 2.4.0, local deliveries only."),
+    contexts: &["smtp_server_connection", "smtp_server_recipient", "submission_client"],
+    origin: Origin::Group("lmtp_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1425: FieldMeta = FieldMeta {
+    name: "rcpt_to",
+    ty: FieldType::String,
+    description: "Envelope recipient address from RCPT TO, normalised.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("smtp_server_recipient_update_event(), 2.3.7 to 2.4.4."),
+    contexts: &["smtp_server_recipient"],
+    origin: Origin::Group("smtp_server_recipient"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1426: FieldMeta = FieldMeta {
+    name: "recipients",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Count),
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("Listed via the docs' next table (SMTP Submit). The transaction adds its recipient count only to smtp_server_transaction_finished itself, as a passthrough field, so its recipients' events never inherit it (smtp-server-transaction.c, 2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1427: FieldMeta = FieldMeta {
+    name: "remote_ip",
+    ty: FieldType::String,
+    description: "Client's address (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1428: FieldMeta = FieldMeta {
+    name: "remote_port",
+    ty: FieldType::Integer,
+    unit: Some(Unit::Port),
+    description: "Client's source port (TCP only).",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    contexts: &[
+        "login_client", "smtp_server_connection", "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("client_connection_common"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1429: FieldMeta = FieldMeta {
+    name: "session",
+    ty: FieldType::String,
+    description: "LMTP: the recipient's own delivery session ID (see lmtp_recipient); otherwise the transaction's (from 2.3.18) or the connection's.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("At 2.3.7-2.3.17.1 only LMTP local deliveries have it; from 2.3.18 every recipient event has one."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1430: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "LMTP: the recipient's username (see lmtp_recipient). 2.4 submission: the logged-in user, from the submission client event.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    note: Some("Only LMTP sets it before 2.4.0 (lmtp-commands.c); 2.4 submission adds it to its client event."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1431: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Why sending failed; absent on success.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1432: FieldMeta = FieldMeta {
+    name: "mailbox",
+    ty: FieldType::String,
+    description: "Listed for this event by the 2.3 docs; never sent on it.",
+    lifetime: Lifetime { since: Some(V2_3_7), ..Lifetime::ALWAYS },
+    emitted: false,
+    note: Some("A push-notification field (the docs' next table); smtp-submit events have no parent event and smtp-submit.c adds no mailbox (2.3.7 to 2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1433: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "The last error seen when connecting, if any.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in sql_connection_log_finished() from 2.4.0; not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1434: FieldMeta = FieldMeta {
+    name: "mysql",
+    ty: FieldType::String,
+    description: "Host name of the pooled MySQL connection (a settings-filter field).",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("Only 2.4.0 added the pool's host filter as a plain field (driver-sqlpool.c, event_add_str with the filter name \"mysql\"); 2.4.1 replaced it with a settings-only filter name. Not documented."),
+    contexts: &["sql_db"],
+    origin: Origin::Group("sql_db"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1435: FieldMeta = FieldMeta {
+    name: "name",
+    ty: FieldType::Enum,
+    enum_name: Some("sql_driver"),
+    description: "Name of the SQL driver that owned the connection.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added in sql_connection_log_finished() (sql-api.c) from 2.4.0; not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1436: FieldMeta = FieldMeta {
+    name: "pgsql",
+    ty: FieldType::String,
+    description: "Host name of the pooled PostgreSQL connection (a settings-filter field).",
+    lifetime: Lifetime { since: Some(V2_4_0), removed: Some(V2_4_1), ..Lifetime::ALWAYS },
+    note: Some("As for mysql, with the filter name \"pgsql\"; 2.4.0 only. Not documented."),
+    contexts: &["sql_db"],
+    origin: Origin::Group("sql_db"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1437: FieldMeta = FieldMeta {
+    name: "protocol",
+    ty: FieldType::String,
+    description: "Protocol the SMTP server speaks on the connection, smtp (submission) or lmtp.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("event_add_str with smtp_protocol_name(), which only returns \"smtp\" or \"lmtp\", in smtp-server.c from 2.3.7 (absent at 2.3.6) to 2.4.4. Events of a local delivery or of Sieve below an LMTP recipient can also carry dovecot-lda's protocol=lda (see lda), so the field is a plain string."),
+    contexts: &["auth_db_settings", "lda", "login_client", "smtp_server"],
+    origin: Origin::Group("smtp_server"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1438: FieldMeta = FieldMeta {
+    name: "sql_driver",
+    ty: FieldType::Enum,
+    enum_name: Some("sql_driver"),
+    description: "Name of the SQL driver.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    note: Some("Added by each driver's init (driver-mysql.c, driver-pgsql.c, driver-sqlite.c, driver-cassandra.c) from 2.4.0."),
+    contexts: &["sql_db"],
+    origin: Origin::Group("sql_db"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1439: FieldMeta = FieldMeta {
+    name: "user",
+    ty: FieldType::String,
+    description: "User the dict was opened for; absent for shared-only access.",
+    lifetime: Lifetime { since: Some(V2_3_11_2), ..Lifetime::ALWAYS },
+    note: Some("2.3.11.2-2.3.16: set on the dict's event at dict_init() when the username was non-empty. From 2.3.17 it is set per operation (see dict_lookup, dict_iteration and dict_transaction)."),
+    contexts: &[
+        "dict", "dict_server_connection", "imap_client", "lda", "login_client", "mail_user",
+        "managesieve_session", "pop3_client", "sieve", "smtp_server_recipient",
+        "storage_service_user", "submission_client"
+    ],
+
+    origin: Origin::Group("dict"),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1440: FieldMeta = FieldMeta {
+    name: "consistency",
+    ty: FieldType::String,
+    description: "Consistency level the query was sent with (Cassandra only), e.g. LOCAL_QUORUM.",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1441: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Error message when the query failed.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1442: FieldMeta = FieldMeta {
+    name: "error_code",
+    ty: FieldType::Integer,
+    description: "Driver's numeric error code when the query failed (MySQL errno or SQLite result code only).",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Only driver-mysql.c and driver-sqlite.c set it; PostgreSQL and Cassandra failures carry only error."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1443: FieldMeta = FieldMeta {
+    name: "error_consistency",
+    ty: FieldType::String,
+    description: "Consistency level Cassandra reported for a failed query (Cassandra only).",
+    lifetime: Lifetime { since: Some(V2_4_0), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1444: FieldMeta = FieldMeta {
+    name: "query_first_word",
+    ty: FieldType::String,
+    description: "The query text up to its first space, e.g. SELECT.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1445: FieldMeta = FieldMeta {
+    name: "slow_query",
+    ty: FieldType::Enum,
+    enum_name: Some("sql_slow_query"),
+    description: "Present (as \"y\") when the query was slow.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Set by sql_query_finished_event() at every tag 2.3.4-2.4.4. Not in the docs."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1446: FieldMeta = FieldMeta {
+    name: "error",
+    ty: FieldType::String,
+    description: "Error message when the commit failed; \"Rolled back\" for a rollback.",
+    lifetime: Lifetime { since: Some(V2_3_4), ..Lifetime::ALWAYS },
+    note: Some("Every driver sets error \"Rolled back\" when the transaction is rolled back (2.3.4-2.4.4)."),
+    ..FieldMeta::DEFAULT
+};
+
+pub(crate) static FIELD_1447: FieldMeta = FieldMeta {
+    name: "error_code",
+    ty: FieldType::Integer,
+    description: "SQLite result code when rolling back a transaction failed.",
+    lifetime: Lifetime { since: Some(V2_4_2), ..Lifetime::ALWAYS },
+    note: Some("The docs list error_code for this event from the start; the only source setting it is driver-sqlite.c's failed rollback, from 2.4.2 (absent at 2.3.4-2.4.1)."),
+    ..FieldMeta::DEFAULT
+};
