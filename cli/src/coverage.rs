@@ -10,12 +10,11 @@ use std::collections::BTreeMap;
 
 use dovecot_events::RawEvent;
 use dovecot_events_codegen::Version;
-use dovecot_events_codegen::model::EventModel;
+use dovecot_events_codegen::model::{Event, EventModel};
 use serde::Serialize;
 
 /// Counts of the target release's events and fields seen so far.
 pub struct Coverage<'m> {
-    model: &'m EventModel,
     target: Version,
     /// Per event the target sends: how often it was seen, and per field
     /// (schema name, in schema order) how often.
@@ -23,8 +22,12 @@ pub struct Coverage<'m> {
 }
 
 struct Counts<'m> {
+    event: &'m Event,
     seen: u64,
     fields: Vec<(&'m str, u64)>,
+    /// For each of the event's fields in the schema, where it is counted
+    /// in `fields` (none for fields the target does not send).
+    slots: Vec<Option<usize>>,
 }
 
 impl<'m> Coverage<'m> {
@@ -36,20 +39,27 @@ impl<'m> Coverage<'m> {
             .values()
             .filter(|event| event.exists_in(target))
             .map(|event| {
-                let fields = event
+                let mut fields = Vec::new();
+                let slots = event
                     .fields
                     .iter()
-                    .filter(|field| field.exists_in(target))
-                    .map(|field| (field.name.as_str(), 0))
+                    .map(|field| {
+                        field.exists_in(target).then(|| {
+                            fields.push((field.name.as_str(), 0));
+                            fields.len() - 1
+                        })
+                    })
                     .collect();
-                (event.name.as_str(), Counts { seen: 0, fields })
+                let counts = Counts {
+                    event,
+                    seen: 0,
+                    fields,
+                    slots,
+                };
+                (event.name.as_str(), counts)
             })
             .collect();
-        Coverage {
-            model,
-            target,
-            events,
-        }
+        Coverage { target, events }
     }
 
     /// Counts one event; events and fields the target does not send are
@@ -62,19 +72,13 @@ impl<'m> Coverage<'m> {
             return;
         };
         counts.seen += 1;
-        let Some(event) = self.model.events.get(name) else {
-            return;
-        };
         for (field_name, _) in raw.fields.iter() {
-            let Some(field) = event.field(field_name) else {
-                continue;
-            };
-            if let Some(slot) = counts
-                .fields
-                .iter_mut()
-                .find(|(name, _)| *name == field.name)
-            {
-                slot.1 += 1;
+            let slot = counts
+                .event
+                .field_index(field_name)
+                .and_then(|i| counts.slots.get(i).copied().flatten());
+            if let Some((_, n)) = slot.and_then(|j| counts.fields.get_mut(j)) {
+                *n += 1;
             }
         }
     }

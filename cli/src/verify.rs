@@ -14,7 +14,7 @@
 //! [`Limits::facts`].
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::io::BufRead;
 
@@ -279,12 +279,24 @@ pub struct Verifier<'m> {
     target: Version,
     limits: Limits,
     report: Report,
+    /// Per context, the categories that show it at the target (`None`:
+    /// none can), asked for every field a context brings.
+    recognised: HashMap<&'m str, Option<Vec<&'m str>>>,
 }
 
 impl<'m> Verifier<'m> {
     /// A verifier of events against `model` as of release `target`.
     #[must_use]
     pub fn new(model: &'m EventModel, target: Version, limits: Limits) -> Self {
+        let recognised = model
+            .groups
+            .values()
+            .filter(|group| group.context.is_some())
+            .map(|group| {
+                let marks = group.recognised_in(target, &model.categories);
+                (group.name.as_str(), marks)
+            })
+            .collect();
         Verifier {
             model,
             target,
@@ -293,6 +305,7 @@ impl<'m> Verifier<'m> {
                 target: Some(target),
                 ..Report::default()
             },
+            recognised,
         }
     }
 
@@ -352,6 +365,7 @@ impl<'m> Verifier<'m> {
             line,
             report: &mut self.report,
             limits: &self.limits,
+            recognised: &self.recognised,
         }
     }
 }
@@ -422,6 +436,7 @@ struct Checker<'m, 'r> {
     line: u64,
     report: &'r mut Report,
     limits: &'r Limits,
+    recognised: &'r HashMap<&'m str, Option<Vec<&'m str>>>,
 }
 
 impl Checker<'_, '_> {
@@ -569,13 +584,12 @@ impl Checker<'_, '_> {
         }
         let mut needed: Vec<String> = Vec::new();
         for name in &field.contexts {
-            let context = self.model.groups.get(name)?;
-            match context.recognised_in(self.target, &self.model.categories) {
+            match self.recognised.get(name.as_str())? {
                 None => return None,
                 Some(marks) if marks.iter().any(|m| categories.iter().any(|c| c == m)) => {
                     return None;
                 }
-                Some(marks) => needed.push(format!("{name} (category {})", list(&marks))),
+                Some(marks) => needed.push(format!("{name} (category {})", list(marks))),
             }
         }
         Some(format!(

@@ -3,7 +3,9 @@
 //! Inheritance is flattened, defaults are filled in and versions are
 //! normalised, so an emitter never has to look anything up elsewhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 #[cfg(feature = "serde")]
 use serde::Serialize;
@@ -332,6 +334,45 @@ pub struct Event {
     pub fields: Vec<Field>,
     /// Other changes over time.
     pub changes: Vec<Change>,
+    /// Where each field (not a pattern) is in `fields`, built on the first
+    /// [`Event::field`] lookup.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) index: FieldIndex,
+}
+
+/// [`Event::fields`] by name: a receiver looks up every field of every
+/// event it is sent, several times, and a scan of the event's (often 50)
+/// fields made those lookups the costliest step of its live check.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FieldIndex(OnceLock<(NameMap<usize>, usize, bool)>);
+
+/// A map from field names, hashed for speed rather than for resistance to
+/// chosen keys: its keys come from the schema, and lookups of names from
+/// outside only read it.
+type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
+
+/// The multiply-rotate hash of rustc's `FxHasher`, eight bytes at a time;
+/// the default SipHash cost more than the lookups it serves.
+#[derive(Default)]
+pub(crate) struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// One direct inheritance of an event.
@@ -353,10 +394,50 @@ impl Event {
     /// pattern matches it.
     #[must_use]
     pub fn field(&self, name: &str) -> Option<&Field> {
+        self.field_index(name).and_then(|i| self.fields.get(i))
+    }
+
+    /// Where [`Event::field`]'s answer is in `fields`.
+    #[must_use]
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        let (index, len, patterns) = self.index.0.get_or_init(|| {
+            let mut index =
+                NameMap::with_capacity_and_hasher(self.fields.len(), Default::default());
+            for (i, field) in self.fields.iter().enumerate() {
+                if !field.pattern {
+                    index.entry(field.name.clone()).or_insert(i);
+                }
+            }
+            (
+                index,
+                self.fields.len(),
+                self.fields.iter().any(|f| f.pattern),
+            )
+        });
+        // `fields` is public and may have changed since the index was
+        // built (a selection drops fields), so an answer is checked, and a
+        // miss is trusted only while no pattern could match and the list
+        // has its length of then.
+        match index.get(name) {
+            Some(&i)
+                if self
+                    .fields
+                    .get(i)
+                    .is_some_and(|f| !f.pattern && f.name == name) =>
+            {
+                return Some(i);
+            }
+            None if !patterns && *len == self.fields.len() => return None,
+            _ => {}
+        }
         self.fields
             .iter()
-            .find(|f| !f.pattern && f.name == name)
-            .or_else(|| self.fields.iter().find(|f| f.pattern && f.matches(name)))
+            .position(|f| !f.pattern && f.name == name)
+            .or_else(|| {
+                self.fields
+                    .iter()
+                    .position(|f| f.pattern && f.matches(name))
+            })
     }
 
     /// Whether Dovecot `version` sends this event.

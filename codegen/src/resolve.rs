@@ -243,6 +243,7 @@ fn event(
         contexts,
         fields,
         changes: changes(&e.changes),
+        index: crate::model::FieldIndex::default(),
     }
 }
 
