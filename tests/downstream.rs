@@ -79,7 +79,7 @@ fn link_repo(dir: &Path) {
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("create a scratch directory");
-    for entry in fs::read_dir(from).expect("read a downstream crate directory") {
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
         let entry = entry.expect("a directory entry");
         let name = entry.file_name();
         if name == "target" || name == "Cargo.lock" {
