@@ -34,6 +34,7 @@
 //! ```
 
 mod de;
+mod lex;
 mod scan;
 
 use crate::error::Error;

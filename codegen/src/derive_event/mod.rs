@@ -6,12 +6,18 @@
 //! are reported at once.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 
 use crate::diag::did_you_mean;
 use crate::model::{Event, EventModel, Field, FieldType};
 use dovecot_events_vocab::{Lifetime, Status, Version};
+
+mod attrs;
+mod impls;
+
+use attrs::{field_attr, struct_attr};
+use impls::{fallback, implementation};
 
 /// Expands the derive for `input`, checking it against `model` as of
 /// `default_target` (the release the enabled version features stand for)
@@ -57,130 +63,6 @@ impl Errors {
             None => self.0 = Some(err),
         }
     }
-}
-
-/// The struct-level attribute.
-struct StructAttr {
-    event: Option<syn::LitStr>,
-    /// The release named by `since`, and its literal.
-    target: Option<(Version, syn::LitStr)>,
-    krate: Option<syn::Path>,
-    /// Whether an attribute could not be read (its error is reported).
-    malformed: bool,
-}
-
-/// The keys of `#[dovecot(…)]` on the struct and on a field.
-const STRUCT_KEYS: &[&str] = &["event", "since", "crate"];
-const FIELD_KEYS: &[&str] = &["field", "skip"];
-
-/// The error for an unknown key, with the closest known one.
-fn unknown_key(meta: &syn::meta::ParseNestedMeta<'_>, keys: &[&str], on: &str) -> syn::Error {
-    let key = meta.path.get_ident().map_or_else(
-        || meta.path.to_token_stream().to_string(),
-        ToString::to_string,
-    );
-    let expected = keys
-        .iter()
-        .map(|k| match *k {
-            "skip" => "`skip`".to_owned(),
-            k => format!("`{k} = \"…\"`"),
-        })
-        .collect::<Vec<_>>();
-    let hint = match (key.as_str(), did_you_mean(&key, keys.iter().copied())) {
-        (_, Some(close)) => format!("; did you mean `{close}`?"),
-        ("rename" | "name" | "alias", None) if on == "field" => {
-            "; to read a field Dovecot sends under another name, write `field = \"…\"`".to_owned()
-        }
-        _ => String::new(),
-    };
-    meta.error(format!(
-        "unknown key `{key}` in a {on}'s `#[dovecot(…)]`{hint}\n\
-         expected {}",
-        or_list(&expected)
-    ))
-}
-
-/// The string literal after `key =`; anything else is an error on it that
-/// shows the quoted form.
-fn string_value(meta: &syn::meta::ParseNestedMeta<'_>, key: &str) -> syn::Result<syn::LitStr> {
-    let value = meta.value()?;
-    if value.peek(syn::LitStr) {
-        return value.parse();
-    }
-    let expr: syn::Expr = value.parse()?;
-    let text = expr.to_token_stream().to_string().replace(' ', "");
-    Err(syn::Error::new_spanned(
-        expr,
-        format!("expected a string literal: `{key} = \"{text}\"`"),
-    ))
-}
-
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
-/// One field's attribute.
-#[derive(Default)]
-struct FieldAttr {
-    name: Option<syn::LitStr>,
-    skip: bool,
-}
-
-fn struct_attr(input: &syn::DeriveInput, errors: &mut Errors) -> StructAttr {
-    let mut out = StructAttr {
-        event: None,
-        target: None,
-        krate: None,
-        malformed: false,
-    };
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("dovecot")) {
-        let result = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("event") {
-                out.event = Some(string_value(&meta, "event")?);
-            } else if meta.path.is_ident("since") || meta.path.is_ident("target") {
-                let lit = string_value(&meta, "since")?;
-                match lit.value().parse::<Version>() {
-                    Ok(v) => out.target = Some((v, lit)),
-                    Err(err) => return Err(syn::Error::new(lit.span(), err.to_string())),
-                }
-            } else if meta.path.is_ident("crate") {
-                let lit = string_value(&meta, "crate")?;
-                out.krate = Some(lit.parse()?);
-            } else {
-                return Err(unknown_key(&meta, STRUCT_KEYS, "struct"));
-            }
-            Ok(())
-        });
-        if let Err(err) = result {
-            out.malformed = true;
-            errors.add(err);
-        }
-    }
-    out
-}
-
-fn field_attr(field: &syn::Field, errors: &mut Errors) -> FieldAttr {
-    let mut out = FieldAttr::default();
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("dovecot")) {
-        let result = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("field") {
-                out.name = Some(string_value(&meta, "field")?);
-            } else if meta.path.is_ident("skip") {
-                out.skip = true;
-            } else {
-                return Err(unknown_key(&meta, FIELD_KEYS, "field"));
-            }
-            Ok(())
-        });
-        if let Err(err) = result {
-            errors.add(err);
-        }
-    }
-    out
 }
 
 fn expand_struct(
@@ -545,142 +427,4 @@ fn compatible(
         field.name,
         field.type_text()
     ))
-}
-
-/// Stub impls for a struct with errors, so code that converts events into it
-/// reports nothing more (thiserror's `fallback.rs` does the same).
-fn fallback(input: &syn::DeriveInput, krate: &TokenStream) -> TokenStream {
-    let ident = &input.ident;
-    let (a, impl_head, self_ty) = impl_parts(input);
-    quote! {
-        #impl_head #krate::FromEvent<#a> for #self_ty {
-            const EVENT: &'static str = "";
-
-            fn from_fields(
-                _: #krate::Fields<#a>,
-            ) -> ::core::result::Result<Self, #krate::FromEventError> {
-                ::core::unreachable!(concat!("DovecotEvent for ", stringify!(#ident), " has errors"))
-            }
-        }
-
-        #impl_head ::core::convert::TryFrom<#krate::ExportedEvent<#a>> for #self_ty {
-            type Error = #krate::FromEventError;
-
-            fn try_from(_: #krate::ExportedEvent<#a>) -> ::core::result::Result<Self, Self::Error> {
-                ::core::unreachable!()
-            }
-        }
-
-        #impl_head ::core::convert::TryFrom<#krate::Event<#a>> for #self_ty {
-            type Error = #krate::FromEventError;
-
-            fn try_from(_: #krate::Event<#a>) -> ::core::result::Result<Self, Self::Error> {
-                ::core::unreachable!()
-            }
-        }
-    }
-}
-
-/// The lifetime the impls use, `impl<…>` and the struct's type with its
-/// lifetime (the shape was checked: at most one lifetime, nothing else).
-fn impl_parts(input: &syn::DeriveInput) -> (syn::Lifetime, TokenStream, TokenStream) {
-    let ident = &input.ident;
-    match input
-        .generics
-        .lifetimes()
-        .next()
-        .map(|l| l.lifetime.clone())
-    {
-        Some(l) => (l.clone(), quote!(impl<#l>), quote!(#ident<#l>)),
-        None => {
-            let l = syn::Lifetime::new("'__dovecot", Span::call_site());
-            (l.clone(), quote!(impl<#l>), quote!(#ident))
-        }
-    }
-}
-
-fn implementation(
-    input: &syn::DeriveInput,
-    event: &str,
-    slots: &[Slot],
-    krate: &TokenStream,
-) -> TokenStream {
-    let (a, impl_head, self_ty) = impl_parts(input);
-
-    let temps: Vec<syn::Ident> = slots
-        .iter()
-        .map(|s| syn::Ident::new(&format!("__{}", s.ident), s.ident.span()))
-        .collect();
-    // A skipped field gets no slot: it is filled with `Default::default()`.
-    let decls = slots
-        .iter()
-        .zip(&temps)
-        .filter(|(s, _)| s.wire.is_some())
-        .map(|(s, t)| {
-            let ty = &s.ty;
-            if s.optional {
-                quote!(let mut #t: #ty = ::core::option::Option::None;)
-            } else {
-                quote!(let mut #t: ::core::option::Option<#ty> = ::core::option::Option::None;)
-            }
-        });
-    let arms = slots.iter().zip(&temps).filter_map(|(s, t)| {
-        let wire = s.wire.as_ref()?;
-        let ty = &s.ty;
-        let slot_ty = if s.optional {
-            quote!(#ty)
-        } else {
-            quote!(::core::option::Option<#ty>)
-        };
-        Some(quote_spanned! {s.ident.span()=>
-            #wire => {
-                #t = <#slot_ty as #krate::FromValue<#a>>::from_value(value)
-                    .map_err(|e| #krate::FromEventError::Field(e.in_field(#wire)))?;
-            }
-        })
-    });
-    let inits = slots.iter().zip(&temps).map(|(s, t)| {
-        let ident = &s.ident;
-        match (&s.wire, s.optional) {
-            (None, _) => quote!(#ident: ::core::default::Default::default()),
-            (Some(_), true) => quote!(#ident: #t),
-            (Some(wire), false) => {
-                quote!(#ident: #t.ok_or(#krate::FromEventError::Missing { field: #wire })?)
-            }
-        }
-    });
-    quote! {
-        #impl_head #krate::FromEvent<#a> for #self_ty {
-            const EVENT: &'static str = #event;
-
-            fn from_fields(
-                fields: #krate::Fields<#a>,
-            ) -> ::core::result::Result<Self, #krate::FromEventError> {
-                #(#decls)*
-                for (name, value) in fields {
-                    match &*name {
-                        #(#arms)*
-                        _ => {}
-                    }
-                }
-                ::core::result::Result::Ok(Self { #(#inits),* })
-            }
-        }
-
-        #impl_head ::core::convert::TryFrom<#krate::ExportedEvent<#a>> for #self_ty {
-            type Error = #krate::FromEventError;
-
-            fn try_from(event: #krate::ExportedEvent<#a>) -> ::core::result::Result<Self, Self::Error> {
-                #krate::__private::from_event(event.event)
-            }
-        }
-
-        #impl_head ::core::convert::TryFrom<#krate::Event<#a>> for #self_ty {
-            type Error = #krate::FromEventError;
-
-            fn try_from(event: #krate::Event<#a>) -> ::core::result::Result<Self, Self::Error> {
-                #krate::__private::from_event(event)
-            }
-        }
-    }
 }

@@ -1,0 +1,211 @@
+//! The report of `verify`: its findings, its limits, and how it prints.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use dovecot_events_codegen::Version;
+use serde::Serialize;
+
+/// What a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// The line is not an exported event at all.
+    Malformed,
+    /// The schema has no event of this name.
+    UnknownEvent,
+    /// The event exists in the schema but not in the target release.
+    EventNotInTarget,
+    /// The event has no field of this name.
+    UnknownField,
+    /// The field exists but not in the target release.
+    FieldNotInTarget,
+    /// The field comes only with parent contexts that the event's
+    /// categories rule out.
+    FieldNotInContext,
+    /// The value does not have the field's type.
+    WrongType,
+    /// An enum field carries a value the schema does not list for the target.
+    UnknownEnumValue,
+}
+
+/// One distinct problem, and how often it occurred.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The first line (1-based) it occurred on.
+    pub line: u64,
+    /// How many lines it occurred on.
+    pub count: u64,
+    /// What the finding is about.
+    pub kind: FindingKind,
+    /// The event's name, when the line has one.
+    pub event: Option<String>,
+    /// The field's name, for field findings.
+    pub field: Option<String>,
+    /// A full-sentence explanation, with a fix where there is one.
+    pub message: String,
+}
+
+/// Bounds on what a report keeps, so that any input is checked in constant
+/// memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The longest line read (longer lines are one malformed finding each
+    /// and are skipped without being held).
+    pub line_bytes: usize,
+    /// How many distinct facts are itemised; further findings are counted.
+    pub facts: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            // Dovecot's lines are a few kilobytes; at this length a line of
+            // tiny fields still parses in well under 100 MB.
+            line_bytes: 4 << 20,
+            facts: 10_000,
+        }
+    }
+}
+
+/// The outcome of [`verify`](super::verify()).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// The release the input was checked against.
+    pub target: Option<Version>,
+    /// How many non-blank lines were read.
+    pub events: u64,
+    /// How many findings there were in all, over every line.
+    pub total: u64,
+    /// Findings beyond [`Limits::facts`] distinct facts, counted only.
+    pub unlisted: u64,
+    /// Every distinct finding, in order of first occurrence.
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub(super) index: BTreeMap<(FindingKind, Option<String>, Option<String>, String), usize>,
+}
+
+impl Report {
+    /// Whether nothing was found.
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The findings of one kind.
+    pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.kind == kind)
+    }
+
+    /// The machine-readable form (`--format json`).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    pub(super) fn add(&mut self, limits: &Limits, finding: Finding) {
+        self.total += 1;
+        let key = (
+            finding.kind,
+            finding.event.clone(),
+            finding.field.clone(),
+            finding.message.clone(),
+        );
+        if let Some(&at) = self.index.get(&key) {
+            self.findings[at].count += 1;
+        } else if self.findings.len() < limits.facts {
+            self.index.insert(key, self.findings.len());
+            self.findings.push(finding);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            write!(f, "line {}", finding.line)?;
+            match finding.count {
+                1 => {}
+                2 => write!(f, " (and 1 more line)")?,
+                n => write!(f, " (and {} more lines)", n - 1)?,
+            }
+            f.write_str(": ")?;
+            if let Some(event) = &finding.event {
+                write!(f, "{event}: ")?;
+            }
+            if let Some(field) = &finding.field {
+                write!(f, "field `{field}`: ")?;
+            }
+            writeln!(f, "{}", finding.message)?;
+        }
+        if self.unlisted > 0 {
+            writeln!(
+                f,
+                "{} more finding{} not listed (the report lists {} distinct ones)",
+                self.unlisted,
+                plural(self.unlisted),
+                self.findings.len()
+            )?;
+        }
+        let target = self
+            .target
+            .map_or_else(String::new, |t| format!(" against Dovecot {t}"));
+        write!(
+            f,
+            "{} event{} checked{target}: ",
+            self.events,
+            plural(self.events)
+        )?;
+        match self.total {
+            0 => f.write_str("no findings"),
+            n => write!(
+                f,
+                "{n} finding{} ({} distinct)",
+                plural(n),
+                self.findings.len() as u64 + self.unlisted
+            ),
+        }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The most characters of a name a finding keeps: no schema name is
+/// longer than 64, so a longer one is shown by its start.
+pub(super) const NAME_CHARS: usize = 128;
+
+/// The most characters of a message a finding keeps.
+const MESSAGE_CHARS: usize = 1024;
+
+/// `text`, cut after `max` characters (with `…`): what a finding holds of
+/// text from the input, so that the report's memory stays bounded however
+/// long the names in a line are.
+pub(super) fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
+pub(super) fn finding(
+    line: u64,
+    kind: FindingKind,
+    event: Option<&str>,
+    field: Option<&str>,
+    message: String,
+) -> Finding {
+    Finding {
+        line,
+        count: 1,
+        kind,
+        event: event.map(|e| shortened(e, NAME_CHARS)),
+        field: field.map(|f| shortened(f, NAME_CHARS)),
+        message: shortened(&message, MESSAGE_CHARS),
+    }
+}
