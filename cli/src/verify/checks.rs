@@ -9,7 +9,7 @@ use dovecot_events_codegen::diag::did_you_mean;
 use dovecot_events_codegen::model::{Event, EventModel, Field, FieldType};
 use dovecot_events_codegen::{Status, Version};
 
-use super::report::{FindingKind, Limits, NAME_CHARS, Report, finding, shortened};
+use super::report::{FindingKind, Limits, NAME_CHARS, Report, shortened};
 
 /// The reader's error without its position on the line's first (and only)
 /// line: the report gives the line number itself.
@@ -34,8 +34,8 @@ impl Checker<'_, '_> {
         field: Option<&str>,
         message: String,
     ) {
-        let finding = finding(self.line, kind, event, field, message);
-        self.report.add(self.limits, finding);
+        self.report
+            .add(self.limits, self.line, kind, event, field, &message);
     }
 
     pub(super) fn event(&mut self, raw: &RawEvent<'_>) {

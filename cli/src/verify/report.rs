@@ -1,6 +1,6 @@
 //! The report of `verify`: its findings, its limits, and how it prints.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 
 use dovecot_events_codegen::Version;
@@ -81,8 +81,49 @@ pub struct Report {
     pub unlisted: u64,
     /// Every distinct finding, in order of first occurrence.
     pub findings: Vec<Finding>,
+    /// Each distinct finding's position in `findings`, by [`key`].
     #[serde(skip)]
-    pub(super) index: BTreeMap<(FindingKind, Option<String>, Option<String>, String), usize>,
+    pub(super) index: HashMap<String, usize>,
+    /// The key of the finding being added, reused so that a repeated
+    /// finding (the common case: one fact, many lines) allocates nothing.
+    #[serde(skip)]
+    pub(super) scratch: String,
+}
+
+/// What makes two findings the same fact: kind, event, field and message as
+/// shown (names and message cut at the same lengths as in the report).
+fn key(
+    into: &mut String,
+    kind: FindingKind,
+    event: Option<&str>,
+    field: Option<&str>,
+    message: &str,
+) {
+    use std::fmt::Write as _;
+    into.clear();
+    let _ = write!(into, "{kind:?}");
+    for (part, max) in [
+        (event, NAME_CHARS),
+        (field, NAME_CHARS),
+        (Some(message), MESSAGE_CHARS),
+    ] {
+        // A separator that cannot occur in the parts' text keeps `a` +
+        // `bc` apart from `ab` + `c`; a missing part differs from an
+        // empty one.
+        match part {
+            None => into.push('\u{0}'),
+            Some(text) => {
+                into.push('\u{1}');
+                match text.char_indices().nth(max) {
+                    None => into.push_str(text),
+                    Some((at, _)) => {
+                        into.push_str(&text[..at]);
+                        into.push('…');
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Report {
@@ -105,19 +146,28 @@ impl Report {
         text
     }
 
-    pub(super) fn add(&mut self, limits: &Limits, finding: Finding) {
+    /// Counts one finding on line `line`: a new fact is listed (up to
+    /// `limits.facts`), a repeated one counted on its first listing.
+    pub(super) fn add(
+        &mut self,
+        limits: &Limits,
+        line: u64,
+        kind: FindingKind,
+        event: Option<&str>,
+        field: Option<&str>,
+        message: &str,
+    ) {
         self.total += 1;
-        let key = (
-            finding.kind,
-            finding.event.clone(),
-            finding.field.clone(),
-            finding.message.clone(),
-        );
-        if let Some(&at) = self.index.get(&key) {
-            self.findings[at].count += 1;
+        key(&mut self.scratch, kind, event, field, message);
+        if let Some(&at) = self.index.get(self.scratch.as_str()) {
+            if let Some(listed) = self.findings.get_mut(at) {
+                listed.count += 1;
+            }
         } else if self.findings.len() < limits.facts {
-            self.index.insert(key, self.findings.len());
-            self.findings.push(finding);
+            self.index
+                .insert(std::mem::take(&mut self.scratch), self.findings.len());
+            self.findings
+                .push(finding(line, kind, event, field, message));
         } else {
             self.unlisted += 1;
         }
@@ -193,12 +243,12 @@ pub(super) fn shortened(text: &str, max: usize) -> String {
     }
 }
 
-pub(super) fn finding(
+fn finding(
     line: u64,
     kind: FindingKind,
     event: Option<&str>,
     field: Option<&str>,
-    message: String,
+    message: &str,
 ) -> Finding {
     Finding {
         line,
@@ -206,6 +256,6 @@ pub(super) fn finding(
         kind,
         event: event.map(|e| shortened(e, NAME_CHARS)),
         field: field.map(|f| shortened(f, NAME_CHARS)),
-        message: shortened(&message, MESSAGE_CHARS),
+        message: shortened(message, MESSAGE_CHARS),
     }
 }
