@@ -54,16 +54,27 @@ def tail(path, lines=30):
     return "--- last lines of %s ---\n%s" % (path, "\n".join(data.splitlines()[-lines:]))
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
     """Asks the kernel for a free TCP port on 127.0.0.1 and returns it.
 
     The port is released again before the server binds it, which leaves a
     tiny window for another program to take it; the server would then fail
-    to start and the script would report that clearly.
+    to start and the script would report that clearly. The kernel may offer
+    a port it offered a moment ago, so a port this process already handed
+    out is never handed out again (one configuration with the same port for
+    two listeners fails `doveconf` with "duplicate listener").
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for _ in range(1000):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError("no free TCP port on 127.0.0.1 that was not handed out already")
 
 
 def wait_for_port(port, deadline):
