@@ -11,10 +11,12 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// The largest Unix seconds (in the year 2255) read with a fraction: up
-    /// to here a float holds every microsecond, so the text and the float
-    /// readings of the same number agree. Whole seconds have no such limit.
-    pub const MAX_FRACTIONAL_UNIX: i64 = 9_007_199_254;
+    /// The largest Unix seconds (2^32 − 1, in the year 2106) read with a
+    /// fraction: below 2^32 adjacent floats are at most 2^-21 s (0.48 µs)
+    /// apart, so a float read from six decimals rounds back to the same
+    /// microsecond, and the text and the float readings of the same number
+    /// agree. Whole seconds have no such limit.
+    pub const MAX_FRACTIONAL_UNIX: i64 = 4_294_967_295;
 
     /// The earliest time RFC 3339 can write, `0000-01-01T00:00:00Z`.
     pub const MIN: Timestamp = Timestamp {
@@ -61,7 +63,7 @@ impl Timestamp {
     /// holds every microsecond.
     #[must_use]
     pub fn from_unix_f64(secs: f64) -> Option<Self> {
-        if !secs.is_finite() || secs.abs() > Self::MAX_FRACTIONAL_UNIX as f64 {
+        if !secs.is_finite() || secs.abs() >= (Self::MAX_FRACTIONAL_UNIX + 1) as f64 {
             return None;
         }
         let micros = (secs * 1e6).round() as i64;
@@ -347,6 +349,39 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(a.to_string(), "2024-05-01T12:30:00.123456Z");
+    }
+
+    /// A float read from six decimals rounds back to them up to
+    /// `MAX_FRACTIONAL_UNIX`; beyond it (where floats are more than half a
+    /// microsecond apart) a fraction is refused by both readings, so they
+    /// never disagree. Found by the differential property test with
+    /// `8796232517.827729`, which a float holds as `…827728`.
+    #[test]
+    fn text_and_float_agree_up_to_the_fraction_limit() {
+        for text in [
+            "4294967295.999999",
+            "4294967295.000001",
+            "4294967294.827729",
+            "1796232517.827144",
+            "-4294967295.999999",
+        ] {
+            let float: f64 = text.parse().expect("a float");
+            assert_eq!(
+                Timestamp::parse(text),
+                Timestamp::from_unix_f64(float),
+                "{text}"
+            );
+            assert!(Timestamp::parse(text).is_some(), "{text}");
+        }
+        for text in ["8796232517.827729", "4294967296.5"] {
+            let float: f64 = text.parse().expect("a float");
+            assert_eq!(Timestamp::parse(text), None, "{text}");
+            assert_eq!(Timestamp::from_unix_f64(float), None, "{text}");
+        }
+        assert!(
+            Timestamp::parse("8796232517").is_some(),
+            "whole seconds have no limit"
+        );
     }
 
     /// The fast path for Dovecot's own form agrees with the general parser

@@ -307,7 +307,7 @@ impl<'a> FromValue<'a> for Timestamp {
         let parsed = match &value {
             Value::Str(s) => Timestamp::parse(s),
             Value::Float(f) => Timestamp::from_unix_f64(*f),
-            Value::Int(i) => Timestamp::from_unix_f64(*i as f64),
+            Value::Int(i) => Timestamp::from_unix(*i, 0),
             Value::List(_) => None,
         };
         parsed.ok_or_else(|| FieldError::new("a timestamp", &value))
