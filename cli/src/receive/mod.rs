@@ -4,10 +4,10 @@
 //!
 //! The transports (http-post, unix socket, followed file) come from the
 //! `dovecot-events-receiver` crate; each event goes through the
-//! [`pipeline::Pipeline`]: read once, normalized to one JSON line, appended
-//! to the [`spool`] (a write-ahead journal) and only then acknowledged,
+//! `pipeline::Pipeline`: read once, normalized to one JSON line, appended
+//! to the `spool` (a write-ahead journal) and only then acknowledged,
 //! then checked by the [`Verifier`](crate::verify::Verifier) and counted
-//! for [`Coverage`](crate::coverage::Coverage). The [`output`] thread writes
+//! for [`Coverage`](crate::coverage::Coverage). The `output` thread writes
 //! the spool, in order, to standard output or a rotated file.
 
 mod metrics;
