@@ -24,10 +24,21 @@ pub struct Coverage<'m> {
 struct Counts<'m> {
     event: &'m Event,
     seen: u64,
-    fields: Vec<(&'m str, u64)>,
-    /// For each of the event's fields in the schema, where it is counted
-    /// in `fields` (none for fields the target does not send).
-    slots: Vec<Option<usize>>,
+    /// Per field of `event.fields`, in schema order: how often it was
+    /// seen, or `None` when the target does not send it.
+    fields: Vec<Option<u64>>,
+}
+
+impl Counts<'_> {
+    /// The names of the target's fields seen (`true`) or not (`false`).
+    fn names(&self, seen: bool) -> impl Iterator<Item = &str> {
+        self.event
+            .fields
+            .iter()
+            .zip(&self.fields)
+            .filter(move |(_, n)| n.is_some_and(|n| (n > 0) == seen))
+            .map(|(field, _)| field.name.as_str())
+    }
 }
 
 impl<'m> Coverage<'m> {
@@ -39,22 +50,15 @@ impl<'m> Coverage<'m> {
             .values()
             .filter(|event| event.exists_in(target))
             .map(|event| {
-                let mut fields = Vec::new();
-                let slots = event
+                let fields = event
                     .fields
                     .iter()
-                    .map(|field| {
-                        field.exists_in(target).then(|| {
-                            fields.push((field.name.as_str(), 0));
-                            fields.len() - 1
-                        })
-                    })
+                    .map(|field| field.exists_in(target).then_some(0))
                     .collect();
                 let counts = Counts {
                     event,
                     seen: 0,
                     fields,
-                    slots,
                 };
                 (event.name.as_str(), counts)
             })
@@ -73,11 +77,12 @@ impl<'m> Coverage<'m> {
         };
         counts.seen += 1;
         for (field_name, _) in raw.fields.iter() {
-            let slot = counts
+            let count = counts
                 .event
                 .field_index(field_name)
-                .and_then(|i| counts.slots.get(i).copied().flatten());
-            if let Some((_, n)) = slot.and_then(|j| counts.fields.get_mut(j)) {
+                .and_then(|i| counts.fields.get_mut(i))
+                .and_then(Option::as_mut);
+            if let Some(n) = count {
                 *n += 1;
             }
         }
@@ -95,28 +100,19 @@ impl<'m> Coverage<'m> {
             events: Vec::new(),
         };
         for (name, counts) in &self.events {
+            let fields_seen: Vec<String> = counts.names(true).map(str::to_owned).collect();
+            let fields_not_seen: Vec<String> = counts.names(false).map(str::to_owned).collect();
             report.events_total += 1;
-            report.fields_total += counts.fields.len() as u64;
-            let seen_fields = counts.fields.iter().filter(|(_, n)| *n > 0).count() as u64;
-            report.fields_seen += seen_fields;
+            report.fields_total += (fields_seen.len() + fields_not_seen.len()) as u64;
+            report.fields_seen += fields_seen.len() as u64;
             if counts.seen > 0 {
                 report.events_seen += 1;
             }
             report.events.push(EventCoverage {
                 event: (*name).to_owned(),
                 seen: counts.seen,
-                fields_seen: counts
-                    .fields
-                    .iter()
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(name, _)| (*name).to_owned())
-                    .collect(),
-                fields_not_seen: counts
-                    .fields
-                    .iter()
-                    .filter(|(_, n)| *n == 0)
-                    .map(|(name, _)| (*name).to_owned())
-                    .collect(),
+                fields_seen,
+                fields_not_seen,
             });
         }
         report

@@ -109,11 +109,11 @@ macro_rules! __event {
 
                 #[inline]
                 #[allow(unreachable_patterns, unreachable_code)]
-                fn slot(&self, i: usize) -> ::core::option::Option<$crate::__private::SlotRef<'_, 'a>> {
+                fn slot(&self, i: usize) -> ::core::option::Option<&dyn $crate::__private::Slot<'a>> {
                     ::core::option::Option::Some(match FIELDS.get(i)? {
                         $(
                             $(#[cfg($fcfg)])?
-                            Field::$field => $crate::__private::SlotRef::$kind(&self.$field),
+                            Field::$field => &self.$field,
                         )*
                         _ => return ::core::option::Option::None,
                     })
@@ -121,11 +121,11 @@ macro_rules! __event {
 
                 #[inline]
                 #[allow(unreachable_patterns, unreachable_code)]
-                fn slot_mut(&mut self, i: usize) -> ::core::option::Option<$crate::__private::SlotMut<'_, 'a>> {
+                fn slot_mut(&mut self, i: usize) -> ::core::option::Option<&mut dyn $crate::__private::Slot<'a>> {
                     ::core::option::Option::Some(match FIELDS.get(i)? {
                         $(
                             $(#[cfg($fcfg)])?
-                            Field::$field => $crate::__private::SlotMut::$kind(&mut self.$field),
+                            Field::$field => &mut self.$field,
                         )*
                         _ => return ::core::option::Option::None,
                     })
@@ -150,8 +150,7 @@ macro_rules! __event {
                     value: $crate::Value<'a>,
                 ) -> ::core::result::Result<(), $crate::FieldError> {
                     let slot = $crate::__private::slot(NAMES, &name)
-                        .and_then(|i| $crate::__private::Slots::slot_mut(self, i))
-                        .map($crate::__private::SlotMut::into_dyn);
+                        .and_then(|i| $crate::__private::Slots::slot_mut(self, i));
                     match slot {
                         ::core::option::Option::Some(slot) => $crate::__private::store(slot, &name, value),
                         ::core::option::Option::None => {

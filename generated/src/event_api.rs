@@ -267,72 +267,16 @@ pub trait Slots<'a> {
     /// The wire names of the declared fields, gated ones included.
     fn names(&self) -> &'static [&'static str];
     /// The field with index `i`; `None` when gated away.
-    fn slot(&self, i: usize) -> Option<SlotRef<'_, 'a>>;
+    fn slot(&self, i: usize) -> Option<&dyn Slot<'a>>;
     /// [`Slots::slot`], to change.
-    fn slot_mut(&mut self, i: usize) -> Option<SlotMut<'_, 'a>>;
-}
-
-macro_rules! slot_kinds {
-    ($($kind:ident: $ty:ty,)*) => {
-        /// A reference to a struct's field, by the field's kind (the names
-        /// of the declaration macro's kinds): the generated matches build
-        /// these rather than trait objects, which costs the compiler less
-        /// for each field.
-        #[doc(hidden)]
-        pub enum SlotRef<'s, 'a> {
-            $($kind(&'s Option<$ty>),)*
-            Enum(&'s dyn Slot<'a>),
-        }
-
-        /// [`SlotRef`], to change.
-        #[doc(hidden)]
-        pub enum SlotMut<'s, 'a> {
-            $($kind(&'s mut Option<$ty>),)*
-            Enum(&'s mut dyn Slot<'a>),
-        }
-
-        impl<'s, 'a> SlotRef<'s, 'a> {
-            /// The field as a trait object.
-            #[inline]
-            #[must_use]
-            pub fn into_dyn(self) -> &'s dyn Slot<'a> {
-                match self {
-                    $(SlotRef::$kind(slot) => slot,)*
-                    SlotRef::Enum(slot) => slot,
-                }
-            }
-        }
-
-        impl<'s, 'a> SlotMut<'s, 'a> {
-            /// The field as a trait object.
-            #[inline]
-            #[must_use]
-            pub fn into_dyn(self) -> &'s mut dyn Slot<'a> {
-                match self {
-                    $(SlotMut::$kind(slot) => slot,)*
-                    SlotMut::Enum(slot) => slot,
-                }
-            }
-        }
-    };
-}
-
-slot_kinds! {
-    Text: Cow<'a, str>,
-    I64: i64,
-    U64: u64,
-    U16: u16,
-    Timestamp: Timestamp,
-    Ip: std::net::IpAddr,
-    TextList: Vec<Cow<'a, str>>,
-    Flag: bool,
+    fn slot_mut(&mut self, i: usize) -> Option<&mut dyn Slot<'a>>;
 }
 
 /// Calls `f` with every present typed field, in declaration order.
 #[doc(hidden)]
 pub fn visit_slots<'s, 'a: 's>(event: &'s dyn Slots<'a>, f: &mut dyn FnMut(&'s str, Value<'s>)) {
     for (i, name) in event.names().iter().enumerate() {
-        if let Some(value) = event.slot(i).and_then(|slot| slot.into_dyn().get()) {
+        if let Some(value) = event.slot(i).and_then(|slot| slot.get()) {
             f(name, value);
         }
     }
@@ -342,7 +286,7 @@ pub fn visit_slots<'s, 'a: 's>(event: &'s dyn Slots<'a>, f: &mut dyn FnMut(&'s s
 #[doc(hidden)]
 pub fn take_slots<'a>(event: &mut dyn Slots<'a>, fields: &mut Fields<'a>) {
     for (i, name) in event.names().iter().enumerate() {
-        if let Some(value) = event.slot_mut(i).and_then(|slot| slot.into_dyn().take()) {
+        if let Some(value) = event.slot_mut(i).and_then(|slot| slot.take()) {
             fields.push(Cow::Borrowed(*name), value);
         }
     }
@@ -354,7 +298,7 @@ pub fn take_slots<'a>(event: &mut dyn Slots<'a>, fields: &mut Fields<'a>) {
 pub fn own_slots<'a>(from: &mut dyn Slots<'a>, to: &mut dyn Slots<'static>) {
     for i in 0..from.names().len() {
         if let (Some(from), Some(to)) = (from.slot_mut(i), to.slot_mut(i)) {
-            from.into_dyn().own_into(to.into_dyn());
+            from.own_into(to);
         }
     }
 }
@@ -364,7 +308,7 @@ pub fn own_slots<'a>(from: &mut dyn Slots<'a>, to: &mut dyn Slots<'static>) {
 pub fn clone_slots<'a>(from: &dyn Slots<'a>, to: &mut dyn Slots<'a>) {
     for i in 0..from.names().len() {
         if let (Some(from), Some(to)) = (from.slot(i), to.slot_mut(i)) {
-            from.into_dyn().clone_into(to.into_dyn());
+            from.clone_into(to);
         }
     }
 }

@@ -226,9 +226,8 @@ pub use value::{FieldError, Fields, Fit, FromValue, ToValue, Value};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::event_api::{
-        Carry, DynEvent, EventEnum, FieldValue, Slot, SlotMut, SlotRef, Slots, UnknownParts,
-        clone_slots, debug_event, into_parts, own_slots, same_fields, slot, store, take_slots,
-        visit_slots,
+        Carry, DynEvent, EventEnum, FieldValue, Slot, Slots, UnknownParts, clone_slots,
+        debug_event, into_parts, own_slots, same_fields, slot, store, take_slots, visit_slots,
     };
     pub use crate::from_event::from_event;
     pub use crate::value::set;
