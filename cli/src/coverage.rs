@@ -1,24 +1,25 @@
 //! Which of a release's events and fields a stream of exported events
 //! showed (`dovecot-eventgen receive`'s coverage report).
 //!
-//! A [`Coverage`] is fed the same [`RawEvent`]s as a
-//! [`Verifier`](crate::verify::Verifier); it only counts what the schema
+//! A [`Coverage`] is fed the same events as a
+//! [`Verifier`](crate::verify::Verifier), as [`Matched`] against the
+//! schema once for both; it only counts what the schema
 //! lists for the target release, so its memory is bounded by the schema,
 //! whatever the input.
 
-use std::collections::BTreeMap;
-
-use dovecot_events::RawEvent;
 use dovecot_events_codegen::Version;
 use dovecot_events_codegen::model::{Event, EventModel};
 use serde::Serialize;
 
+use crate::verify::Matched;
+
 /// Counts of the target release's events and fields seen so far.
 pub struct Coverage<'m> {
     target: Version,
-    /// Per event the target sends: how often it was seen, and per field
-    /// (schema name, in schema order) how often.
-    events: BTreeMap<&'m str, Counts<'m>>,
+    /// Per event of the model, by its [`Found`](dovecot_events_codegen::lookup::Found)
+    /// number (name order): how often it and each of its fields were seen,
+    /// or `None` when the target does not send it.
+    events: Vec<Option<Counts<'m>>>,
 }
 
 struct Counts<'m> {
@@ -48,42 +49,50 @@ impl<'m> Coverage<'m> {
         let events = model
             .events
             .values()
-            .filter(|event| event.exists_in(target))
             .map(|event| {
-                let fields = event
-                    .fields
-                    .iter()
-                    .map(|field| field.exists_in(target).then_some(0))
-                    .collect();
-                let counts = Counts {
+                event.exists_in(target).then(|| Counts {
                     event,
                     seen: 0,
-                    fields,
-                };
-                (event.name.as_str(), counts)
+                    fields: event
+                        .fields
+                        .iter()
+                        .map(|field| field.exists_in(target).then_some(0))
+                        .collect(),
+                })
             })
             .collect();
         Coverage { target, events }
     }
 
-    /// Counts one event; events and fields the target does not send are
-    /// left to the verifier's findings.
-    pub fn observe(&mut self, raw: &RawEvent<'_>) {
-        let Some(name) = raw.name.as_deref() else {
+    /// Counts one event, matched by a [`Lookup`](dovecot_events_codegen::lookup::Lookup)
+    /// of this coverage's model; events and fields the target does not
+    /// send are left to the verifier's findings.
+    pub fn observe(&mut self, matched: &Matched<'_>) {
+        let Some(found) = matched.event else {
             return;
         };
-        let Some(counts) = self.events.get_mut(name) else {
+        let Some(Some(counts)) = self.events.get_mut(found.number) else {
             return;
         };
         counts.seen += 1;
-        for (field_name, _) in raw.fields.iter() {
-            let count = counts
-                .event
-                .field_index(field_name)
-                .and_then(|i| counts.fields.get_mut(i))
-                .and_then(Option::as_mut);
-            if let Some(n) = count {
+        for &index in matched.fields.iter().flatten() {
+            if let Some(Some(n)) = counts.fields.get_mut(index) {
                 *n += 1;
+            }
+        }
+    }
+
+    /// Adds what `other`, a coverage of the same model and target, counted.
+    pub fn merge(&mut self, other: &Coverage<'_>) {
+        for (mine, theirs) in self.events.iter_mut().zip(&other.events) {
+            let (Some(mine), Some(theirs)) = (mine, theirs) else {
+                continue;
+            };
+            mine.seen += theirs.seen;
+            for (mine, theirs) in mine.fields.iter_mut().zip(&theirs.fields) {
+                if let (Some(mine), Some(theirs)) = (mine, theirs) {
+                    *mine += theirs;
+                }
             }
         }
     }
@@ -99,7 +108,7 @@ impl<'m> Coverage<'m> {
             fields_seen: 0,
             events: Vec::new(),
         };
-        for (name, counts) in &self.events {
+        for counts in self.events.iter().flatten() {
             let fields_seen: Vec<String> = counts.names(true).map(str::to_owned).collect();
             let fields_not_seen: Vec<String> = counts.names(false).map(str::to_owned).collect();
             report.events_total += 1;
@@ -109,7 +118,7 @@ impl<'m> Coverage<'m> {
                 report.events_seen += 1;
             }
             report.events.push(EventCoverage {
-                event: (*name).to_owned(),
+                event: counts.event.name.clone(),
                 seen: counts.seen,
                 fields_seen,
                 fields_not_seen,
@@ -255,8 +264,13 @@ mod tests {
             r#"{"event":"imap_command_finished","fields":{"cmd_name":"SELECT","bogus":1}}"#,
         )
         .expect("event");
-        coverage.observe(&raw);
-        coverage.observe(&raw);
+        let lookup = dovecot_events_codegen::lookup::Lookup::new(&model, target);
+        let mut matched = Matched::default();
+        matched.find(&lookup, &raw);
+        coverage.observe(&matched);
+        let mut other = Coverage::new(&model, target);
+        other.observe(&matched);
+        coverage.merge(&other);
         let report = coverage.report();
         assert_eq!(report.events_seen, 1);
         assert_eq!(report.fields_seen, 1);

@@ -62,6 +62,7 @@ pub mod emit;
 pub mod format;
 pub mod ident;
 mod load;
+pub mod lookup;
 pub mod model;
 mod raw;
 mod read;

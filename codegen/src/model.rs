@@ -351,10 +351,12 @@ pub(crate) struct FieldIndex(OnceLock<(NameMap<usize>, usize, bool)>);
 /// outside only read it.
 type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
 
-/// The multiply-rotate hash of rustc's `FxHasher`, eight bytes at a time;
-/// the default SipHash cost more than the lookups it serves.
-#[derive(Default)]
-pub(crate) struct NameHasher(u64);
+/// The multiply-rotate hash of rustc's `FxHasher`, eight bytes at a time,
+/// for maps keyed by the schema's names: the default SipHash cost more
+/// than the lookups it serves. It does not resist chosen keys, so a map
+/// keyed by names from outside the schema should not use it.
+#[derive(Debug, Default)]
+pub struct NameHasher(u64);
 
 impl Hasher for NameHasher {
     fn write(&mut self, bytes: &[u8]) {

@@ -301,21 +301,40 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// nanoseconds when the time has a finer part, so that nothing is lost).
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The digits go into one buffer handed over at once: a receiver
+        // writes a few times per event, and a `write!` per part cost
+        // several times as much.
         let days = self.secs.div_euclid(86_400);
         let rem = self.secs.rem_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60,
-        )?;
-        if self.nanos.is_multiple_of(1000) {
-            write!(f, ".{:06}Z", self.nanos / 1000)
+        let mut text = *b"0000-00-00T00:00:00.000000000Z";
+        digits(&mut text[0..4], year);
+        digits(&mut text[5..7], month);
+        digits(&mut text[8..10], day);
+        digits(&mut text[11..13], rem / 3600);
+        digits(&mut text[14..16], rem % 3600 / 60);
+        digits(&mut text[17..19], rem % 60);
+        let end = if self.nanos.is_multiple_of(1000) {
+            digits(&mut text[20..26], i64::from(self.nanos / 1000));
+            text[26] = b'Z';
+            27
         } else {
-            write!(f, ".{:09}Z", self.nanos)
-        }
+            digits(&mut text[20..29], i64::from(self.nanos));
+            30
+        };
+        f.write_str(std::str::from_utf8(&text[..end]).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Writes `value` into all of `into` in decimal, zero-padded; a value
+/// that does not fit keeps its last digits (the years of a `Timestamp`
+/// and the other parts always fit).
+fn digits(into: &mut [u8], mut value: i64) {
+    for place in into.iter_mut().rev() {
+        // `value` is never negative here; `rem_euclid` keeps a digit a
+        // digit even so.
+        *place = b'0' + value.rem_euclid(10) as u8;
+        value /= 10;
     }
 }
 

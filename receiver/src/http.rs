@@ -4,6 +4,7 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -108,21 +109,28 @@ pub async fn serve_http<H: Handler>(
         };
         let _ = stream.set_nodelay(true);
         let connection = connections.fetch_add(1, Ordering::Relaxed) + 1;
-        let requests = Arc::new(AtomicU64::new(0));
         let watch = Watch::new();
-        let (handler, shared, watching) = (handler.clone(), config.clone(), watch.clone());
+        // One value per connection for what its requests share: cloning it
+        // per request touches only this connection's counter, not one
+        // every thread updates.
+        let state = Arc::new(ConnectionState {
+            handler: handler.clone(),
+            config: config.clone(),
+            watch: watch.clone(),
+            requests: AtomicU64::new(0),
+        });
         let service = service_fn(move |request| {
-            let number = requests.fetch_add(1, Ordering::Relaxed) + 1;
+            let number = state.requests.fetch_add(1, Ordering::Relaxed) + 1;
             let source = Source::Http {
                 connection,
                 request: number,
                 peer,
             };
-            watching.started();
-            let (handler, shared, watching) = (handler.clone(), shared.clone(), watching.clone());
+            state.watch.started();
+            let state = state.clone();
             async move {
-                let reply = respond(request, handler, shared, source).await;
-                watching.finished();
+                let reply = respond(request, &*state.handler, &state.config, source).await;
+                state.watch.finished();
                 reply
             }
         });
@@ -164,14 +172,22 @@ fn passing(error: &io::Error) -> bool {
 
 type Reply = Response<Full<Bytes>>;
 
-async fn respond<H: Handler>(
-    request: Request<Incoming>,
+/// What the requests of one connection share.
+struct ConnectionState<H> {
     handler: Arc<H>,
     config: Arc<HttpConfig>,
+    watch: Arc<Watch>,
+    requests: AtomicU64,
+}
+
+async fn respond<H: Handler>(
+    request: Request<Incoming>,
+    handler: &H,
+    config: &HttpConfig,
     source: Source,
 ) -> Result<Reply, std::convert::Infallible> {
     let reply = match *request.method() {
-        Method::POST => post(request, &*handler, &config, source).await,
+        Method::POST => post(request, handler, config, source).await,
         Method::GET | Method::HEAD => {
             let uri = request.uri();
             match handler.page(uri.path(), uri.query()) {
@@ -213,13 +229,13 @@ async fn post<H: Handler>(
     let content_type = request
         .headers()
         .get(CONTENT_TYPE)
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .map(|value| String::from_utf8_lossy(value.as_bytes()))
         .unwrap_or_default();
     let Some(format) = Format::from_content_type(&content_type) else {
         // The body is left unread, so the connection cannot go on.
         return reject(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Rejection::ContentType(content_type),
+            Rejection::ContentType(content_type.into_owned()),
             true,
         );
     };
@@ -234,8 +250,16 @@ async fn post<H: Handler>(
     if declared.is_some_and(|length| length > config.max_body as u64) {
         return reject(StatusCode::PAYLOAD_TOO_LARGE, too_large, true);
     }
-    let body = Limited::new(request.into_body(), config.max_body).collect();
-    let body = match tokio::time::timeout(config.body_timeout, body).await {
+    let mut body = std::pin::pin!(Limited::new(request.into_body(), config.max_body).collect());
+    // Dovecot's small bodies are usually read with the head: only a body
+    // still on its way needs the timer (arming one for every request cost
+    // more than the rest of reading it).
+    let ready = std::future::poll_fn(|cx| Poll::Ready(body.as_mut().poll(cx))).await;
+    let body = match ready {
+        Poll::Ready(done) => Ok(done),
+        Poll::Pending => tokio::time::timeout(config.body_timeout, body).await,
+    };
+    let body = match body {
         Err(_) => return reject(StatusCode::REQUEST_TIMEOUT, Rejection::Timeout, true),
         Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
             return reject(StatusCode::PAYLOAD_TOO_LARGE, too_large, true);

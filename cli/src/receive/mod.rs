@@ -177,7 +177,10 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
         metrics.clone(),
     )
     .map_err(|error| error.to_string())?;
-    let pipeline = Arc::new(Pipeline::new(model, target, spool, shared, metrics));
+    let shards = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let pipeline = Arc::new(Pipeline::new(model, target, shards, spool, shared, metrics));
 
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = args.threads {

@@ -19,17 +19,16 @@ use std::borrow::Cow;
 use std::io::Write as _;
 
 use dovecot_events::{FromValue, RawEvent, Repr, Timestamp, Value};
-use dovecot_events_codegen::Version;
-use dovecot_events_codegen::model::EventModel;
 use dovecot_events_receiver::{Format, Source};
+
+use crate::verify::Matched;
 
 /// Writes the event's JSON object without its opening `{` and `seq`
 /// member: `"received":…}` (no line break).
 pub fn write(
     out: &mut Vec<u8>,
-    model: &EventModel,
-    target: Version,
     raw: &RawEvent<'_>,
+    matched: &Matched<'_>,
     format: Format,
     source: &Source,
     received: Option<Timestamp>,
@@ -40,13 +39,15 @@ pub fn write(
         Source::File { .. } => "file",
     };
     if let Some(received) = received {
-        let _ = write!(out, "\"received\":\"{received}\",");
+        out.extend_from_slice(b"\"received\":");
+        time(out, &received);
+        out.push(b',');
     }
-    let _ = write!(
-        out,
-        "\"transport\":\"{transport}\",\"format\":\"{}\"",
-        format.name()
-    );
+    out.extend_from_slice(b"\"transport\":\"");
+    out.extend_from_slice(transport.as_bytes());
+    out.extend_from_slice(b"\",\"format\":\"");
+    out.extend_from_slice(format.name().as_bytes());
+    out.push(b'"');
     if let Source::Http { peer, .. } = source {
         let _ = write!(out, ",\"peer\":\"{peer}\"");
     }
@@ -58,26 +59,25 @@ pub fn write(
         out.extend_from_slice(b",\"hostname\":");
         string(out, hostname);
     }
-    if let Some(time) = &raw.start_time {
-        let _ = write!(out, ",\"start_time\":\"{time}\"");
+    if let Some(start) = &raw.start_time {
+        out.extend_from_slice(b",\"start_time\":");
+        time(out, start);
     }
-    if let Some(time) = &raw.end_time {
-        let _ = write!(out, ",\"end_time\":\"{time}\"");
+    if let Some(end) = &raw.end_time {
+        out.extend_from_slice(b",\"end_time\":");
+        time(out, end);
     }
     if !raw.categories.is_empty() {
         out.extend_from_slice(b",\"categories\":");
         list(out, &raw.categories);
     }
-    let event = raw.name.as_deref().and_then(|name| model.events.get(name));
     let mut first = true;
-    for (name, value) in raw.fields.iter() {
+    for (i, (name, value)) in raw.fields.iter().enumerate() {
         out.extend_from_slice(if first { b",\"fields\":{" } else { b"," });
         first = false;
         string(out, name);
         out.push(b':');
-        let repr = event
-            .and_then(|event| event.field(name))
-            .map(|field| field.type_at(target).repr(field.unit));
+        let repr = matched.field_type(i).map(|(_, repr)| repr);
         typed(out, value, repr);
     }
     if !first {
@@ -88,15 +88,9 @@ pub fn write(
 
 fn typed(out: &mut Vec<u8>, value: &Value<'_>, repr: Option<Repr>) {
     let done = match repr {
-        Some(Repr::I64) => convert::<i64>(value).map(|n| {
-            let _ = write!(out, "{n}");
-        }),
-        Some(Repr::U64 | Repr::U16) => convert::<u64>(value).map(|n| {
-            let _ = write!(out, "{n}");
-        }),
-        Some(Repr::Timestamp) => convert::<Timestamp>(value).map(|time| {
-            let _ = write!(out, "\"{time}\"");
-        }),
+        Some(Repr::I64) => convert::<i64>(value).map(|n| number(out, n)),
+        Some(Repr::U64 | Repr::U16) => convert::<u64>(value).map(|n| number(out, n)),
+        Some(Repr::Timestamp) => convert::<Timestamp>(value).map(|t| time(out, &t)),
         Some(Repr::TextList) => convert::<Vec<Cow<'_, str>>>(value).map(|items| list(out, &items)),
         _ => None,
     };
@@ -112,14 +106,22 @@ fn convert<'v, T: FromValue<'v>>(value: &'v Value<'_>) -> Option<T> {
 fn wire(out: &mut Vec<u8>, value: &Value<'_>) {
     match value {
         Value::Str(text) => string(out, text),
-        Value::Int(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Int(n) => number(out, *n),
         Value::Float(f) => {
             let _ = serde_json::to_writer(&mut *out, f);
         }
         Value::List(items) => list(out, items),
     }
+}
+
+/// A time as a JSON string in RFC 3339 form.
+fn time(out: &mut Vec<u8>, time: &Timestamp) {
+    let _ = write!(out, "\"{time}\"");
+}
+
+/// An integer, by serde_json's writer (much cheaper than `write!`).
+fn number(out: &mut Vec<u8>, n: impl serde::Serialize) {
+    let _ = serde_json::to_writer(&mut *out, &n);
 }
 
 fn list(out: &mut Vec<u8>, items: &[Cow<'_, str>]) {
@@ -133,10 +135,21 @@ fn list(out: &mut Vec<u8>, items: &[Cow<'_, str>]) {
     out.push(b']');
 }
 
+/// Whether `text` needs no escaping in a JSON string. Each chunk is
+/// judged whole, without stopping at the first byte, which lets the
+/// compiler check many bytes at once.
+fn plain(text: &[u8]) -> bool {
+    text.chunks(32).all(|chunk| {
+        chunk
+            .iter()
+            .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    })
+}
+
 fn string(out: &mut Vec<u8>, text: &str) {
     // A string needs escaping only for quotes, backslashes and control
     // characters; most of Dovecot's values have none.
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if plain(text.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
@@ -159,15 +172,11 @@ mod tests {
         let mut out = b"{".to_vec();
         let source = Source::File { inode: 1, end: 2 };
         let received = raw.start_time;
-        write(
-            &mut out,
-            &model,
-            "2.3.19".parse().expect("version"),
-            &raw,
-            format,
-            &source,
-            received,
-        );
+        let lookup =
+            dovecot_events_codegen::lookup::Lookup::new(&model, "2.3.19".parse().expect("version"));
+        let mut matched = Matched::default();
+        matched.find(&lookup, &raw);
+        write(&mut out, &raw, &matched, format, &source, received);
         serde_json::from_slice(&out).expect("valid JSON")
     }
 
@@ -186,5 +195,28 @@ mod tests {
         assert_eq!(json["start_time"], tab["start_time"]);
         assert_eq!(json["start_time"], "2023-11-14T22:13:20.500000Z");
         assert_eq!(tab["format"], "tab-text");
+    }
+
+    #[test]
+    fn escapes_only_what_json_needs() {
+        for (text, expected) in [
+            (
+                "plain text, 32 bytes and then some",
+                "\"plain text, 32 bytes and then some\"",
+            ),
+            ("a\"b", "\"a\\\"b\""),
+            ("back\\slash", "\"back\\\\slash\""),
+            ("tab\tthere", "\"tab\\tthere\""),
+            ("ünïcode", "\"ünïcode\""),
+            ("", "\"\""),
+        ] {
+            let mut out = Vec::new();
+            string(&mut out, text);
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), expected, "{text:?}");
+        }
+        // A quote past the first chunk is found too.
+        let long = format!("{}\"", "x".repeat(40));
+        assert!(!plain(long.as_bytes()));
+        assert!(plain("x".repeat(40).as_bytes()));
     }
 }

@@ -2,27 +2,31 @@
 //! the target release, written to the spool as one normalized line, and
 //! only then acknowledged.
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use dovecot_events::Timestamp;
 use dovecot_events_codegen::Version;
+use dovecot_events_codegen::lookup::Lookup;
 use dovecot_events_codegen::model::EventModel;
 use dovecot_events_receiver::{Handler, Page, Received, Refusal, Rejection, Source};
 
-use super::metrics::{Metrics, State};
+use super::metrics::{Counter, Metrics, State, thread_number};
 use super::normalize;
 use super::report::{Counters, LiveReport, ReportFormat, totals};
 use super::spool::{Shared, Spool};
 use crate::coverage::Coverage;
-use crate::verify::{Limits, Verifier};
+use crate::verify::{Limits, Matched, Report, Verifier};
 
 /// The handler every transport feeds.
 pub struct Pipeline {
-    model: &'static EventModel,
+    lookup: Arc<Lookup<'static>>,
     target: Version,
-    check: Mutex<Check>,
+    /// The live check, in shards: each thread checks into its own (see
+    /// [`thread_number`]), and a report adds them up.
+    checks: Box<[Mutex<Check>]>,
     spool: Spool,
     shared: Arc<Shared>,
     pub metrics: Arc<Metrics>,
@@ -37,20 +41,30 @@ struct Check {
 }
 
 impl Pipeline {
+    /// A pipeline checking against `target`, its live check in `shards`
+    /// parts (one per thread that receives events keeps them from waiting
+    /// for each other).
     pub fn new(
         model: &'static EventModel,
         target: Version,
+        shards: usize,
         spool: Spool,
         shared: Arc<Shared>,
         metrics: Arc<Metrics>,
     ) -> Pipeline {
+        let lookup = Arc::new(Lookup::new(model, target));
+        let checks = (0..shards.max(1))
+            .map(|_| {
+                Mutex::new(Check {
+                    verifier: Verifier::with_lookup(lookup.clone(), Limits::default()),
+                    coverage: Coverage::new(model, target),
+                })
+            })
+            .collect();
         Pipeline {
-            model,
+            lookup,
             target,
-            check: Mutex::new(Check {
-                verifier: Verifier::new(model, target, Limits::default()),
-                coverage: Coverage::new(model, target),
-            }),
+            checks,
             spool,
             shared,
             metrics,
@@ -58,8 +72,25 @@ impl Pipeline {
         }
     }
 
+    /// The calling thread's shard of the live check.
     fn check(&self) -> std::sync::MutexGuard<'_, Check> {
-        self.check.lock().unwrap_or_else(|e| e.into_inner())
+        let shard = thread_number() % self.checks.len();
+        self.checks[shard].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The findings and coverage of every shard, added up.
+    fn checked(&self) -> (Report, crate::coverage::CoverageReport) {
+        let mut reports = Vec::with_capacity(self.checks.len());
+        let mut coverage = Coverage::new(self.lookup.model(), self.target);
+        for check in &self.checks {
+            let check = check.lock().unwrap_or_else(|e| e.into_inner());
+            reports.push(check.verifier.report().clone());
+            coverage.merge(&check.coverage);
+        }
+        (
+            Report::merged(&reports, &Limits::default()),
+            coverage.report(),
+        )
     }
 
     /// The report so far, and the gate's inputs: (text, errors, warnings,
@@ -69,15 +100,13 @@ impl Pipeline {
         format: ReportFormat,
     ) -> (String, u64, u64, crate::coverage::CoverageReport) {
         let counters = self.counters();
-        let check = self.check();
-        let findings = check.verifier.report();
-        let coverage = check.coverage.report();
-        let (errors, warnings) = totals(findings);
+        let (findings, coverage) = self.checked();
+        let (errors, warnings) = totals(&findings);
         let text = LiveReport {
             counters,
             errors,
             warnings,
-            findings,
+            findings: &findings,
             coverage: &coverage,
         }
         .render(format);
@@ -87,11 +116,7 @@ impl Pipeline {
     fn counters(&self) -> Counters {
         let metrics = &self.metrics;
         Counters {
-            accepted: metrics
-                .events
-                .iter()
-                .map(|n| n.load(Ordering::Relaxed))
-                .sum(),
+            accepted: metrics.events.iter().map(Counter::get).sum(),
             written: metrics.written.load(Ordering::Relaxed),
             rejected: metrics.rejected_total(),
             lost: metrics.lost.load(Ordering::Relaxed),
@@ -108,13 +133,9 @@ impl Pipeline {
 
     fn metrics_page(&self) -> String {
         let (errors, warnings, coverage) = {
-            let check = self.check();
-            let (errors, warnings) = totals(check.verifier.report());
-            (
-                errors,
-                warnings,
-                check.coverage.report().event_percent() / 100.0,
-            )
+            let (findings, coverage) = self.checked();
+            let (errors, warnings) = totals(&findings);
+            (errors, warnings, coverage.event_percent() / 100.0)
         };
         self.metrics.render(&State {
             errors,
@@ -124,6 +145,13 @@ impl Pipeline {
             coverage,
         })
     }
+}
+
+thread_local! {
+    /// The memory of the calling thread's last [`Matched`], for the next.
+    static MATCHED: Cell<Vec<Option<usize>>> = const { Cell::new(Vec::new()) };
+    /// The buffer of the calling thread's last event line, for the next.
+    static LINE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// The current time; `None` only on a clock set before 1970.
@@ -150,17 +178,27 @@ impl Handler for Pipeline {
                 return Err(Refusal::Malformed(error.to_string()));
             }
         };
-        let mut line = Vec::with_capacity(received.body.len() + 192);
+        let mut matched = Matched {
+            event: None,
+            fields: MATCHED.take(),
+        };
+        matched.find(&self.lookup, &raw);
+        let mut line = LINE.take();
+        line.clear();
         normalize::write(
             &mut line,
-            self.model,
-            self.target,
             &raw,
+            &matched,
             received.format,
             &received.source,
             now(),
         );
-        let seq = match self.spool.append(line).await {
+        let (appended, line) = self.spool.append(line).await;
+        // The buffers of a rare large event are not kept.
+        if line.capacity() <= 64 << 10 {
+            LINE.set(line);
+        }
+        let seq = match appended {
             Ok(seq) => seq,
             Err(why) => {
                 self.metrics.lost.fetch_add(1, Ordering::Relaxed);
@@ -175,13 +213,16 @@ impl Handler for Pipeline {
                 2
             }
         };
-        self.metrics.events[transport].fetch_add(1, Ordering::Relaxed);
-        self.metrics
-            .bytes
-            .fetch_add(received.body.len() as u64, Ordering::Relaxed);
-        let mut check = self.check();
-        check.verifier.event(seq, &raw);
-        check.coverage.observe(&raw);
+        self.metrics.events[transport].add(1);
+        self.metrics.bytes.add(received.body.len() as u64);
+        {
+            let mut check = self.check();
+            check.verifier.matched(seq, &raw, &matched);
+            check.coverage.observe(&matched);
+        }
+        if matched.fields.capacity() <= 1 << 12 {
+            MATCHED.set(matched.fields);
+        }
         Ok(())
     }
 

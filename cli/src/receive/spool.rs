@@ -14,9 +14,10 @@
 //! wrote (updated as it goes, so after a crash a few events may be
 //! delivered twice; `seq` lets consumers drop them).
 //!
-//! Without `--fsync` the request's own task appends its line under a lock
-//! (a write into the page cache takes microseconds, less than handing the
-//! line to another thread and being woken with the answer). With `--fsync`
+//! Without `--fsync` the request's own task appends its line, together
+//! with any lines other requests left while it wrote (a write into the
+//! page cache takes microseconds, less than handing the line to another
+//! thread and being woken with the answer; see [`Inline`]). With `--fsync`
 //! one thread appends, batching whatever arrived during the last sync into
 //! one write and one sync (group commit).
 
@@ -86,19 +87,46 @@ impl Shared {
     }
 }
 
+/// What [`Spool::append`] answers: the sequence number or why the line
+/// was not kept, and the line's buffer back for the next line (so that
+/// buffers are neither allocated per event nor freed by another thread).
+pub type Appended = (Result<u64, String>, Vec<u8>);
+
 struct Job {
     line: Vec<u8>,
-    ack: oneshot::Sender<Result<u64, String>>,
+    ack: oneshot::Sender<Appended>,
+}
+
+impl Job {
+    fn answer(self, answer: Result<u64, String>) {
+        let _ = self.ack.send((answer, self.line));
+    }
 }
 
 /// The appending side, shared by every request.
 pub struct Spool(Mode);
 
 enum Mode {
-    /// Each request appends its own line.
-    Inline(Mutex<(Appender, Vec<u8>)>),
+    /// Each request appends its own line (see [`Inline`]).
+    Inline(Arc<Mutex<Inline>>),
     /// The appender thread does, with a sync per batch.
     Thread(mpsc::Sender<Job>),
+}
+
+/// The appender of the inline mode. Every request leaves its line here;
+/// unless another request is writing, it takes the appender and writes
+/// every line left, in one write, before it lets the appender go. A request
+/// that finds the appender taken waits for its answer without holding its
+/// thread. So a thread never sleeps on the lock for the length of a write,
+/// and lines that arrive while one is written are written together.
+/// (Making every request first yield to the others ready on its thread
+/// batched more lines per write, but cost as much in scheduling as the
+/// writes it saved.)
+struct Inline {
+    /// The appender and its buffers, unless a request is writing with them.
+    appender: Option<Held>,
+    /// Lines left for the writing request, in order of arrival.
+    waiting: Vec<Job>,
 }
 
 /// What a start found in the spool.
@@ -155,10 +183,10 @@ impl Spool {
                 .spawn(move || appender.run(rx))?;
             Spool(Mode::Thread(tx))
         } else {
-            Spool(Mode::Inline(Mutex::new((
-                appender,
-                Vec::with_capacity(1 << 12),
-            ))))
+            Spool(Mode::Inline(Arc::new(Mutex::new(Inline {
+                appender: Some((appender, Vec::with_capacity(1 << 12), Vec::new())),
+                waiting: Vec::new(),
+            }))))
         };
         let recovered = Recovered {
             pending: last - delivered.min(last),
@@ -167,25 +195,92 @@ impl Spool {
     }
 
     /// Appends one event's line (its JSON object after `{"seq":N,`) and
-    /// returns its sequence number once it is written.
-    pub async fn append(&self, line: Vec<u8>) -> Result<u64, String> {
+    /// returns its sequence number once it is written, with the line's
+    /// buffer.
+    pub async fn append(&self, line: Vec<u8>) -> Appended {
+        let (ack, done) = oneshot::channel();
+        let job = Job { line, ack };
         match &self.0 {
-            Mode::Inline(appender) => {
-                let mut guard = appender.lock().unwrap_or_else(|e| e.into_inner());
-                let (appender, buffer) = &mut *guard;
-                appender
-                    .write(std::slice::from_ref(&line), buffer)
-                    .pop()
-                    .unwrap_or_else(|| Err("the spool wrote nothing".to_owned()))
+            Mode::Inline(inline) => {
+                let taken = {
+                    let mut state = lock(inline);
+                    state.waiting.push(job);
+                    state.appender.take()
+                };
+                if let Some(appender) = taken {
+                    Writer {
+                        inline: inline.clone(),
+                        appender: Some(appender),
+                    }
+                    .write();
+                }
+                // Written by now, or by the request holding the appender,
+                // which writes every line left before it lets it go.
             }
             Mode::Thread(tx) => {
-                let (ack, done) = oneshot::channel();
-                tx.send(Job { line, ack })
-                    .await
-                    .map_err(|_| "the spool is closed".to_owned())?;
-                done.await
-                    .unwrap_or_else(|_| Err("the spool stopped".to_owned()))
+                if tx.send(job).await.is_err() {
+                    return (Err("the spool is closed".to_owned()), Vec::new());
+                }
             }
+        }
+        done.await
+            .unwrap_or_else(|_| (Err("the spool stopped".to_owned()), Vec::new()))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The inline appender with its buffer, and an empty list of jobs to swap
+/// with the waiting ones.
+type Held = (Appender, Vec<u8>, Vec<Job>);
+
+/// A request holding the inline appender: it writes the lines left, its
+/// own among them, and gives the appender back when none are left (also
+/// when it panics, so the spool goes on).
+struct Writer {
+    inline: Arc<Mutex<Inline>>,
+    appender: Option<Held>,
+}
+
+impl Writer {
+    /// How many writes a request makes before it hands the lines still
+    /// arriving to a task of its own and answers its own client.
+    const ROUNDS: usize = 4;
+
+    fn write(mut self) {
+        if !self.write_waiting(Self::ROUNDS) {
+            tokio::spawn(async move { self.write_waiting(usize::MAX) });
+        }
+    }
+
+    /// Writes what was left, each time all of it in one write, in up to
+    /// `rounds` writes; `true` once nothing is left and the appender is
+    /// given back.
+    fn write_waiting(&mut self, rounds: usize) -> bool {
+        for _ in 0..rounds {
+            let Some((appender, buffer, jobs)) = self.appender.as_mut() else {
+                return true;
+            };
+            {
+                let mut state = lock(&self.inline);
+                if state.waiting.is_empty() {
+                    state.appender = self.appender.take();
+                    return true;
+                }
+                std::mem::swap(&mut state.waiting, jobs);
+            }
+            appender.write_jobs(jobs, buffer);
+        }
+        false
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(appender) = self.appender.take() {
+            lock(&self.inline).appender = Some(appender);
         }
     }
 }
@@ -210,17 +305,26 @@ impl Appender {
                     Err(_) => break,
                 }
             }
-            let (lines, acks): (Vec<Vec<u8>>, Vec<_>) =
-                batch.drain(..).map(|job| (job.line, job.ack)).unzip();
-            for (ack, result) in acks.into_iter().zip(self.write(&lines, &mut buffer)) {
-                let _ = ack.send(result);
-            }
+            self.write_jobs(&mut batch, &mut buffer);
+        }
+    }
+
+    /// Writes the lines of `jobs` in one write and answers each job;
+    /// `jobs` is left empty.
+    fn write_jobs(&mut self, jobs: &mut Vec<Job>, buffer: &mut Vec<u8>) {
+        let answers = self.write(jobs.iter().map(|job| job.line.as_slice()), buffer);
+        for (job, answer) in jobs.drain(..).zip(answers) {
+            job.answer(answer);
         }
     }
 
     /// Appends `lines` in one write, numbering them; a line that would
     /// overfill the spool is refused. One answer per line, in order.
-    fn write(&mut self, lines: &[Vec<u8>], buffer: &mut Vec<u8>) -> Vec<Result<u64, String>> {
+    fn write<'l>(
+        &mut self,
+        lines: impl ExactSizeIterator<Item = &'l [u8]>,
+        buffer: &mut Vec<u8>,
+    ) -> Vec<Result<u64, String>> {
         buffer.clear();
         let first = self.next;
         let held = self.shared.bytes.load(Ordering::Relaxed);
@@ -228,7 +332,9 @@ impl Appender {
         let mut kept = 0u64;
         for line in lines {
             let before = buffer.len();
-            let _ = write!(buffer, "{{\"seq\":{},", first + kept);
+            buffer.extend_from_slice(b"{\"seq\":");
+            let _ = serde_json::to_writer(&mut *buffer, &(first + kept));
+            buffer.push(b',');
             buffer.extend_from_slice(line);
             buffer.push(b'\n');
             if held + buffer.len() as u64 > self.config.max_bytes {
@@ -409,7 +515,7 @@ mod tests {
                     .map(|i| {
                         let spool = spool.clone();
                         tokio::spawn(async move {
-                            spool.append(format!("\"n\":{i}}}").into_bytes()).await
+                            spool.append(format!("\"n\":{i}}}").into_bytes()).await.0
                         })
                     })
                     .collect();

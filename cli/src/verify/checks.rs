@@ -1,14 +1,15 @@
 //! The checks of one event against the schema, and the wording of their findings.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use dovecot_events::{Fit, RawEvent, Value};
+use dovecot_events::{Fit, RawEvent, Repr, Value};
 use dovecot_events_codegen::diag::did_you_mean;
+use dovecot_events_codegen::lookup::NameMap;
 use dovecot_events_codegen::model::{Event, EventModel, Field, FieldType};
 use dovecot_events_codegen::{Status, Version};
 
+use super::Matched;
 use super::report::{FindingKind, Limits, NAME_CHARS, Report, shortened};
 
 /// The reader's error without its position on the line's first (and only)
@@ -23,22 +24,72 @@ pub(super) struct Checker<'m, 'r> {
     pub(super) line: u64,
     pub(super) report: &'r mut Report,
     pub(super) limits: &'r Limits,
-    pub(super) recognised: &'r HashMap<&'m str, Option<Vec<&'m str>>>,
+    pub(super) recognised: &'r NameMap<'m, Option<Vec<&'m str>>>,
+    /// A number for each category that shows a context.
+    pub(super) marks: &'r NameMap<'m, u32>,
+    pub(super) memo: &'r mut Memo,
+}
+
+/// What the checks made of each event and field of the model that
+/// depends only on the target, by event number and field index: whether
+/// the release sends it, and which categories show a field's contexts. A
+/// live check meets the same facts again and again; a repeat then costs a
+/// lookup instead of composing the finding's message again.
+#[derive(Debug, Default)]
+pub(super) struct Memo {
+    events: Vec<Option<EventMemo>>,
+    /// The numbers (in [`Checker::marks`]) of the categories of the event
+    /// being checked.
+    shown: Vec<u32>,
+}
+
+#[derive(Debug)]
+struct EventMemo {
+    status: Verdict,
+    /// Per field, side by side so that a field's facts are read together.
+    fields: Vec<FieldMemo>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct FieldMemo {
+    /// Whether the target sends it.
+    sent: Option<Verdict>,
+    /// The categories that show one of its contexts.
+    needs: Option<Needs>,
+}
+
+/// What a field needs of its event's categories to be plausible.
+#[derive(Clone, Debug)]
+enum Needs {
+    /// Nothing: it comes with no context, or with one the categories
+    /// cannot tell.
+    Nothing,
+    /// One of these categories (by number), when the event has any.
+    AnyOf(Vec<u32>),
+}
+
+/// A fact's finding: none, listed in the report at an index, or beyond
+/// the report's limit.
+#[derive(Clone, Copy, Debug)]
+enum Verdict {
+    Clean,
+    Found(Option<usize>),
 }
 
 impl Checker<'_, '_> {
+    /// Adds a finding; returns where the report lists it.
     pub(super) fn push(
         &mut self,
         kind: FindingKind,
         event: Option<&str>,
         field: Option<&str>,
         message: String,
-    ) {
+    ) -> Option<usize> {
         self.report
-            .add(self.limits, self.line, kind, event, field, &message);
+            .add(self.limits, self.line, kind, event, field, &message)
     }
 
-    pub(super) fn event(&mut self, raw: &RawEvent<'_>) {
+    pub(super) fn event(&mut self, raw: &RawEvent<'_>, matched: &Matched<'_>) {
         let Some(name) = raw.name.as_deref() else {
             self.push(
                 FindingKind::Malformed,
@@ -50,7 +101,7 @@ impl Checker<'_, '_> {
             );
             return;
         };
-        let Some(event) = self.model.events.get(name) else {
+        let Some(found) = matched.event else {
             let hint = did_you_mean(name, self.model.events.keys().map(String::as_str))
                 .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
             self.push(
@@ -61,76 +112,82 @@ impl Checker<'_, '_> {
             );
             return;
         };
-        if let Some(message) = availability(
-            "event",
-            event.lifetime.status_at(self.target),
-            event.renamed_to.as_deref(),
-            self.target,
-        ) {
+        let event = found.event;
+        let status = match self.memo.events.get(found.number) {
+            Some(Some(memo)) => memo.status,
+            _ => {
+                let status = match availability(
+                    "event",
+                    event.lifetime.status_at(self.target),
+                    event.renamed_to.as_deref(),
+                    self.target,
+                ) {
+                    None => Verdict::Clean,
+                    Some(message) => {
+                        let at =
+                            self.push(FindingKind::EventNotInTarget, Some(name), None, message);
+                        Verdict::Found(at)
+                    }
+                };
+                if self.memo.events.len() <= found.number {
+                    self.memo.events.resize_with(found.number + 1, || None);
+                }
+                self.memo.events[found.number] = Some(EventMemo {
+                    status,
+                    fields: vec![FieldMemo::default(); event.fields.len()],
+                });
+                if let Verdict::Found(_) = status {
+                    return;
+                }
+                status
+            }
+        };
+        if let Verdict::Found(at) = status {
             // One fact: the fields of an event the target does not send
             // cannot be judged against it.
-            self.push(FindingKind::EventNotInTarget, Some(name), None, message);
+            self.report.repeated(at);
             return;
         }
-        for (field_name, value) in raw.fields.iter() {
-            self.field(event, &raw.categories, field_name, value);
+        self.memo.shown.clear();
+        for category in &raw.categories {
+            if let Some(&mark) = self.marks.get(category.as_ref()) {
+                self.memo.shown.push(mark);
+            }
+        }
+        for (i, (field_name, value)) in raw.fields.iter().enumerate() {
+            let index = matched.fields.get(i).copied().flatten();
+            let ty = matched.field_type(i);
+            self.field(
+                found.number,
+                event,
+                &raw.categories,
+                field_name,
+                value,
+                index.zip(ty),
+            );
         }
     }
 
-    fn field(&mut self, event: &Event, categories: &[Cow<'_, str>], name: &str, value: &Value<'_>) {
-        let Some(field) = event.field(name) else {
-            let elsewhere = self.contexts_with(name);
-            if !elsewhere.is_empty() {
-                self.push(
-                    FindingKind::UnknownField,
-                    Some(&event.name),
-                    Some(name),
-                    format!(
-                        "the field comes with the {} context{}, which the schema does not list as a possible parent of this event",
-                        list(&elsewhere),
-                        if elsewhere.len() == 1 { "" } else { "s" }
-                    ),
-                );
-                return;
-            }
-            let hint = did_you_mean(
-                name,
-                event
-                    .fields
-                    .iter()
-                    .filter(|f| !f.pattern)
-                    .map(|f| f.name.as_str()),
-            )
-            .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
-            self.push(
-                FindingKind::UnknownField,
-                Some(&event.name),
-                Some(name),
-                format!("the schema does not list this field for the event{hint}"),
-            );
+    fn field(
+        &mut self,
+        number: usize,
+        event: &Event,
+        categories: &[Cow<'_, str>],
+        name: &str,
+        value: &Value<'_>,
+        index: Option<(usize, (FieldType, Repr))>,
+    ) {
+        let Some((index, (ty, repr), field)) =
+            index.and_then(|(i, ty)| Some((i, ty, event.fields.get(i)?)))
+        else {
+            self.unknown_field(event, name);
             return;
         };
-        if !field.emitted {
-            self.push(
-                FindingKind::FieldNotInTarget,
-                Some(&event.name),
-                Some(name),
-                "Dovecot's docs list this field, but no release of Dovecot sends it".to_owned(),
-            );
-        } else if let Some(message) = availability(
-            "field",
-            field.lifetime.status_at(self.target),
-            field.renamed_to.as_deref(),
-            self.target,
-        ) {
-            self.push(
-                FindingKind::FieldNotInTarget,
-                Some(&event.name),
-                Some(name),
-                message,
-            );
-        }
-        if let Some(message) = self.implausible(field, categories) {
+        self.sent(number, index, event, field, name);
+        if !categories.is_empty()
+            && !self.fits(number, index, field)
+            && let Some(message) = self.implausible(field, categories)
+        {
             self.push(
                 FindingKind::FieldNotInContext,
                 Some(&event.name),
@@ -138,17 +195,128 @@ impl Checker<'_, '_> {
                 message,
             );
         }
-        let ty = field.type_at(self.target);
-        match value.fit(ty.repr(field.unit)) {
+        match value.fit(repr) {
             Ok(Fit::Truncated) => {}
             Ok(Fit::Typed) if ty == FieldType::Enum => self.enum_value(event, field, value),
             Ok(Fit::Typed) => {}
-            Err(error) => self.push(
-                FindingKind::WrongType,
+            Err(error) => {
+                self.push(
+                    FindingKind::WrongType,
+                    Some(&event.name),
+                    Some(name),
+                    format!("expected {}, found {}", error.expected, error.found),
+                );
+            }
+        }
+    }
+
+    /// Counts again the finding remembered for whether the target sends
+    /// field `index` of event `number`, or, when nothing is remembered,
+    /// judges it, pushes the finding and remembers it.
+    fn sent(&mut self, number: usize, index: usize, event: &Event, field: &Field, name: &str) {
+        let remembered = self
+            .memo
+            .events
+            .get(number)
+            .and_then(Option::as_ref)
+            .and_then(|memo| memo.fields.get(index)?.sent);
+        match remembered {
+            Some(Verdict::Found(listed)) => self.report.repeated(listed),
+            Some(Verdict::Clean) => {}
+            None => {
+                let verdict = match self.status(field) {
+                    None => Verdict::Clean,
+                    Some(message) => Verdict::Found(self.push(
+                        FindingKind::FieldNotInTarget,
+                        Some(&event.name),
+                        Some(name),
+                        message,
+                    )),
+                };
+                if let Some(Some(memo)) = self.memo.events.get_mut(number)
+                    && let Some(place) = memo.fields.get_mut(index)
+                {
+                    place.sent = Some(verdict);
+                }
+            }
+        }
+    }
+
+    /// Whether field `index` of event `number` may come with the event's
+    /// categories ([`Memo::shown`]): whether one of them shows one of its
+    /// contexts, or nothing can be told.
+    fn fits(&mut self, number: usize, index: usize, field: &Field) -> bool {
+        let Some(Some(memo)) = self.memo.events.get_mut(number) else {
+            return true;
+        };
+        let Some(place) = memo.fields.get_mut(index) else {
+            return true;
+        };
+        let needs = place.needs.get_or_insert_with(|| {
+            let mut any = Vec::new();
+            for context in &field.contexts {
+                match self.recognised.get(context.as_str()) {
+                    Some(Some(marks)) => {
+                        any.extend(marks.iter().filter_map(|m| self.marks.get(m).copied()));
+                    }
+                    _ => return Needs::Nothing,
+                }
+            }
+            if field.contexts.is_empty() {
+                Needs::Nothing
+            } else {
+                Needs::AnyOf(any)
+            }
+        });
+        match needs {
+            Needs::Nothing => true,
+            Needs::AnyOf(any) => any.iter().any(|mark| self.memo.shown.contains(mark)),
+        }
+    }
+
+    fn unknown_field(&mut self, event: &Event, name: &str) {
+        let elsewhere = self.contexts_with(name);
+        if !elsewhere.is_empty() {
+            self.push(
+                FindingKind::UnknownField,
                 Some(&event.name),
                 Some(name),
-                format!("expected {}, found {}", error.expected, error.found),
-            ),
+                format!(
+                    "the field comes with the {} context{}, which the schema does not list as a possible parent of this event",
+                    list(&elsewhere),
+                    if elsewhere.len() == 1 { "" } else { "s" }
+                ),
+            );
+            return;
+        }
+        let hint = did_you_mean(
+            name,
+            event
+                .fields
+                .iter()
+                .filter(|f| !f.pattern)
+                .map(|f| f.name.as_str()),
+        )
+        .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+        self.push(
+            FindingKind::UnknownField,
+            Some(&event.name),
+            Some(name),
+            format!("the schema does not list this field for the event{hint}"),
+        );
+    }
+
+    /// Why the target does not send `field`, if it does not.
+    fn status(&self, field: &Field) -> Option<String> {
+        if field.emitted {
+            availability(
+                "field",
+                field.lifetime.status_at(self.target),
+                field.renamed_to.as_deref(),
+                self.target,
+            )
+        } else {
+            Some("Dovecot's docs list this field, but no release of Dovecot sends it".to_owned())
         }
     }
 
@@ -196,6 +364,14 @@ impl Checker<'_, '_> {
             return;
         };
         let target = self.target;
+        // The common case, a value the release sends, allocates nothing.
+        if def
+            .values
+            .iter()
+            .any(|v| v.name == **text && v.lifetime.exists_in(target))
+        {
+            return;
+        }
         let live: Vec<&str> = def
             .values
             .iter()

@@ -13,18 +13,21 @@
 //! (with the number of lines and the first line it is on), up to
 //! [`Limits::facts`].
 
-use std::collections::HashMap;
 use std::io::BufRead;
+use std::sync::Arc;
 
 use dovecot_events::RawEvent;
+use dovecot_events::Repr;
 use dovecot_events_codegen::Version;
+use dovecot_events_codegen::lookup::{Found, Lookup, NameMap};
 use dovecot_events_codegen::model::EventModel;
+use dovecot_events_codegen::model::FieldType;
 use serde::Serialize;
 
 mod checks;
 mod report;
 
-use checks::{Checker, malformed};
+use checks::{Checker, Memo, malformed};
 pub use report::{Finding, FindingKind, Limits, Report};
 
 /// The two serialisations of Dovecot's event exporter.
@@ -105,23 +108,79 @@ pub fn verify(
     Ok(verifier.finish())
 }
 
+/// One exported event's entries in the schema, found once for every
+/// check that reads the event: the event, and per field in the order sent
+/// its position in the event's `fields` (`None`: the schema has no such
+/// event or field).
+#[derive(Debug, Default)]
+pub struct Matched<'l> {
+    /// The event.
+    pub event: Option<Found<'l>>,
+    /// Per field of the exported event, in its order.
+    pub fields: Vec<Option<usize>>,
+}
+
+impl<'l> Matched<'l> {
+    /// Finds `raw`'s event and fields, reusing this value's memory.
+    pub fn find(&mut self, lookup: &'l Lookup<'_>, raw: &RawEvent<'_>) {
+        self.fields.clear();
+        self.event = raw.name.as_deref().and_then(|name| lookup.event(name));
+        if let Some(found) = &self.event {
+            self.fields
+                .extend(raw.fields.iter().map(|(name, _)| found.field_index(name)));
+        }
+    }
+
+    /// Field number `i` of the exported event in the schema: its
+    /// definition, if the schema has the event and the field.
+    #[must_use]
+    pub fn field(&self, i: usize) -> Option<&'l dovecot_events_codegen::model::Field> {
+        let index = (*self.fields.get(i)?)?;
+        self.event?.event.fields.get(index)
+    }
+
+    /// Field number `i`'s type at the lookup's target, with its
+    /// representation in the runtime.
+    #[must_use]
+    pub fn field_type(&self, i: usize) -> Option<(FieldType, Repr)> {
+        let index = (*self.fields.get(i)?)?;
+        self.event?.field_type(index)
+    }
+}
+
 /// Checks events one at a time, as they arrive (the loop of [`verify`],
 /// and a live receiver's check): each finding goes into one [`Report`].
 pub struct Verifier<'m> {
     model: &'m EventModel,
+    lookup: Arc<Lookup<'m>>,
+    /// The memory of the last [`Matched`] made here, for the next.
+    scratch: Vec<Option<usize>>,
+    memo: Memo,
     target: Version,
     limits: Limits,
     report: Report,
     /// Per context, the categories that show it at the target (`None`:
     /// none can), asked for every field a context brings.
-    recognised: HashMap<&'m str, Option<Vec<&'m str>>>,
+    recognised: NameMap<'m, Option<Vec<&'m str>>>,
+    /// A number for each category in `recognised`.
+    marks: NameMap<'m, u32>,
 }
 
 impl<'m> Verifier<'m> {
     /// A verifier of events against `model` as of release `target`.
     #[must_use]
     pub fn new(model: &'m EventModel, target: Version, limits: Limits) -> Self {
-        let recognised = model
+        Verifier::with_lookup(Arc::new(Lookup::new(model, target)), limits)
+    }
+
+    /// A verifier that finds events through `lookup` (shared with other
+    /// verifiers or with the caller's own [`Matched`]), against the
+    /// lookup's target.
+    #[must_use]
+    pub fn with_lookup(lookup: Arc<Lookup<'m>>, limits: Limits) -> Self {
+        let model = lookup.model();
+        let target = lookup.target();
+        let recognised: NameMap<'m, Option<Vec<&'m str>>> = model
             .groups
             .values()
             .filter(|group| group.context.is_some())
@@ -130,8 +189,16 @@ impl<'m> Verifier<'m> {
                 (group.name.as_str(), marks)
             })
             .collect();
+        let mut marks = NameMap::default();
+        for mark in recognised.values().flatten().flatten() {
+            let next = u32::try_from(marks.len()).unwrap_or(u32::MAX);
+            marks.entry(*mark).or_insert(next);
+        }
         Verifier {
             model,
+            lookup,
+            scratch: Vec::new(),
+            memo: Memo::default(),
             target,
             limits,
             report: Report {
@@ -139,6 +206,7 @@ impl<'m> Verifier<'m> {
                 ..Report::default()
             },
             recognised,
+            marks,
         }
     }
 
@@ -164,8 +232,21 @@ impl<'m> Verifier<'m> {
 
     /// Checks one event already read.
     pub fn event(&mut self, number: u64, event: &RawEvent<'_>) {
+        let lookup = self.lookup.clone();
+        let mut matched = Matched {
+            event: None,
+            fields: std::mem::take(&mut self.scratch),
+        };
+        matched.find(&lookup, event);
+        self.matched(number, event, &matched);
+        self.scratch = matched.fields;
+    }
+
+    /// Checks one event already read and matched against the schema (by
+    /// this verifier's [`Lookup`] or one of the same model).
+    pub fn matched(&mut self, number: u64, event: &RawEvent<'_>, matched: &Matched<'_>) {
         self.report.events += 1;
-        self.checker(number).event(event);
+        self.checker(number).event(event, matched);
     }
 
     /// Counts a line too long to read as a finding.
@@ -199,6 +280,8 @@ impl<'m> Verifier<'m> {
             report: &mut self.report,
             limits: &self.limits,
             recognised: &self.recognised,
+            marks: &self.marks,
+            memo: &mut self.memo,
         }
     }
 }
@@ -234,5 +317,51 @@ mod tests {
             InputFormat::detect(b"event:x\tfield:a=1"),
             InputFormat::TabText
         );
+    }
+
+    /// Lines checked by two verifiers (as a receiver's threads check them)
+    /// and merged give the report one verifier gives for all of them, and
+    /// a repeated fact counts as often as without the memo of facts.
+    #[test]
+    fn shards_merge_into_the_whole_report() {
+        let model = dovecot_events_codegen::load_embedded().expect("embedded schema");
+        let target: Version = "2.4.1".parse().expect("version");
+        let lines = [
+            r#"{"event":"imap_command_finished","categories":["imap"],"fields":{"cmd_name":"SELECT","bytes_in":1}}"#,
+            r#"{"event":"imap_command_finished","categories":["imap"],"fields":{"cmd_name":"NOOP","bytes_in":2,"bogus":3}}"#,
+            r#"{"event":"no_such_event"}"#,
+            r#"{"event":"imap_command_finished","categories":["imap"],"fields":{"bytes_in":"x"}}"#,
+            r#"{"event":"imap_command_finished","categories":["smtp-server"],"fields":{"user":"a"}}"#,
+            r#"{"event":"imap_command_finished","categories":["imap"],"fields":{"bytes_in":3}}"#,
+            "not an event",
+        ];
+        let limits = Limits::default();
+        let mut whole = Verifier::new(&model, target, limits);
+        let lookup = Arc::new(Lookup::new(&model, target));
+        let mut parts = [
+            Verifier::with_lookup(lookup.clone(), limits),
+            Verifier::with_lookup(lookup, limits),
+        ];
+        for (i, line) in lines.iter().enumerate() {
+            let number = i as u64 + 1;
+            whole.line(number, line.as_bytes(), InputFormat::Json);
+            parts[i % 2].line(number, line.as_bytes(), InputFormat::Json);
+        }
+        let whole = whole.finish();
+        let merged = Report::merged([parts[0].report(), parts[1].report()], &limits);
+        assert_eq!(merged.findings, whole.findings);
+        assert_eq!(
+            (merged.events, merged.total, merged.unlisted),
+            (whole.events, whole.total, whole.unlisted)
+        );
+        assert_eq!(whole.events, 7);
+        let bytes_in = whole
+            .findings
+            .iter()
+            .find(|f| {
+                f.field.as_deref() == Some("bytes_in") && f.kind == FindingKind::FieldNotInTarget
+            })
+            .expect("bytes_in is gone in 2.4");
+        assert_eq!((bytes_in.line, bytes_in.count), (1, 4));
     }
 }

@@ -146,8 +146,48 @@ impl Report {
         text
     }
 
+    /// One report of several checked by parts (by different threads, of
+    /// one numbering of lines): counts added, each distinct finding listed
+    /// once with its first line, in order of that line, up to
+    /// `limits.facts`.
+    #[must_use]
+    pub fn merged<'a>(parts: impl IntoIterator<Item = &'a Report>, limits: &Limits) -> Report {
+        let mut all = Report::default();
+        let mut findings = Vec::new();
+        for part in parts {
+            all.target = all.target.or(part.target);
+            all.events += part.events;
+            all.total += part.total;
+            all.unlisted += part.unlisted;
+            findings.extend(&part.findings);
+        }
+        findings.sort_by_key(|finding| finding.line);
+        for finding in findings {
+            key(
+                &mut all.scratch,
+                finding.kind,
+                finding.event.as_deref(),
+                finding.field.as_deref(),
+                &finding.message,
+            );
+            if let Some(&at) = all.index.get(all.scratch.as_str()) {
+                if let Some(listed) = all.findings.get_mut(at) {
+                    listed.count += finding.count;
+                }
+            } else if all.findings.len() < limits.facts {
+                all.index
+                    .insert(std::mem::take(&mut all.scratch), all.findings.len());
+                all.findings.push(finding.clone());
+            } else {
+                all.unlisted += finding.count;
+            }
+        }
+        all
+    }
+
     /// Counts one finding on line `line`: a new fact is listed (up to
     /// `limits.facts`), a repeated one counted on its first listing.
+    /// Returns where it is listed (`None`: beyond the limit, only counted).
     pub(super) fn add(
         &mut self,
         limits: &Limits,
@@ -156,20 +196,33 @@ impl Report {
         event: Option<&str>,
         field: Option<&str>,
         message: &str,
-    ) {
+    ) -> Option<usize> {
         self.total += 1;
         key(&mut self.scratch, kind, event, field, message);
         if let Some(&at) = self.index.get(self.scratch.as_str()) {
             if let Some(listed) = self.findings.get_mut(at) {
                 listed.count += 1;
             }
+            Some(at)
         } else if self.findings.len() < limits.facts {
-            self.index
-                .insert(std::mem::take(&mut self.scratch), self.findings.len());
+            let at = self.findings.len();
+            self.index.insert(std::mem::take(&mut self.scratch), at);
             self.findings
                 .push(finding(line, kind, event, field, message));
+            Some(at)
         } else {
             self.unlisted += 1;
+            None
+        }
+    }
+
+    /// Counts once more a finding [`Report::add`] listed at `at` (or, for
+    /// `None`, did not list).
+    pub(super) fn repeated(&mut self, at: Option<usize>) {
+        self.total += 1;
+        match at.and_then(|at| self.findings.get_mut(at)) {
+            Some(listed) => listed.count += 1,
+            None => self.unlisted += 1,
         }
     }
 }
