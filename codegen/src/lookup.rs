@@ -112,18 +112,6 @@ impl<'m> Lookup<'m> {
             entry,
         })
     }
-
-    /// How many events the model has: every [`Found::number`] is below it.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether the model has no events.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 impl Found<'_> {
@@ -162,7 +150,6 @@ mod tests {
         let model = crate::load_embedded().expect("embedded schema");
         let target = *model.versions.last().expect("releases");
         let lookup = Lookup::new(&model, target);
-        assert_eq!(lookup.len(), model.events.len());
         for (number, (name, event)) in model.events.iter().enumerate() {
             let found = lookup.event(name).expect("every event is found");
             assert_eq!(found.number, number);

@@ -22,8 +22,8 @@ use crate::verify::{Limits, Matched, Report, Verifier};
 
 /// The handler every transport feeds.
 pub struct Pipeline {
+    /// The model and target, and how events are found in it.
     lookup: Arc<Lookup<'static>>,
-    target: Version,
     /// The live check, in shards: each thread checks into its own (see
     /// [`thread_number`]), and a report adds them up.
     checks: Box<[Mutex<Check>]>,
@@ -63,7 +63,6 @@ impl Pipeline {
             .collect();
         Pipeline {
             lookup,
-            target,
             checks,
             spool,
             shared,
@@ -80,17 +79,20 @@ impl Pipeline {
 
     /// The findings and coverage of every shard, added up.
     fn checked(&self) -> (Report, crate::coverage::CoverageReport) {
-        let mut reports = Vec::with_capacity(self.checks.len());
-        let mut coverage = Coverage::new(self.lookup.model(), self.target);
-        for check in &self.checks {
-            let check = check.lock().unwrap_or_else(|e| e.into_inner());
-            reports.push(check.verifier.report().clone());
+        let checks: Vec<_> = self
+            .checks
+            .iter()
+            .map(|check| check.lock().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        let mut coverage = Coverage::new(self.lookup.model(), self.lookup.target());
+        for check in &checks {
             coverage.merge(&check.coverage);
         }
-        (
-            Report::merged(&reports, &Limits::default()),
-            coverage.report(),
-        )
+        let findings = Report::merged(
+            checks.iter().map(|check| check.verifier.report()),
+            &Limits::default(),
+        );
+        (findings, coverage.report())
     }
 
     /// The report so far, and the gate's inputs: (text, errors, warnings,

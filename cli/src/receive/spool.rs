@@ -60,13 +60,13 @@ pub struct Shared {
 impl Shared {
     /// The last sequence number written.
     pub fn written(&self) -> u64 {
-        *self.written.lock().unwrap_or_else(|e| e.into_inner())
+        *lock(&self.written)
     }
 
     /// Waits until more than `after` is written or `timeout` passed;
     /// returns the last written.
     pub fn wait_written(&self, after: u64, timeout: std::time::Duration) -> u64 {
-        let guard = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = lock(&self.written);
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let (guard, _) = self
             .changed
@@ -78,7 +78,7 @@ impl Shared {
 
     /// Records `last` as written and wakes a waiting reader.
     fn set_written(&self, last: u64) {
-        *self.written.lock().unwrap_or_else(|e| e.into_inner()) = last;
+        *lock(&self.written) = last;
         // Read after the lock: a reader that registered before it sees the
         // count, one that registers after it sees `last`.
         if self.waiting.load(Ordering::SeqCst) > 0 {

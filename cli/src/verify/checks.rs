@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use dovecot_events::{Fit, RawEvent, Repr, Value};
+use dovecot_events::{Fit, RawEvent, Value};
 use dovecot_events_codegen::diag::did_you_mean;
-use dovecot_events_codegen::lookup::NameMap;
+use dovecot_events_codegen::lookup::{Found, NameMap};
 use dovecot_events_codegen::model::{Event, EventModel, Field, FieldType};
 use dovecot_events_codegen::{Status, Version};
 
@@ -113,39 +113,38 @@ impl Checker<'_, '_> {
             return;
         };
         let event = found.event;
-        let status = match self.memo.events.get(found.number) {
-            Some(Some(memo)) => memo.status,
-            _ => {
-                let status = match availability(
+        let remembered = self
+            .memo
+            .events
+            .get(found.number)
+            .and_then(Option::as_ref)
+            .map(|memo| memo.status);
+        let status = self.verdict(
+            remembered,
+            FindingKind::EventNotInTarget,
+            Some(name),
+            None,
+            |checker| {
+                availability(
                     "event",
-                    event.lifetime.status_at(self.target),
+                    event.lifetime.status_at(checker.target),
                     event.renamed_to.as_deref(),
-                    self.target,
-                ) {
-                    None => Verdict::Clean,
-                    Some(message) => {
-                        let at =
-                            self.push(FindingKind::EventNotInTarget, Some(name), None, message);
-                        Verdict::Found(at)
-                    }
-                };
-                if self.memo.events.len() <= found.number {
-                    self.memo.events.resize_with(found.number + 1, || None);
-                }
-                self.memo.events[found.number] = Some(EventMemo {
-                    status,
-                    fields: vec![FieldMemo::default(); event.fields.len()],
-                });
-                if let Verdict::Found(_) = status {
-                    return;
-                }
-                status
+                    checker.target,
+                )
+            },
+        );
+        if remembered.is_none() {
+            if self.memo.events.len() <= found.number {
+                self.memo.events.resize_with(found.number + 1, || None);
             }
-        };
-        if let Verdict::Found(at) = status {
+            self.memo.events[found.number] = Some(EventMemo {
+                status,
+                fields: vec![FieldMemo::default(); event.fields.len()],
+            });
+        }
+        if let Verdict::Found(_) = status {
             // One fact: the fields of an event the target does not send
             // cannot be judged against it.
-            self.report.repeated(at);
             return;
         }
         self.memo.shown.clear();
@@ -156,34 +155,44 @@ impl Checker<'_, '_> {
         }
         for (i, (field_name, value)) in raw.fields.iter().enumerate() {
             let index = matched.fields.get(i).copied().flatten();
-            let ty = matched.field_type(i);
-            self.field(
-                found.number,
-                event,
-                &raw.categories,
-                field_name,
-                value,
-                index.zip(ty),
-            );
+            self.field(found, &raw.categories, field_name, value, index);
         }
     }
 
     fn field(
         &mut self,
-        number: usize,
-        event: &Event,
+        found: Found<'_>,
         categories: &[Cow<'_, str>],
         name: &str,
         value: &Value<'_>,
-        index: Option<(usize, (FieldType, Repr))>,
+        index: Option<usize>,
     ) {
-        let Some((index, (ty, repr), field)) =
-            index.and_then(|(i, ty)| Some((i, ty, event.fields.get(i)?)))
+        let (number, event) = (found.number, found.event);
+        let Some((index, field, (ty, repr))) =
+            index.and_then(|i| Some((i, event.fields.get(i)?, found.field_type(i)?)))
         else {
             self.unknown_field(event, name);
             return;
         };
-        self.sent(number, index, event, field, name);
+        let remembered = self
+            .memo
+            .events
+            .get(number)
+            .and_then(Option::as_ref)
+            .and_then(|memo| memo.fields.get(index)?.sent);
+        let sent = self.verdict(
+            remembered,
+            FindingKind::FieldNotInTarget,
+            Some(&event.name),
+            Some(name),
+            |checker| checker.status(field),
+        );
+        if remembered.is_none()
+            && let Some(Some(memo)) = self.memo.events.get_mut(number)
+            && let Some(place) = memo.fields.get_mut(index)
+        {
+            place.sent = Some(sent);
+        }
         if !categories.is_empty()
             && !self.fits(number, index, field)
             && let Some(message) = self.implausible(field, categories)
@@ -210,35 +219,26 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Counts again the finding remembered for whether the target sends
-    /// field `index` of event `number`, or, when nothing is remembered,
-    /// judges it, pushes the finding and remembers it.
-    fn sent(&mut self, number: usize, index: usize, event: &Event, field: &Field, name: &str) {
-        let remembered = self
-            .memo
-            .events
-            .get(number)
-            .and_then(Option::as_ref)
-            .and_then(|memo| memo.fields.get(index)?.sent);
-        match remembered {
-            Some(Verdict::Found(listed)) => self.report.repeated(listed),
-            Some(Verdict::Clean) => {}
-            None => {
-                let verdict = match self.status(field) {
-                    None => Verdict::Clean,
-                    Some(message) => Verdict::Found(self.push(
-                        FindingKind::FieldNotInTarget,
-                        Some(&event.name),
-                        Some(name),
-                        message,
-                    )),
-                };
-                if let Some(Some(memo)) = self.memo.events.get_mut(number)
-                    && let Some(place) = memo.fields.get_mut(index)
-                {
-                    place.sent = Some(verdict);
-                }
+    /// The `remembered` verdict of a fact, its finding counted once more;
+    /// or, when none is remembered, the verdict `judge` gives (a message:
+    /// a finding of `kind`, pushed).
+    fn verdict(
+        &mut self,
+        remembered: Option<Verdict>,
+        kind: FindingKind,
+        event: Option<&str>,
+        field: Option<&str>,
+        judge: impl FnOnce(&Self) -> Option<String>,
+    ) -> Verdict {
+        if let Some(verdict) = remembered {
+            if let Verdict::Found(at) = verdict {
+                self.report.repeated(at);
             }
+            return verdict;
+        }
+        match judge(self) {
+            None => Verdict::Clean,
+            Some(message) => Verdict::Found(self.push(kind, event, field, message)),
         }
     }
 

@@ -131,14 +131,6 @@ impl<'l> Matched<'l> {
         }
     }
 
-    /// Field number `i` of the exported event in the schema: its
-    /// definition, if the schema has the event and the field.
-    #[must_use]
-    pub fn field(&self, i: usize) -> Option<&'l dovecot_events_codegen::model::Field> {
-        let index = (*self.fields.get(i)?)?;
-        self.event?.event.fields.get(index)
-    }
-
     /// Field number `i`'s type at the lookup's target, with its
     /// representation in the runtime.
     #[must_use]
@@ -151,12 +143,11 @@ impl<'l> Matched<'l> {
 /// Checks events one at a time, as they arrive (the loop of [`verify`],
 /// and a live receiver's check): each finding goes into one [`Report`].
 pub struct Verifier<'m> {
-    model: &'m EventModel,
+    /// The model and target, and how events are found in it.
     lookup: Arc<Lookup<'m>>,
     /// The memory of the last [`Matched`] made here, for the next.
     scratch: Vec<Option<usize>>,
     memo: Memo,
-    target: Version,
     limits: Limits,
     report: Report,
     /// Per context, the categories that show it at the target (`None`:
@@ -195,11 +186,9 @@ impl<'m> Verifier<'m> {
             marks.entry(*mark).or_insert(next);
         }
         Verifier {
-            model,
             lookup,
             scratch: Vec::new(),
             memo: Memo::default(),
-            target,
             limits,
             report: Report {
                 target: Some(target),
@@ -274,8 +263,8 @@ impl<'m> Verifier<'m> {
 
     fn checker(&mut self, line: u64) -> Checker<'m, '_> {
         Checker {
-            model: self.model,
-            target: self.target,
+            model: self.lookup.model(),
+            target: self.lookup.target(),
             line,
             report: &mut self.report,
             limits: &self.limits,

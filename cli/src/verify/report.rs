@@ -170,17 +170,7 @@ impl Report {
                 finding.field.as_deref(),
                 &finding.message,
             );
-            if let Some(&at) = all.index.get(all.scratch.as_str()) {
-                if let Some(listed) = all.findings.get_mut(at) {
-                    listed.count += finding.count;
-                }
-            } else if all.findings.len() < limits.facts {
-                all.index
-                    .insert(std::mem::take(&mut all.scratch), all.findings.len());
-                all.findings.push(finding.clone());
-            } else {
-                all.unlisted += finding.count;
-            }
+            all.tally(limits, finding.count, || finding.clone());
         }
         all
     }
@@ -199,19 +189,30 @@ impl Report {
     ) -> Option<usize> {
         self.total += 1;
         key(&mut self.scratch, kind, event, field, message);
+        self.tally(limits, 1, || finding(line, kind, event, field, message))
+    }
+
+    /// Counts `count` lines of the finding whose key is in `scratch`: on
+    /// its listing, on a new listing `new` makes (up to `limits.facts`), or
+    /// as unlisted. Returns where it is listed.
+    fn tally(
+        &mut self,
+        limits: &Limits,
+        count: u64,
+        new: impl FnOnce() -> Finding,
+    ) -> Option<usize> {
         if let Some(&at) = self.index.get(self.scratch.as_str()) {
             if let Some(listed) = self.findings.get_mut(at) {
-                listed.count += 1;
+                listed.count += count;
             }
             Some(at)
         } else if self.findings.len() < limits.facts {
             let at = self.findings.len();
             self.index.insert(std::mem::take(&mut self.scratch), at);
-            self.findings
-                .push(finding(line, kind, event, field, message));
+            self.findings.push(new());
             Some(at)
         } else {
-            self.unlisted += 1;
+            self.unlisted += count;
             None
         }
     }
