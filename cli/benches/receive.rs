@@ -11,11 +11,14 @@
 //!
 //! Settings (environment): `BENCH_RATES` (comma-separated events/s,
 //! default `10000,25000,50000,75000,100000,150000`), `BENCH_SECONDS` per
-//! rate (default 3), `BENCH_CONNECTIONS` (default 16), `BENCH_THREADS`
-//! for the servers (default 2). The receiver runs with live-check on
-//! (it always is), its spool and `--out` in a temporary directory.
-//! The sustained rate is the highest one the server kept up with (at least
-//! 95% of the offered rate) without losing a request.
+//! rate and round (default 2), `BENCH_ROUNDS` (default 3: each rate is
+//! offered to the bare server and then the receiver, this many times, and
+//! the median is reported), `BENCH_CONNECTIONS` (default 16),
+//! `BENCH_THREADS` for the servers (default 2), `BENCH_RECEIVER` (another
+//! build's `dovecot-eventgen`, to compare two builds). The receiver runs with
+//! live-check on (it always is), its spool and `--out` in a temporary
+//! directory. The sustained rate is the highest one the server kept up
+//! with (at least 95% of the offered rate) without losing a request.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -41,50 +44,73 @@ fn main() {
         .split(',')
         .filter_map(|rate| rate.trim().parse().ok())
         .collect();
-    let seconds: u64 = env("BENCH_SECONDS", "3").parse().unwrap_or(3);
+    let seconds: u64 = env("BENCH_SECONDS", "2").parse().unwrap_or(2);
+    let rounds: usize = env("BENCH_ROUNDS", "3").parse().unwrap_or(3).max(1);
     let connections: usize = env("BENCH_CONNECTIONS", "16").parse().unwrap_or(16);
     let threads = env("BENCH_THREADS", "2");
     let events = Arc::new(load_events());
     eprintln!(
-        "{} captured events; {connections} keep-alive connections, {seconds} s per rate, \
-         servers on {threads} threads",
+        "{} captured events; {connections} keep-alive connections, {seconds} s per rate and \
+         round, {rounds} rounds, servers on {threads} threads",
         events.len()
     );
 
     let dir = std::env::temp_dir().join(format!("receive-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temporary directory");
-    let mut results = Vec::new();
-    let mut cpu_costs = Vec::new();
-    for server in ["bare hyper", "receive"] {
-        let (mut child, address) = start(server, &dir, &threads);
-        let cpu_before = cpu_seconds(child.id());
-        let mut rows = Vec::new();
-        for &rate in &rates {
-            let row = load(address, &events, rate, seconds, connections);
+    // Both servers run for the whole benchmark, and each rate is offered to
+    // one and then the other, `rounds` times: a shared machine's speed
+    // drifts over a run, and interleaving gives both servers the same
+    // drift. Each row is the median of its rounds.
+    let servers = ["bare hyper", "receive"];
+    let mut started: Vec<(Child, SocketAddr)> = servers
+        .iter()
+        .map(|server| start(server, &dir, &threads))
+        .collect();
+    let cpu_before: Vec<f64> = started
+        .iter()
+        .map(|(child, _)| cpu_seconds(child.id()))
+        .collect();
+    let mut results: Vec<Vec<Row>> = vec![Vec::new(), Vec::new()];
+    let mut served = [0u64; 2];
+    for &rate in &rates {
+        let mut rounds_of: Vec<Vec<Row>> = vec![Vec::new(), Vec::new()];
+        for _ in 0..rounds {
+            for (i, (_, address)) in started.iter().enumerate() {
+                let row = load(*address, &events, rate, seconds, connections);
+                served[i] += row.ok;
+                rounds_of[i].push(row);
+            }
+        }
+        for (i, server) in servers.iter().enumerate() {
+            let row = median(std::mem::take(&mut rounds_of[i]));
             eprintln!(
-                "{server:>10} {rate:>7}/s offered: {:>8.0}/s, {} failed, p50 {:.2} ms, p99 {:.2} ms",
+                "{server:>10} {rate:>7}/s offered: {:>8.0}/s, {} failed, p50 {:.2} ms, p99 {:.2} ms \
+                 (median of {rounds})",
                 row.achieved, row.failed, row.p50_ms, row.p99_ms
             );
-            rows.push(row);
+            results[i].push(row);
         }
-        let cpu = cpu_seconds(child.id()) - cpu_before;
-        let served: u64 = rows.iter().map(|row| row.ok).sum();
-        let per_event = cpu * 1e6 / served.max(1) as f64;
+    }
+    let mut cpu_costs = Vec::new();
+    for (i, server) in servers.iter().enumerate() {
+        let cpu = cpu_seconds(started[i].0.id()) - cpu_before[i];
+        let per_event = cpu * 1e6 / served[i].max(1) as f64;
         eprintln!(
             "{server}: {per_event:.1} µs of CPU per event (user + system), so 2 dedicated cores \
              serve about {:.0} events/s",
             2e6 / per_event.max(0.001)
         );
         cpu_costs.push(per_event);
-        if server == "receive" {
-            let accepted = accepted(address);
-            let sent: u64 = rows.iter().map(|row| row.ok).sum();
-            eprintln!("receive: {sent} acknowledged, {accepted} accepted by its metrics");
-            assert_eq!(sent, accepted, "the receiver lost acknowledged events");
-        }
-        stop(&mut child);
-        results.push((server, rows));
+    }
+    let accepted = accepted(started[1].1);
+    eprintln!(
+        "receive: {} acknowledged, {accepted} accepted by its metrics",
+        served[1]
+    );
+    assert_eq!(served[1], accepted, "the receiver lost acknowledged events");
+    for (child, _) in &mut started {
+        stop(child);
     }
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -93,7 +119,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for (i, rate) in rates.iter().enumerate() {
-        let (bare, recv) = (&results[0].1[i], &results[1].1[i]);
+        let (bare, recv) = (&results[0][i], &results[1][i]);
         println!(
             "| {rate} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} |",
             bare.achieved,
@@ -114,7 +140,7 @@ fn main() {
             .fold(0.0, f64::max)
     };
     let peak = |rows: &[Row]| rows.iter().map(|row| row.achieved).fold(0.0, f64::max);
-    let (bare, recv) = (&results[0].1, &results[1].1);
+    let (bare, recv) = (&results[0], &results[1]);
     println!(
         "\nsustained with zero loss: bare hyper {:.0}/s, receive {:.0}/s; peak: bare {:.0}/s, \
          receive {:.0}/s ({:.0}% of bare)",
@@ -133,6 +159,16 @@ fn main() {
         2e6 / cpu_costs[1].max(0.001),
         cpu_costs[0] * 100.0 / cpu_costs[1].max(0.001)
     );
+}
+
+/// The row of the median rate, with the failures of all rounds, so that a
+/// failure in any round shows.
+fn median(mut rows: Vec<Row>) -> Row {
+    rows.sort_by(|a, b| a.achieved.total_cmp(&b.achieved));
+    let failed = rows.iter().map(|row| row.failed).sum();
+    let mut row = rows.swap_remove(rows.len() / 2);
+    row.failed = failed;
+    row
 }
 
 /// The CPU time (user + system) a process used so far, in seconds.
@@ -204,7 +240,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
 fn start(server: &str, dir: &Path, threads: &str) -> (Child, SocketAddr) {
     let log = dir.join(format!("{}.log", server.replace(' ', "-")));
     let mut command = if server == "receive" {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dovecot-eventgen"));
+        let binary = std::env::var_os("BENCH_RECEIVER")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_dovecot-eventgen").into());
+        let mut command = Command::new(binary);
         command
             .args(["receive", "--listen", "127.0.0.1:0", "--threads", threads])
             .arg("--spool")

@@ -104,9 +104,44 @@ fn sigkill_under_load_then_restart_delivers_every_acknowledged_event() {
     assert!(refused.is_empty(), "refused: {refused:?}");
 
     let second = Receiver::start(&dir, "second", &args);
+    // Events after the restart are numbered after every one before it.
+    let mut client = Client::connect(second.address());
+    let after: Vec<u64> = (0..20).map(|i| 9_000_000 + i).collect();
+    for &id in &after {
+        let (status, _) = client.post("application/json", &event(id));
+        assert_eq!(status, 204, "posting to the restarted receiver");
+    }
+    drop(client);
     let (status, log) = second.stop();
     assert!(status.success(), "{log}");
-    let delivered: BTreeSet<u64> = output_ids(&[out]).into_iter().map(|(_, id)| id).collect();
+    let lines = output_ids(&[out]);
+    // At least once: an event may come twice, but always with its seq, and
+    // no seq is given to two events (the restart numbers on past what the
+    // first run wrote straight to the output).
+    let mut events_of = std::collections::BTreeMap::new();
+    for &(seq, id) in &lines {
+        let first = *events_of.entry(seq).or_insert(id);
+        assert_eq!(first, id, "seq {seq} was given to two events");
+    }
+    let before_restart = lines
+        .iter()
+        .filter(|(_, id)| *id < 9_000_000)
+        .map(|(seq, _)| *seq)
+        .max();
+    let after_restart = lines
+        .iter()
+        .filter(|(_, id)| *id >= 9_000_000)
+        .map(|(seq, _)| *seq)
+        .min();
+    assert!(
+        before_restart < after_restart,
+        "the restart numbered events from {after_restart:?}, not after {before_restart:?}"
+    );
+    let delivered: BTreeSet<u64> = lines
+        .into_iter()
+        .map(|(_, id)| id)
+        .filter(|id| *id < 9_000_000)
+        .collect();
     let missing: Vec<_> = acked.difference(&delivered).take(10).collect();
     assert!(
         missing.is_empty(),

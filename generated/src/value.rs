@@ -363,6 +363,14 @@ impl<'a> Fields<'a> {
         Fields { items: Vec::new() }
     }
 
+    /// No fields, with room for `capacity` of them.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Fields {
+            items: Vec::with_capacity(capacity),
+        }
+    }
+
     /// Adds a field.
     pub fn push(&mut self, name: Cow<'a, str>, value: Value<'a>) {
         self.items.push((name, value));

@@ -32,7 +32,7 @@ use tokio::sync::watch;
 pub use report::{ReportFormat, Severity};
 
 use metrics::Metrics;
-use output::{Output, OutputConfig};
+use output::{Destination, Output, OutputConfig};
 use pipeline::Pipeline;
 use spool::{Spool, SpoolConfig};
 
@@ -153,12 +153,25 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
         std::env::var_os("STATE_DIRECTORY")
             .map_or_else(|| PathBuf::from("dovecot-events-spool"), PathBuf::from)
     });
-    let (spool, shared, recovered) = Spool::open(SpoolConfig {
-        dir: dir.clone(),
-        segment_bytes: 64 << 20,
-        max_bytes: args.spool_max_bytes,
-        fsync: args.fsync,
-    })
+    let metrics = Arc::new(Metrics::new());
+    let destination = Destination::new(
+        OutputConfig {
+            path: args.out.clone(),
+            rotate_bytes: args.rotate_bytes,
+            keep: args.rotate_keep,
+        },
+        args.fsync,
+        metrics.clone(),
+    );
+    let (spool, shared, recovered) = Spool::open(
+        SpoolConfig {
+            dir: dir.clone(),
+            segment_bytes: 64 << 20,
+            max_bytes: args.spool_max_bytes,
+            fsync: args.fsync,
+        },
+        Some(destination.clone()),
+    )
     .map_err(|error| format!("cannot open the spool {}: {error}", dir.display()))?;
     eprintln!(
         "checking events against Dovecot {target}; spool {} ({} events from an earlier run \
@@ -166,17 +179,7 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
         dir.display(),
         recovered.pending
     );
-    let metrics = Arc::new(Metrics::new());
-    let output = Output::start(
-        shared.clone(),
-        OutputConfig {
-            path: args.out.clone(),
-            rotate_bytes: args.rotate_bytes,
-            keep: args.rotate_keep,
-        },
-        metrics.clone(),
-    )
-    .map_err(|error| error.to_string())?;
+    let output = Output::start(shared.clone(), destination).map_err(|error| error.to_string())?;
     let shards = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -194,6 +197,11 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
     drop(runtime);
 
     let drained = output.drain(Duration::from_secs(args.drain_timeout));
+    if drained {
+        // Nothing is left and nothing more is numbered: the next start
+        // numbers on from here, without skipping what was reserved.
+        let _ = spool::write_reserved(&dir, pipeline.written());
+    }
     save_position(&dir, &pipeline);
     let (text, errors, warnings, coverage) = pipeline.report(args.report_format);
     emit_report(args.report.as_deref(), &text);

@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::io::Write as _;
+use std::net::SocketAddr;
 
 use dovecot_events::{FromValue, RawEvent, Repr, Timestamp, Value};
 use dovecot_events_receiver::{Format, Source};
@@ -49,7 +50,9 @@ pub fn write(
     out.extend_from_slice(format.name().as_bytes());
     out.push(b'"');
     if let Source::Http { peer, .. } = source {
-        let _ = write!(out, ",\"peer\":\"{peer}\"");
+        out.extend_from_slice(b",\"peer\":\"");
+        address(out, peer);
+        out.push(b'"');
     }
     if let Some(name) = &raw.name {
         out.extend_from_slice(b",\"event\":");
@@ -117,6 +120,26 @@ fn wire(out: &mut Vec<u8>, value: &Value<'_>) {
 /// A time as a JSON string in RFC 3339 form.
 fn time(out: &mut Vec<u8>, time: &Timestamp) {
     let _ = write!(out, "\"{time}\"");
+}
+
+/// A peer's address as `SocketAddr` displays it; an IPv4 one without
+/// `fmt`, since every request of a connection writes it.
+fn address(out: &mut Vec<u8>, peer: &SocketAddr) {
+    match peer {
+        SocketAddr::V4(v4) => {
+            for (i, octet) in v4.ip().octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                number(out, octet);
+            }
+            out.push(b':');
+            number(out, v4.port());
+        }
+        SocketAddr::V6(_) => {
+            let _ = write!(out, "{peer}");
+        }
+    }
 }
 
 /// An integer, by serde_json's writer (much cheaper than `write!`).
@@ -218,5 +241,20 @@ mod tests {
         let long = format!("{}\"", "x".repeat(40));
         assert!(!plain(long.as_bytes()));
         assert!(plain("x".repeat(40).as_bytes()));
+    }
+
+    #[test]
+    fn peers_are_written_as_displayed() {
+        for peer in [
+            "127.0.0.1:24242",
+            "10.200.3.255:1",
+            "[::1]:8080",
+            "[fe80::1%2]:80",
+        ] {
+            let peer: SocketAddr = peer.parse().expect("address");
+            let mut out = Vec::new();
+            address(&mut out, &peer);
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), peer.to_string());
+        }
     }
 }

@@ -3,13 +3,16 @@
 //! delivered and removes the segments it finished.
 //!
 //! It runs on its own thread because the output may block indefinitely (a
-//! full pipe, a FIFO nobody reads): the receiver goes on spooling.
+//! full pipe, a FIFO nobody reads): the receiver goes on spooling. A
+//! regular file does not block, so while nothing waits in the spool the
+//! appender writes events straight to it ([`Destination`]) and the spool
+//! only fills when the output fails.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::metrics::Metrics;
@@ -27,6 +30,71 @@ pub struct OutputConfig {
     pub keep: usize,
 }
 
+/// Where the output goes, shared by the output thread and (for a regular
+/// file) the spool's appender, which writes to it directly while the output
+/// thread has nothing left to write.
+pub struct Destination {
+    config: OutputConfig,
+    /// The open output; `None` until opened and after a write failed.
+    sink: Mutex<Option<Sink>>,
+    /// The appender may write to it: a regular file.
+    direct: bool,
+    metrics: Arc<Metrics>,
+}
+
+impl Destination {
+    /// The destination `config` names; the appender writes to it directly
+    /// only when it is a regular file (or not there yet) and `--fsync` is
+    /// off (the spool's group commit is what syncs).
+    pub fn new(config: OutputConfig, fsync: bool, metrics: Arc<Metrics>) -> Arc<Destination> {
+        let direct = !fsync
+            && config
+                .path
+                .as_ref()
+                .is_some_and(|path| match fs::metadata(path) {
+                    Ok(meta) => meta.is_file(),
+                    Err(error) => error.kind() == io::ErrorKind::NotFound,
+                });
+        Arc::new(Destination {
+            config,
+            sink: Mutex::new(None),
+            direct,
+            metrics,
+        })
+    }
+
+    /// Whether the appender may write to it.
+    pub fn direct(&self) -> bool {
+        self.direct
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Sink>> {
+        self.sink.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `lines` (whole lines, `count` of them) and flushes them, for
+    /// the appender; `false` when the output is not open or failed (then the
+    /// lines go to the spool, and the output thread reopens the output and
+    /// reports the failure; lines written before it failed are written
+    /// again, with the same `seq`).
+    pub fn write(&self, lines: &[u8], count: u64) -> bool {
+        let mut slot = self.lock();
+        let Some(sink) = slot.as_mut() else {
+            return false;
+        };
+        match sink.write_lines(lines).and_then(|()| sink.flush()) {
+            Ok(()) => {
+                self.metrics.written.fetch_add(count, Ordering::Relaxed);
+                true
+            }
+            Err(_) => {
+                *slot = None;
+                false
+            }
+        }
+    }
+}
+
 /// The running output thread.
 pub struct Output {
     thread: std::thread::JoinHandle<()>,
@@ -35,16 +103,12 @@ pub struct Output {
 
 impl Output {
     /// Starts the thread.
-    pub fn start(
-        shared: Arc<Shared>,
-        config: OutputConfig,
-        metrics: Arc<Metrics>,
-    ) -> io::Result<Output> {
+    pub fn start(shared: Arc<Shared>, destination: Arc<Destination>) -> io::Result<Output> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("output".to_owned())
-            .spawn(move || run(&shared, &config, &metrics, &flag))?;
+            .spawn(move || run(&shared, &destination, &flag))?;
         Ok(Output { thread, stop })
     }
 
@@ -65,12 +129,14 @@ impl Output {
     }
 }
 
-fn run(shared: &Shared, config: &OutputConfig, metrics: &Metrics, stop: &AtomicBool) {
+fn run(shared: &Shared, destination: &Destination, stop: &AtomicBool) {
+    let metrics = &destination.metrics;
     let mut complained = None::<Instant>;
     loop {
-        match deliver(shared, config, metrics, stop) {
+        match deliver(shared, destination, stop) {
             Ok(()) => return,
             Err(error) => {
+                *destination.lock() = None;
                 metrics.output_errors.fetch_add(1, Ordering::Relaxed);
                 if complained.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
                     eprintln!(
@@ -90,21 +156,25 @@ fn run(shared: &Shared, config: &OutputConfig, metrics: &Metrics, stop: &AtomicB
 
 /// Delivers until told to stop with nothing left; an error ends it and the
 /// caller starts again from what was delivered.
-fn deliver(
-    shared: &Shared,
-    config: &OutputConfig,
-    metrics: &Metrics,
-    stop: &AtomicBool,
-) -> io::Result<()> {
+fn deliver(shared: &Shared, destination: &Destination, stop: &AtomicBool) -> io::Result<()> {
     const COALESCE_BELOW: u64 = 256;
     const COALESCE_FOR: Duration = Duration::from_millis(2);
-    let mut sink = Sink::open(config)?;
+    let metrics = &destination.metrics;
+    {
+        let mut slot = destination.lock();
+        if slot.is_none() {
+            *slot = Some(Sink::open(&destination.config)?);
+        }
+    }
     let mut delivered = shared.delivered.load(Ordering::SeqCst);
     let mut persisted = delivered;
     let mut last_persist = Instant::now();
     let mut reader: Option<SegmentReader> = None;
     loop {
         let mut written = shared.wait_written(delivered, Duration::from_millis(100));
+        // The appender writes straight to a regular file while nothing
+        // waits here, and records those events as delivered itself.
+        delivered = delivered.max(shared.delivered.load(Ordering::SeqCst));
         if written > delivered && written - delivered < COALESCE_BELOW {
             // A few new events: let more arrive before reading them, so
             // that a steady stream costs one wake-up per few milliseconds
@@ -114,6 +184,10 @@ fn deliver(
             written = shared.written();
         }
         let mut since_flush = 0u32;
+        let mut slot = destination.lock();
+        let Some(sink) = slot.as_mut() else {
+            return Err(io::Error::other("the output is closed"));
+        };
         while delivered < written {
             if reader.is_none() {
                 reader = SegmentReader::find(shared, delivered + 1)?;
@@ -133,7 +207,7 @@ fn deliver(
                         since_flush += 1;
                         if since_flush >= 4096 {
                             sink.flush()?;
-                            shared.delivered.store(delivered, Ordering::SeqCst);
+                            shared.delivered.fetch_max(delivered, Ordering::SeqCst);
                             since_flush = 0;
                         }
                     }
@@ -155,7 +229,7 @@ fn deliver(
             match next {
                 Some(_) if current.drained()? => {
                     sink.flush()?;
-                    shared.delivered.store(delivered, Ordering::SeqCst);
+                    shared.delivered.fetch_max(delivered, Ordering::SeqCst);
                     spool::write_delivered(&shared.dir, delivered)?;
                     persisted = delivered;
                     current.remove(shared);
@@ -166,7 +240,9 @@ fn deliver(
             }
         }
         sink.flush()?;
-        shared.delivered.store(delivered, Ordering::SeqCst);
+        shared.delivered.fetch_max(delivered, Ordering::SeqCst);
+        drop(slot);
+        delivered = delivered.max(shared.delivered.load(Ordering::SeqCst));
         let idle = delivered >= shared.written();
         let stopping = stop.load(Ordering::SeqCst);
         // Recording progress costs a file write and a rename: five times a
@@ -299,6 +375,23 @@ impl Sink {
             rotate_bytes: config.rotate_bytes,
             keep: config.keep.max(1),
         })
+    }
+
+    /// Writes whole lines: at once when the file need not rotate within
+    /// them, else line by line.
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        let len = lines.len() as u64;
+        if self
+            .rotate_bytes
+            .is_none_or(|limit| self.size + len <= limit)
+        {
+            self.out.write_all(lines)?;
+            self.size += len;
+            return Ok(());
+        }
+        lines
+            .split_inclusive(|b| *b == b'\n')
+            .try_for_each(|line| self.write_line(line))
     }
 
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {

@@ -2,9 +2,10 @@
 //! the target release, written to the spool as one normalized line, and
 //! only then acknowledged.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::thread::LocalKey;
 use std::time::SystemTime;
 
 use dovecot_events::Timestamp;
@@ -126,6 +127,11 @@ impl Pipeline {
         }
     }
 
+    /// The last sequence number given to an event.
+    pub fn written(&self) -> u64 {
+        self.shared.written()
+    }
+
     /// Events spooled and not yet written to the output.
     pub fn spool_depth(&self) -> u64 {
         self.shared
@@ -150,10 +156,34 @@ impl Pipeline {
 }
 
 thread_local! {
-    /// The memory of the calling thread's last [`Matched`], for the next.
-    static MATCHED: Cell<Vec<Option<usize>>> = const { Cell::new(Vec::new()) };
-    /// The buffer of the calling thread's last event line, for the next.
-    static LINE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// Memory of earlier [`Matched`]s of the calling thread, for the next.
+    static MATCHED: RefCell<Vec<Vec<Option<usize>>>> = const { RefCell::new(Vec::new()) };
+    /// Buffers of earlier event lines of the calling thread, for the next.
+    static LINES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer of `pool`, empty, or a new one of `capacity`. Each thread
+/// keeps a few, since the requests it serves interleave while they wait
+/// for the spool.
+fn take<T>(pool: &'static LocalKey<RefCell<Vec<Vec<T>>>>, capacity: usize) -> Vec<T> {
+    let mut buffer = pool
+        .with_borrow_mut(Vec::pop)
+        .unwrap_or_else(|| Vec::with_capacity(capacity));
+    buffer.clear();
+    buffer.reserve(capacity);
+    buffer
+}
+
+/// Keeps `buffer` in `pool` for the next [`take`], unless the pool is
+/// full or the buffer held a rare large event.
+fn give<T>(pool: &'static LocalKey<RefCell<Vec<Vec<T>>>>, buffer: Vec<T>, most: usize) {
+    if buffer.capacity() <= most {
+        pool.with_borrow_mut(|pool| {
+            if pool.len() < 16 {
+                pool.push(buffer);
+            }
+        });
+    }
 }
 
 /// The current time; `None` only on a clock set before 1970.
@@ -182,11 +212,12 @@ impl Handler for Pipeline {
         };
         let mut matched = Matched {
             event: None,
-            fields: MATCHED.take(),
+            fields: take(&MATCHED, 64),
         };
         matched.find(&self.lookup, &raw);
-        let mut line = LINE.take();
-        line.clear();
+        // A line is about as long as the body; time stamps and names add
+        // a little.
+        let mut line = take(&LINES, received.body.len().saturating_add(512));
         normalize::write(
             &mut line,
             &raw,
@@ -196,10 +227,7 @@ impl Handler for Pipeline {
             now(),
         );
         let (appended, line) = self.spool.append(line).await;
-        // The buffers of a rare large event are not kept.
-        if line.capacity() <= 64 << 10 {
-            LINE.set(line);
-        }
+        give(&LINES, line, 64 << 10);
         let seq = match appended {
             Ok(seq) => seq,
             Err(why) => {
@@ -222,9 +250,7 @@ impl Handler for Pipeline {
             check.verifier.matched(seq, &raw, &matched);
             check.coverage.observe(&matched);
         }
-        if matched.fields.capacity() <= 1 << 12 {
-            MATCHED.set(matched.fields);
-        }
+        give(&MATCHED, matched.fields, 1 << 12);
         Ok(())
     }
 

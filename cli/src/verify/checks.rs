@@ -30,10 +30,11 @@ pub(super) struct Checker<'m, 'r> {
     pub(super) memo: &'r mut Memo,
 }
 
-/// What the checks made of each event and field of the model that
-/// depends only on the target, by event number and field index: whether
-/// the release sends it, and which categories show a field's contexts. A
-/// live check meets the same facts again and again; a repeat then costs a
+/// What the checks made of each event and field of the model, by event
+/// number and field index: what depends only on the target (whether the
+/// release sends it, which categories show a field's contexts) and the last
+/// finding of a field whose event's categories show none of them. A live
+/// check meets the same facts again and again; a repeat then costs a
 /// lookup instead of composing the finding's message again.
 #[derive(Debug, Default)]
 pub(super) struct Memo {
@@ -56,6 +57,19 @@ struct FieldMemo {
     sent: Option<Verdict>,
     /// The categories that show one of its contexts.
     needs: Option<Needs>,
+    /// The last time it came with categories that show none of its
+    /// contexts.
+    misplaced: Option<Misplaced>,
+}
+
+/// A field on an event whose categories show none of its contexts.
+#[derive(Clone, Debug)]
+struct Misplaced {
+    /// The name it was sent as (a pattern matches several).
+    name: Box<str>,
+    categories: Box<[Box<str>]>,
+    /// Where the finding is listed.
+    at: Option<usize>,
 }
 
 /// What a field needs of its event's categories to be plausible.
@@ -193,16 +207,8 @@ impl Checker<'_, '_> {
         {
             place.sent = Some(sent);
         }
-        if !categories.is_empty()
-            && !self.fits(number, index, field)
-            && let Some(message) = self.implausible(field, categories)
-        {
-            self.push(
-                FindingKind::FieldNotInContext,
-                Some(&event.name),
-                Some(name),
-                message,
-            );
+        if !categories.is_empty() && !self.fits(number, index, field) {
+            self.misplaced(found, index, field, name, categories);
         }
         match value.fit(repr) {
             Ok(Fit::Truncated) => {}
@@ -328,6 +334,58 @@ impl Checker<'_, '_> {
             .filter(|g| g.context.is_some() && g.fields.iter().any(|f| f.matches(name)))
             .map(|g| g.name.as_str())
             .collect()
+    }
+
+    /// Reports `field` (index `index` of the event) on an event with
+    /// `categories`, which show none of its contexts. The finding's message
+    /// names the categories, so a repeat with the same ones is counted
+    /// without composing it again.
+    fn misplaced(
+        &mut self,
+        found: Found<'_>,
+        index: usize,
+        field: &Field,
+        name: &str,
+        categories: &[Cow<'_, str>],
+    ) {
+        let same = |seen: &Misplaced| {
+            *seen.name == *name
+                && seen.categories.len() == categories.len()
+                && seen
+                    .categories
+                    .iter()
+                    .zip(categories)
+                    .all(|(a, b)| **a == **b)
+        };
+        let place = self
+            .memo
+            .events
+            .get(found.number)
+            .and_then(Option::as_ref)
+            .and_then(|memo| memo.fields.get(index)?.misplaced.as_ref());
+        if let Some(seen) = place.filter(|seen| same(seen)) {
+            let at = seen.at;
+            self.report.repeated(at);
+            return;
+        }
+        let Some(message) = self.implausible(field, categories) else {
+            return;
+        };
+        let at = self.push(
+            FindingKind::FieldNotInContext,
+            Some(&found.event.name),
+            Some(name),
+            message,
+        );
+        if let Some(Some(memo)) = self.memo.events.get_mut(found.number)
+            && let Some(place) = memo.fields.get_mut(index)
+        {
+            place.misplaced = Some(Misplaced {
+                name: name.into(),
+                categories: categories.iter().map(|c| Box::from(&**c)).collect(),
+                at,
+            });
+        }
     }
 
     /// Why `field` cannot be on an event with these categories: it comes
