@@ -1,7 +1,8 @@
 //! `dovecot-eventgen receive` on the real binary without a Dovecot: the
 //! captured events replayed over http-post against an older release (the
-//! report lists what is newer, the gate fails), the unix socket, and a
-//! followed file through rotation and a restart.
+//! report lists what is newer, the gate fails), the unix socket, a
+//! followed file through rotation and a restart, and the output's own
+//! rotation by size.
 
 mod receive_support;
 
@@ -235,4 +236,59 @@ fn a_followed_file_through_rotation_and_restart() {
     assert!(status.success(), "{log}");
     let ids: Vec<u64> = output_ids(&[out]).into_iter().map(|(_, id)| id).collect();
     assert_eq!(ids, (0..35).collect::<Vec<_>>(), "{log}");
+}
+
+/// `--rotate-bytes` and `--rotate-keep` on a regular `--out` (written
+/// straight from the requests while nothing waits in the spool): each file
+/// stays within the size, the kept files hold the newest events in order,
+/// and older files beyond `--rotate-keep` are removed.
+#[test]
+fn the_output_rotates_by_size_and_keeps_the_newest_files() {
+    let dir = scratch("rotation");
+    let (spool, out) = (dir.join("spool"), dir.join("events.jsonl"));
+    let receiver = Receiver::start(
+        &dir,
+        "receiver",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--spool",
+            &spool.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--rotate-bytes",
+            "4096",
+            "--rotate-keep",
+            "3",
+        ],
+    );
+    let mut client = Client::connect(receiver.address());
+    for id in 0..300 {
+        let (status, body) = client.post("application/json", &event(id));
+        assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
+    }
+    drop(client);
+    let (status, log) = receiver.stop();
+    assert!(status.success(), "{log}");
+
+    let numbered = |n: usize| dir.join(format!("events.jsonl.{n}"));
+    assert!(!numbered(4).exists(), "only 3 rotated files are kept");
+    // Oldest first: events.jsonl.3, .2, .1, then events.jsonl.
+    let files = [numbered(3), numbered(2), numbered(1), out.clone()];
+    for file in &files {
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 0 && size <= 4096, "{}: {size} bytes", file.display());
+    }
+    let lines = output_ids(&files);
+    let ids: Vec<u64> = lines.iter().map(|(_, id)| *id).collect();
+    let first = ids[0];
+    assert_eq!(
+        ids,
+        (first..300).collect::<Vec<_>>(),
+        "the kept files hold the newest events, in order"
+    );
+    assert!(
+        lines.windows(2).all(|pair| pair[0].0 < pair[1].0),
+        "seq rises through the files"
+    );
 }
