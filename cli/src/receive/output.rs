@@ -350,6 +350,15 @@ fn remove_segment(shared: &Shared, path: &std::path::Path) {
     }
 }
 
+/// Whether the last of the `size` bytes of `file` is a line break.
+fn ends_a_line(file: &mut File, size: u64) -> io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut last = [0u8];
+    file.seek(SeekFrom::Start(size - 1))?;
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
 struct Sink {
     path: Option<PathBuf>,
     out: BufWriter<Box<dyn Write + Send>>,
@@ -363,8 +372,27 @@ impl Sink {
         let (out, size): (Box<dyn Write + Send>, u64) = match &config.path {
             None => (Box::new(io::stdout()), 0),
             Some(path) => {
-                let file = OpenOptions::new().create(true).append(true).open(path)?;
-                let size = file.metadata()?.len();
+                // Only a regular file is opened for reading too: opening a
+                // FIFO that way would make this process its reader.
+                let regular = fs::metadata(path).is_ok_and(|meta| meta.is_file());
+                let mut file = OpenOptions::new()
+                    .create(true)
+                    .read(regular)
+                    .append(true)
+                    .open(path)?;
+                let mut size = file.metadata()?.len();
+                if regular && size > 0 && !ends_a_line(&mut file, size)? {
+                    // A write that failed part-way (a full disk) left part of
+                    // a line, whose event is written again in full: end the
+                    // fragment so that it cannot run into the next line.
+                    file.write_all(b"\n")?;
+                    size += 1;
+                    eprintln!(
+                        "warning: {} ended in a partial line (from a write that failed); it \
+                         is ended with a line break, and its event is written again in full",
+                        path.display()
+                    );
+                }
                 (Box::new(file), size)
             }
         };
@@ -430,5 +458,38 @@ impl Sink {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A partial line left by a failed write is ended before the next line,
+    /// so the two never run together.
+    #[test]
+    fn a_partial_last_line_is_ended_on_open() {
+        let dir = std::env::temp_dir().join(format!("dovecot-output-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("directory");
+        let path = dir.join("out.jsonl");
+        let config = OutputConfig {
+            path: Some(path.clone()),
+            rotate_bytes: None,
+            keep: 1,
+        };
+        for (before, after) in [
+            ("", "{\"seq\":1}\n"),
+            ("{\"seq\":1}\n", "{\"seq\":1}\n{\"seq\":1}\n"),
+            ("{\"seq\":1}\n{\"se", "{\"seq\":1}\n{\"se\n{\"seq\":1}\n"),
+        ] {
+            fs::write(&path, before).expect("write");
+            let mut sink = Sink::open(&config).expect("open");
+            sink.write_lines(b"{\"seq\":1}\n").expect("write");
+            sink.flush().expect("flush");
+            assert_eq!(fs::read_to_string(&path).expect("read"), after);
+            assert_eq!(sink.size, after.len() as u64);
+        }
+        let _ = fs::remove_dir_all(&dir);
     }
 }
