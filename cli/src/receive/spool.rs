@@ -227,31 +227,38 @@ impl Spool {
     /// returns its sequence number once it is written, with the line's
     /// buffer.
     pub async fn append(&self, line: Vec<u8>) -> Appended {
-        let (ack, done) = oneshot::channel();
-        let job = Job { line, ack };
-        match &self.0 {
+        let done = match &self.0 {
             Mode::Inline(inline) => {
-                let taken = {
-                    let mut state = lock(inline);
-                    state.waiting.push(job);
-                    state.appender.take()
-                };
-                if let Some(appender) = taken {
-                    Writer {
+                let mut state = lock(inline);
+                if let Some(appender) = state.appender.take() {
+                    // Nothing is left waiting while the appender is free:
+                    // write this line, then whatever others leave meanwhile.
+                    drop(state);
+                    let mut writer = Writer {
                         inline: inline.clone(),
                         appender: Some(appender),
-                    }
-                    .write();
+                    };
+                    let answer = match writer.appender.as_mut() {
+                        Some((appender, buffer, _)) => appender.write_one(&line, buffer),
+                        None => Err("the spool stopped".to_owned()),
+                    };
+                    writer.write();
+                    return (answer, line);
                 }
-                // Written by now, or by the request holding the appender,
-                // which writes every line left before it lets it go.
+                // The request holding the appender writes every line left
+                // before it lets it go.
+                let (ack, done) = oneshot::channel();
+                state.waiting.push(Job { line, ack });
+                done
             }
             Mode::Thread(tx) => {
-                if tx.send(job).await.is_err() {
+                let (ack, done) = oneshot::channel();
+                if tx.send(Job { line, ack }).await.is_err() {
                     return (Err("the spool is closed".to_owned()), Vec::new());
                 }
+                done
             }
-        }
+        };
         done.await
             .unwrap_or_else(|_| (Err("the spool stopped".to_owned()), Vec::new()))
     }
@@ -340,6 +347,13 @@ impl Appender {
             }
             self.write_jobs(&mut batch, &mut buffer);
         }
+    }
+
+    /// Writes one line; its answer.
+    fn write_one(&mut self, line: &[u8], buffer: &mut Vec<u8>) -> Result<u64, String> {
+        self.write(std::iter::once(line), buffer)
+            .pop()
+            .unwrap_or_else(|| Err("the spool stopped".to_owned()))
     }
 
     /// Writes the lines of `jobs` in one write and answers each job;
