@@ -160,7 +160,6 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
             rotate_bytes: args.rotate_bytes,
             keep: args.rotate_keep,
         },
-        args.fsync,
         metrics.clone(),
     );
     let (spool, shared, recovered) = Spool::open(

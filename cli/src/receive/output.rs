@@ -43,18 +43,16 @@ pub struct Destination {
 }
 
 impl Destination {
-    /// The destination `config` names; the appender writes to it directly
-    /// only when it is a regular file (or not there yet) and `--fsync` is
-    /// off (the spool's group commit is what syncs).
-    pub fn new(config: OutputConfig, fsync: bool, metrics: Arc<Metrics>) -> Arc<Destination> {
-        let direct = !fsync
-            && config
-                .path
-                .as_ref()
-                .is_some_and(|path| match fs::metadata(path) {
-                    Ok(meta) => meta.is_file(),
-                    Err(error) => error.kind() == io::ErrorKind::NotFound,
-                });
+    /// The destination `config` names; the appender may write to it
+    /// directly when it is a regular file (or not there yet).
+    pub fn new(config: OutputConfig, metrics: Arc<Metrics>) -> Arc<Destination> {
+        let direct = config
+            .path
+            .as_ref()
+            .is_some_and(|path| match fs::metadata(path) {
+                Ok(meta) => meta.is_file(),
+                Err(error) => error.kind() == io::ErrorKind::NotFound,
+            });
         Arc::new(Destination {
             config,
             sink: Mutex::new(None),

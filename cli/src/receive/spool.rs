@@ -158,7 +158,8 @@ pub struct Recovered {
 impl Spool {
     /// Opens (or creates) the spool, repairs a segment a crash cut short,
     /// and starts the appender thread. Events go straight to `destination`
-    /// when it allows it ([`Destination::direct`]) and the spool is empty.
+    /// when it allows it ([`Destination::direct`]), the spool is empty and
+    /// there is no `--fsync` (the group commit is what syncs).
     pub fn open(
         config: SpoolConfig,
         destination: Option<Arc<Destination>>,
@@ -441,7 +442,7 @@ impl Appender {
         let last = first + kept - 1;
         if last > self.reserved {
             let reserve = last.saturating_add(BLOCK);
-            if write_number(&self.config.dir, "reserved", reserve).is_err() {
+            if write_reserved(&self.config.dir, reserve).is_err() {
                 return false;
             }
             self.reserved = reserve;

@@ -84,7 +84,6 @@ fn lines_pass_straight_to_a_regular_output_and_numbers_survive_a_crash() {
                 rotate_bytes: None,
                 keep: 1,
             },
-            false,
             Arc::new(Metrics::new()),
         );
         assert!(
