@@ -9,9 +9,10 @@
 //! cargo bench -p dovecot-eventgen --bench receive
 //! ```
 //!
-//! Settings (environment): `BENCH_RATES` (comma-separated events/s,
-//! default `10000,25000,50000,75000,100000,150000`), `BENCH_SECONDS` per
-//! rate and round (default 2), `BENCH_ROUNDS` (default 3: each rate is
+//! Settings (environment): `BENCH_RATES` (comma-separated events/s, default
+//! `10000,25000,50000,60000,70000,80000,90000,100000,125000,150000`: steps
+//! of 10,000 where the receiver's and bare hyper's peaks lie, so neither is
+//! cut to the step below it), `BENCH_SECONDS` per rate and round (default 2), `BENCH_ROUNDS` (default 3: each rate is
 //! offered to the bare server and then the receiver, this many times, and
 //! the median is reported), `BENCH_CONNECTIONS` (default 16),
 //! `BENCH_THREADS` for the servers (default 2), `BENCH_RECEIVER` (another
@@ -40,10 +41,13 @@ fn main() {
         bare_server();
         return;
     }
-    let rates: Vec<u64> = env("BENCH_RATES", "10000,25000,50000,75000,100000,150000")
-        .split(',')
-        .filter_map(|rate| rate.trim().parse().ok())
-        .collect();
+    let rates: Vec<u64> = env(
+        "BENCH_RATES",
+        "10000,25000,50000,60000,70000,80000,90000,100000,125000,150000",
+    )
+    .split(',')
+    .filter_map(|rate| rate.trim().parse().ok())
+    .collect();
     let seconds: u64 = env("BENCH_SECONDS", "2").parse().unwrap_or(2);
     let rounds: usize = env("BENCH_ROUNDS", "3").parse().unwrap_or(3).max(1);
     let connections: usize = env("BENCH_CONNECTIONS", "16").parse().unwrap_or(16);
@@ -76,8 +80,13 @@ fn main() {
     for &rate in &rates {
         let mut rounds_of: Vec<Vec<Row>> = vec![Vec::new(), Vec::new()];
         for _ in 0..rounds {
-            for (i, (_, address)) in started.iter().enumerate() {
-                let row = load(*address, &events, rate, seconds, connections);
+            for (i, (child, address)) in started.iter().enumerate() {
+                let (server, generator) =
+                    (cpu_seconds(child.id()), cpu_seconds(std::process::id()));
+                let mut row = load(*address, &events, rate, seconds, connections);
+                let per_request = 1e6 / row.ok.max(1) as f64;
+                row.server_us = (cpu_seconds(child.id()) - server) * per_request;
+                row.generator_us = (cpu_seconds(std::process::id()) - generator) * per_request;
                 served[i] += row.ok;
                 rounds_of[i].push(row);
             }
@@ -85,9 +94,9 @@ fn main() {
         for (i, server) in servers.iter().enumerate() {
             let row = median(std::mem::take(&mut rounds_of[i]));
             eprintln!(
-                "{server:>10} {rate:>7}/s offered: {:>8.0}/s, {} failed, p50 {:.2} ms, p99 {:.2} ms \
-                 (median of {rounds})",
-                row.achieved, row.failed, row.p50_ms, row.p99_ms
+                "{server:>10} {rate:>7}/s offered: {:>8.0}/s, {} failed, p50 {:.2} ms, p99 {:.2} ms, \
+                 CPU per event: server {:.1} µs, load generator {:.1} µs (median of {rounds})",
+                row.achieved, row.failed, row.p50_ms, row.p99_ms, row.server_us, row.generator_us
             );
             results[i].push(row);
         }
@@ -115,21 +124,24 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 
     println!(
-        "| offered events/s | bare hyper: events/s | p50 ms | p99 ms | failed | receive: events/s | p50 ms | p99 ms | failed |"
+        "| offered events/s | bare hyper: events/s | p50 ms | p99 ms | failed | CPU µs/event \
+         | receive: events/s | p50 ms | p99 ms | failed | CPU µs/event |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (i, rate) in rates.iter().enumerate() {
         let (bare, recv) = (&results[0][i], &results[1][i]);
         println!(
-            "| {rate} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} |",
+            "| {rate} | {:.0} | {:.2} | {:.2} | {} | {:.1} | {:.0} | {:.2} | {:.2} | {} | {:.1} |",
             bare.achieved,
             bare.p50_ms,
             bare.p99_ms,
             bare.failed,
+            bare.server_us,
             recv.achieved,
             recv.p50_ms,
             recv.p99_ms,
-            recv.failed
+            recv.failed,
+            recv.server_us
         );
     }
     let sustained = |rows: &[Row]| {
@@ -149,6 +161,10 @@ fn main() {
         peak(bare),
         peak(recv),
         peak(recv) * 100.0 / peak(bare).max(1.0)
+    );
+    println!(
+        "sustained: receive {:.0}% of bare",
+        sustained(recv) * 100.0 / sustained(bare).max(1.0)
     );
     println!(
         "CPU per event: bare hyper {:.1} µs, receive {:.1} µs; on 2 dedicated cores that is about \
@@ -294,6 +310,10 @@ struct Row {
     failed: u64,
     p50_ms: f64,
     p99_ms: f64,
+    /// CPU time (user + system) per answered request of the server and of
+    /// this process, the load generator, while the rate was offered.
+    server_us: f64,
+    generator_us: f64,
 }
 
 /// Offers `rate` events/s for `seconds` over `connections` keep-alive
@@ -377,6 +397,8 @@ fn load(
             failed,
             p50_ms: at(0.5),
             p99_ms: at(0.99),
+            server_us: 0.0,
+            generator_us: 0.0,
         }
     })
 }
