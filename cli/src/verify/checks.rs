@@ -42,6 +42,10 @@ pub(super) struct Memo {
     /// The numbers (in [`Checker::marks`]) of the categories of the event
     /// being checked.
     shown: Vec<u32>,
+    /// Per field of the event being checked, what is remembered of it:
+    /// whether the target sends it, and whether the event's categories
+    /// show one of its contexts.
+    known: Vec<(Option<Verdict>, Option<bool>)>,
 }
 
 #[derive(Debug)]
@@ -167,10 +171,33 @@ impl Checker<'_, '_> {
                 self.memo.shown.push(mark);
             }
         }
+        // What is remembered of every field is read before any of it is
+        // used: the reads do not depend on each other, so the processor
+        // overlaps their cache misses instead of waiting for one per field
+        // (the memory of the many events a receiver interleaves is seldom
+        // in the cache).
+        let mut known = std::mem::take(&mut self.memo.known);
+        known.clear();
+        if let Some(Some(memo)) = self.memo.events.get(found.number) {
+            let shown = &self.memo.shown;
+            known.extend(matched.fields.iter().map(|index| {
+                let Some(place) = index.and_then(|i| memo.fields.get(i)) else {
+                    return (None, None);
+                };
+                let fits = match &place.needs {
+                    None => None,
+                    Some(Needs::Nothing) => Some(true),
+                    Some(Needs::AnyOf(any)) => Some(any.iter().any(|mark| shown.contains(mark))),
+                };
+                (place.sent, fits)
+            }));
+        }
         for (i, (field_name, value)) in raw.fields.iter().enumerate() {
             let index = matched.fields.get(i).copied().flatten();
-            self.field(found, &raw.categories, field_name, value, index);
+            let remembered = known.get(i).copied().unwrap_or((None, None));
+            self.field(found, &raw.categories, field_name, value, index, remembered);
         }
+        self.memo.known = known;
     }
 
     fn field(
@@ -180,6 +207,7 @@ impl Checker<'_, '_> {
         name: &str,
         value: &Value<'_>,
         index: Option<usize>,
+        (remembered, fits): (Option<Verdict>, Option<bool>),
     ) {
         let (number, event) = (found.number, found.event);
         let Some((index, field, (ty, repr))) =
@@ -188,12 +216,15 @@ impl Checker<'_, '_> {
             self.unknown_field(event, name);
             return;
         };
-        let remembered = self
-            .memo
-            .events
-            .get(number)
-            .and_then(Option::as_ref)
-            .and_then(|memo| memo.fields.get(index)?.sent);
+        // Read again when not remembered before this event: an earlier
+        // field of it may have been the same one.
+        let remembered = remembered.or_else(|| {
+            self.memo
+                .events
+                .get(number)
+                .and_then(Option::as_ref)
+                .and_then(|memo| memo.fields.get(index)?.sent)
+        });
         let sent = self.verdict(
             remembered,
             FindingKind::FieldNotInTarget,
@@ -207,7 +238,7 @@ impl Checker<'_, '_> {
         {
             place.sent = Some(sent);
         }
-        if !categories.is_empty() && !self.fits(number, index, field) {
+        if !categories.is_empty() && !fits.unwrap_or_else(|| self.fits(number, index, field)) {
             self.misplaced(found, index, field, name, categories);
         }
         match value.fit(repr) {
