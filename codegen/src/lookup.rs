@@ -22,13 +22,23 @@ pub struct Lookup<'m> {
     model: &'m EventModel,
     target: Version,
     events: NameMap<'m>,
+    /// Every field name of the model, numbered. All events' fields are
+    /// found through this one small table, so it stays in the processor's
+    /// cache, where a table per event seldom is when many kinds of events
+    /// interleave.
+    names: NameMap<'m, u32>,
+    /// Per event (by number), a row with, per name number, the field of
+    /// that name ([`NONE`] when the event has none).
+    places: Vec<u32>,
     entries: Vec<Entry<'m>>,
 }
+
+/// No field of that name.
+const NONE: u32 = u32::MAX;
 
 #[derive(Debug)]
 struct Entry<'m> {
     event: &'m Event,
-    fields: NameMap<'m>,
     /// Whether a name the map lacks may still match a field pattern.
     patterns: bool,
     /// Per field of `event.fields`: its type at the target, and the
@@ -45,6 +55,9 @@ pub struct Found<'m> {
     /// The event.
     pub event: &'m Event,
     entry: &'m Entry<'m>,
+    names: &'m NameMap<'m, u32>,
+    /// The event's row of [`Lookup::places`].
+    places: &'m [u32],
 }
 
 impl<'m> Lookup<'m> {
@@ -53,22 +66,37 @@ impl<'m> Lookup<'m> {
     #[must_use]
     pub fn new(model: &'m EventModel, target: Version) -> Self {
         let mut events = NameMap::with_capacity_and_hasher(model.events.len(), Default::default());
+        let mut names = NameMap::default();
+        for field in model.events.values().flat_map(|event| &event.fields) {
+            if !field.pattern {
+                let next = u32::try_from(names.len()).unwrap_or(NONE);
+                names.entry(field.name.as_str()).or_insert(next);
+            }
+        }
+        let row = names.len();
+        let mut places = vec![NONE; row.saturating_mul(model.events.len())];
         let entries = model
             .events
             .values()
             .enumerate()
             .map(|(number, event)| {
                 events.insert(event.name.as_str(), number);
-                let mut fields =
-                    NameMap::with_capacity_and_hasher(event.fields.len(), Default::default());
                 for (i, field) in event.fields.iter().enumerate() {
-                    if !field.pattern {
-                        fields.entry(field.name.as_str()).or_insert(i);
+                    let Some(&id) = names.get(field.name.as_str()) else {
+                        continue;
+                    };
+                    // The first field of a name answers for it (as
+                    // `Event::field_index` does); an index beyond `u32` is
+                    // beyond any schema's events.
+                    if let Some(place) = places.get_mut(number * row + id as usize)
+                        && *place == NONE
+                        && !field.pattern
+                    {
+                        *place = u32::try_from(i).unwrap_or(NONE);
                     }
                 }
                 Entry {
                     event,
-                    fields,
                     patterns: event.fields.iter().any(|f| f.pattern),
                     types: event
                         .fields
@@ -85,6 +113,8 @@ impl<'m> Lookup<'m> {
             model,
             target,
             events,
+            names,
+            places,
             entries,
         }
     }
@@ -106,10 +136,13 @@ impl<'m> Lookup<'m> {
     pub fn event(&self, name: &str) -> Option<Found<'_>> {
         let number = *self.events.get(name)?;
         let entry = self.entries.get(number)?;
+        let row = self.names.len();
         Some(Found {
             number,
             event: entry.event,
             entry,
+            names: &self.names,
+            places: self.places.get(number * row..(number + 1) * row)?,
         })
     }
 }
@@ -120,8 +153,13 @@ impl Found<'_> {
     /// answer of [`Event::field_index`]).
     #[must_use]
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        if let Some(&i) = self.entry.fields.get(name) {
-            return Some(i);
+        let place = self
+            .names
+            .get(name)
+            .and_then(|&id| self.places.get(id as usize))
+            .filter(|&&place| place != NONE);
+        if let Some(&place) = place {
+            return Some(place as usize);
         }
         if !self.entry.patterns {
             return None;
