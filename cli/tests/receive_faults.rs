@@ -264,6 +264,54 @@ fn output_blocked_for_30_seconds_under_load_loses_nothing() {
     );
 }
 
+/// A spool far smaller than a segment's usual 64 MiB still empties
+/// itself: what passed through it is removed once written, so
+/// `--spool-max-bytes` bounds the backlog, not the traffic.
+#[test]
+fn a_small_spool_keeps_taking_events_while_the_output_keeps_up() {
+    let dir = scratch("small");
+    let spool = dir.join("spool").display().to_string();
+    // A FIFO, read all along: events go through the spool, not straight
+    // to a file.
+    let out = dir.join("out.fifo");
+    fifo(&out);
+    let reading = out.clone();
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = std::fs::File::open(reading).and_then(|mut f| f.read_to_end(&mut text));
+        text
+    });
+    let out_arg = out.display().to_string();
+    let receiver = Receiver::start(
+        &dir,
+        "receiver",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--spool",
+            &spool,
+            "--out",
+            &out_arg,
+            "--spool-max-bytes",
+            "64K",
+        ],
+    );
+    let mut client = Client::connect(receiver.address());
+    let mut bytes = 0;
+    for id in 0..2000 {
+        let body = event(id);
+        bytes += body.len();
+        assert_eq!(client.post("application/json", &body).0, 204, "event {id}");
+    }
+    assert!(bytes > 4 * 64 * 1024, "{bytes} bytes are many spools full");
+    assert_eq!(receiver.metric("dovecot_receive_lost_total"), 0);
+    let (status, log) = receiver.stop();
+    assert!(status.success(), "{log}");
+    let copy = dir.join("out.jsonl");
+    std::fs::write(&copy, reader.join().expect("reader")).expect("copy");
+    assert_eq!(output_ids(&[copy]).len(), 2000);
+}
+
 #[test]
 fn a_full_spool_refuses_and_counts_instead_of_dropping() {
     let dir = scratch("full");

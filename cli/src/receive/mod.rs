@@ -165,7 +165,10 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
     let (spool, shared, recovered) = Spool::open(
         SpoolConfig {
             dir: dir.clone(),
-            segment_bytes: 64 << 20,
+            // The output removes a segment once it is delivered and a newer
+            // one begun: a segment of at most a quarter of the spool's room
+            // lets the spool empty itself however small that room is.
+            segment_bytes: (64u64 << 20).min(args.spool_max_bytes / 4).max(4096),
             max_bytes: args.spool_max_bytes,
             fsync: args.fsync,
         },
@@ -192,14 +195,16 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|error| error.to_string())?;
-    runtime.block_on(serve(args, &dir, pipeline.clone()))?;
+    // A transport that failed ends the serving, not the draining: what was
+    // acknowledged is written out either way.
+    let served = runtime.block_on(serve(args, &dir, pipeline.clone()));
     drop(runtime);
 
     let drained = output.drain(Duration::from_secs(args.drain_timeout));
     if drained {
         // Nothing is left and nothing more is numbered: the next start
         // numbers on from here, without skipping what was reserved.
-        let _ = spool::write_reserved(&dir, pipeline.written());
+        let _ = spool::write_reserved(&dir, pipeline.numbered());
     }
     save_position(&dir, &pipeline);
     let (text, errors, warnings, coverage) = pipeline.report(args.report_format);
@@ -212,6 +217,7 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
             pipeline.spool_depth()
         );
     }
+    served?;
     let failures = report::gate(errors, warnings, args.fail_on, &coverage, args.min_coverage);
     for failure in &failures {
         eprintln!("failed: {failure}");

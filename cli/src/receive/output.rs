@@ -97,6 +97,7 @@ impl Destination {
 pub struct Output {
     thread: std::thread::JoinHandle<()>,
     stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
 impl Output {
@@ -104,10 +105,15 @@ impl Output {
     pub fn start(shared: Arc<Shared>, destination: Arc<Destination>) -> io::Result<Output> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name("output".to_owned())
-            .spawn(move || run(&shared, &destination, &flag))?;
-        Ok(Output { thread, stop })
+            .spawn(move || run(&thread_shared, &destination, &flag))?;
+        Ok(Output {
+            thread,
+            stop,
+            shared,
+        })
     }
 
     /// Asks the thread to stop once everything written to the spool so far
@@ -123,7 +129,9 @@ impl Output {
             std::thread::sleep(Duration::from_millis(10));
         }
         let _ = self.thread.join();
-        true
+        // The thread also ends when the output's reader went away while
+        // stopping (a broken pipe), with events still in the spool.
+        self.shared.delivered.load(Ordering::SeqCst) >= self.shared.written()
     }
 }
 

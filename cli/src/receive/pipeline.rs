@@ -127,9 +127,9 @@ impl Pipeline {
         }
     }
 
-    /// The last sequence number given to an event.
-    pub fn written(&self) -> u64 {
-        self.shared.written()
+    /// The last sequence number given out, kept or not.
+    pub fn numbered(&self) -> u64 {
+        self.shared.numbered()
     }
 
     /// Events spooled and not yet written to the output.

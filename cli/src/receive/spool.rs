@@ -30,8 +30,8 @@
 //! one write and one sync (group commit).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write as _};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -64,6 +64,9 @@ pub struct Shared {
     pub delivered: AtomicU64,
     /// Bytes in the spool's segments.
     pub bytes: AtomicU64,
+    /// The last sequence number given to an event, kept or not (a batch
+    /// that failed to be written keeps its numbers from being given again).
+    numbered: AtomicU64,
     pub dir: PathBuf,
 }
 
@@ -71,6 +74,12 @@ impl Shared {
     /// The last sequence number written.
     pub fn written(&self) -> u64 {
         *lock(&self.written)
+    }
+
+    /// The last sequence number given out: where the next start numbers
+    /// on after a drain.
+    pub fn numbered(&self) -> u64 {
+        self.numbered.load(Ordering::SeqCst)
     }
 
     /// Waits until more than `after` (and than what the appender wrote to
@@ -149,6 +158,11 @@ struct Inline {
     waiting: Vec<Job>,
 }
 
+/// Sequence numbers stop well short of `u64::MAX`, so that adding a batch
+/// to one can never overflow (2^62 events at a million a second take over
+/// a hundred thousand years).
+const LAST_NUMBER: u64 = 1 << 62;
+
 /// What a start found in the spool.
 pub struct Recovered {
     /// Events written before but not yet delivered.
@@ -165,18 +179,48 @@ impl Spool {
         destination: Option<Arc<Destination>>,
     ) -> io::Result<(Spool, Arc<Shared>, Recovered)> {
         fs::create_dir_all(&config.dir)?;
-        let delivered = read_number(&config.dir, "delivered")?;
+        // `delivered` only saves work: unreadable (cut short by a power
+        // loss, say), everything in the spool is delivered again.
+        let delivered = match read_number(&config.dir, "delivered") {
+            Err(error) if error.kind() == io::ErrorKind::InvalidData => {
+                eprintln!(
+                    "warning: {error}; every event still in the spool is written again (the \
+                     output may get some twice, with the same seq)"
+                );
+                0
+            }
+            read => read?,
+        };
         let reserved = read_number(&config.dir, "reserved")?;
         let segments = segments(&config.dir)?;
-        let mut bytes = 0;
-        // The last event in the spool, and the last number given out.
+        // The last event in the spool, and the last number given out. An
+        // empty newest segment (a crash right after it was begun) still
+        // tells where numbering went; the last event is then in an older
+        // one.
         let (mut spooled, mut numbered) = (delivered, delivered.max(reserved));
-        for (i, (first, path)) in segments.iter().enumerate() {
-            if i + 1 == segments.len() {
-                spooled = spooled.max(repair(path)?);
-                // An empty newest segment still tells where numbering went.
-                numbered = numbered.max(spooled).max(first.saturating_sub(1));
+        if let Some((first, _)) = segments.last() {
+            numbered = numbered.max(first.saturating_sub(1));
+        }
+        for (_, path) in segments.iter().rev() {
+            let last = repair(path)?;
+            if last > 0 {
+                spooled = spooled.max(last);
+                break;
             }
+        }
+        numbered = numbered.max(spooled);
+        if numbered >= LAST_NUMBER {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: its sequence numbers reach {numbered}, too near their limit to go on; \
+                     move the spool's files away to begin again at 1",
+                    config.dir.display()
+                ),
+            ));
+        }
+        let mut bytes = 0;
+        for (_, path) in &segments {
             bytes += fs::metadata(path)?.len();
         }
         let shared = Arc::new(Shared {
@@ -185,6 +229,7 @@ impl Spool {
             waiting: AtomicUsize::new(0),
             delivered: AtomicU64::new(delivered),
             bytes: AtomicU64::new(bytes),
+            numbered: AtomicU64::new(numbered),
             dir: config.dir.clone(),
         });
         let current = match segments.last() {
@@ -399,13 +444,16 @@ impl Appender {
         if kept == 0 {
             return answers;
         }
+        // The numbers are used up whatever happens next: part of a failed
+        // write may have reached the output or the spool, and a number
+        // must never name two events.
+        self.next = first + kept;
+        self.shared.numbered.store(self.next - 1, Ordering::SeqCst);
         if self.pass(first, kept, buffer) {
-            self.next = first + kept;
             return answers;
         }
         match self.append(first, buffer) {
             Ok(()) => {
-                self.next = first + kept;
                 self.shared
                     .bytes
                     .fetch_add(buffer.len() as u64, Ordering::Relaxed);
@@ -490,92 +538,9 @@ impl Appender {
     }
 }
 
-/// The segment whose first sequence number is `first`.
-pub fn segment_path(dir: &Path, first: u64) -> PathBuf {
-    dir.join(format!("{first:020}.spool"))
-}
-
-/// The segments, oldest first: (first sequence number, path).
-pub fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        let first = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.strip_suffix(".spool"))
-            .and_then(|digits| digits.parse::<u64>().ok());
-        if let Some(first) = first {
-            found.push((first, path));
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// The sequence number at the start of a spool line.
-pub fn seq_of(line: &[u8]) -> Option<u64> {
-    let rest = line.strip_prefix(b"{\"seq\":")?;
-    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
-    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
-}
-
-/// Cuts off a partial last line that a crash left, and returns the last
-/// sequence number in the segment (0 when it has none).
-fn repair(path: &Path) -> io::Result<u64> {
-    let mut reader = BufReader::new(File::open(path)?);
-    let (mut good, mut last, mut line) = (0u64, 0u64, Vec::new());
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line)?;
-        if read == 0 || line.last() != Some(&b'\n') {
-            break;
-        }
-        match seq_of(&line) {
-            Some(seq) => last = seq,
-            None => break,
-        }
-        good += read as u64;
-    }
-    let file = OpenOptions::new().write(true).open(path)?;
-    if file.metadata()?.len() != good {
-        file.set_len(good)?;
-    }
-    Ok(last)
-}
-
-/// The sequence number in the spool's file `name` (0 when there is none).
-fn read_number(dir: &Path, name: &str) -> io::Result<u64> {
-    let path = dir.join(name);
-    match fs::read_to_string(&path) {
-        Ok(text) => text.trim().parse().map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: not a sequence number", path.display()),
-            )
-        }),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(0),
-        Err(error) => Err(error),
-    }
-}
-
-/// Writes `seq` into the spool's file `name` (atomically).
-fn write_number(dir: &Path, name: &str, seq: u64) -> io::Result<()> {
-    let temporary = dir.join(format!("{name}.tmp"));
-    fs::write(&temporary, format!("{seq}\n"))?;
-    fs::rename(temporary, dir.join(name))
-}
-
-/// Records that everything up to `seq` was delivered.
-pub fn write_delivered(dir: &Path, seq: u64) -> io::Result<()> {
-    write_number(dir, "delivered", seq)
-}
-
-/// Records that numbering goes on after `seq`, in place of a reservation
-/// (after a drain, so that the next start skips no number).
-pub fn write_reserved(dir: &Path, seq: u64) -> io::Result<()> {
-    write_number(dir, "reserved", seq)
-}
-
+mod files;
 #[cfg(test)]
 mod tests;
+
+use files::{read_number, repair};
+pub use files::{segment_path, segments, seq_of, write_delivered, write_reserved};

@@ -159,3 +159,110 @@ fn lines_pass_straight_to_a_regular_output_and_numbers_survive_a_crash() {
     drop(runtime);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A batch whose write fails keeps its numbers: the next batch is
+/// numbered after it, since part of a failed write may have reached the
+/// spool or the output, and a number must never name two events.
+#[test]
+fn a_failed_write_uses_up_its_numbers() {
+    let dir = std::env::temp_dir().join(format!("dovecot-spool-failed-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let config = SpoolConfig {
+        dir: dir.clone(),
+        segment_bytes: 1 << 20,
+        max_bytes: 1 << 30,
+        fsync: false,
+    };
+    let (spool, shared, _) = Spool::open(config, None).expect("open the spool");
+    // The first segment the spool begins is a device whose every write
+    // fails for want of room.
+    std::os::unix::fs::symlink("/dev/full", segment_path(&dir, 1)).expect("symlink");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let (failed, _) = runtime.block_on(spool.append(b"\"n\":1}".to_vec()));
+    assert!(failed.is_err(), "{failed:?}");
+    fs::remove_file(segment_path(&dir, 1)).expect("remove the symlink");
+    let (kept, _) = runtime.block_on(spool.append(b"\"n\":2}".to_vec()));
+    assert_eq!(kept, Ok(2), "the failed write's number is not given again");
+    assert_eq!(shared.numbered(), 2);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// A start finds what an older segment holds when the newest is empty (a
+/// crash right after it was begun): those events are delivered, and
+/// numbering goes on after the empty segment's first number.
+#[test]
+fn an_empty_newest_segment_does_not_hide_older_events() {
+    let dir = std::env::temp_dir().join(format!("dovecot-spool-empty-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("directory");
+    let lines: String = (1..=5)
+        .map(|n| format!("{{\"seq\":{n},\"n\":{n}}}\n"))
+        .collect();
+    fs::write(segment_path(&dir, 1), lines).expect("segment");
+    fs::write(segment_path(&dir, 6), "").expect("empty segment");
+    let config = SpoolConfig {
+        dir: dir.clone(),
+        segment_bytes: 1 << 20,
+        max_bytes: 1 << 30,
+        fsync: false,
+    };
+    let (spool, shared, recovered) = Spool::open(config, None).expect("open the spool");
+    assert_eq!(recovered.pending, 5);
+    assert_eq!(shared.written(), 5);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let (next, _) = runtime.block_on(spool.append(b"\"n\":6}".to_vec()));
+    assert_eq!(next, Ok(6));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Sequence numbers read from the spool's files that leave no room to go
+/// on are refused with a clear error, not an overflow.
+#[test]
+fn numbers_near_their_limit_are_refused_at_open() {
+    let dir = std::env::temp_dir().join(format!("dovecot-spool-limit-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("directory");
+    fs::write(dir.join("reserved"), format!("{}\n", u64::MAX)).expect("reserved");
+    let config = SpoolConfig {
+        dir: dir.clone(),
+        segment_bytes: 1 << 20,
+        max_bytes: 1 << 30,
+        fsync: false,
+    };
+    let error = Spool::open(config, None).err().expect("refused");
+    assert!(
+        error.to_string().contains("too near their limit"),
+        "{error}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// An unreadable `delivered` (a power loss can leave it empty) costs
+/// duplicates, not a refusal to start: everything spooled is delivered
+/// again.
+#[test]
+fn an_unreadable_delivered_delivers_everything_again() {
+    let dir = std::env::temp_dir().join(format!("dovecot-spool-garbage-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("directory");
+    fs::write(
+        segment_path(&dir, 1),
+        "{\"seq\":1,\"n\":1}\n{\"seq\":2,\"n\":2}\n",
+    )
+    .expect("segment");
+    fs::write(dir.join("delivered"), "").expect("delivered");
+    let config = SpoolConfig {
+        dir: dir.clone(),
+        segment_bytes: 1 << 20,
+        max_bytes: 1 << 30,
+        fsync: false,
+    };
+    let (_, shared, recovered) = Spool::open(config, None).expect("open the spool");
+    assert_eq!(recovered.pending, 2);
+    assert_eq!(shared.delivered.load(Ordering::SeqCst), 0);
+    let _ = fs::remove_dir_all(&dir);
+}

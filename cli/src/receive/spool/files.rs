@@ -1,0 +1,102 @@
+//! The spool directory's files: segments, and the numbers `delivered` and
+//! `reserved`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+
+/// The segment whose first sequence number is `first`.
+pub fn segment_path(dir: &Path, first: u64) -> PathBuf {
+    dir.join(format!("{first:020}.spool"))
+}
+
+/// The segments, oldest first: (first sequence number, path).
+pub fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        let first = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(".spool"))
+            .and_then(|digits| digits.parse::<u64>().ok());
+        if let Some(first) = first {
+            found.push((first, path));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The sequence number at the start of a spool line.
+pub fn seq_of(line: &[u8]) -> Option<u64> {
+    let rest = line.strip_prefix(b"{\"seq\":")?;
+    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
+}
+
+/// Cuts off a partial last line that a crash left, and returns the last
+/// sequence number in the segment (0 when it has none).
+pub(super) fn repair(path: &Path) -> io::Result<u64> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let (mut good, mut last, mut line) = (0u64, 0u64, Vec::new());
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 || line.last() != Some(&b'\n') {
+            break;
+        }
+        match seq_of(&line) {
+            Some(seq) => last = seq,
+            None => break,
+        }
+        good += read as u64;
+    }
+    let file = OpenOptions::new().write(true).open(path)?;
+    if file.metadata()?.len() != good {
+        file.set_len(good)?;
+    }
+    Ok(last)
+}
+
+/// The sequence number in the spool's file `name` (0 when there is none).
+pub(super) fn read_number(dir: &Path, name: &str) -> io::Result<u64> {
+    let path = dir.join(name);
+    match fs::read_to_string(&path) {
+        Ok(text) => text.trim().parse().map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: not a sequence number", path.display()),
+            )
+        }),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(0),
+        Err(error) => Err(error),
+    }
+}
+
+/// Writes `seq` into the spool's file `name` (atomically; with `sync`,
+/// the number is on disk before it replaces the old one, so that a power
+/// loss cannot leave the file empty).
+fn write_number(dir: &Path, name: &str, seq: u64, sync: bool) -> io::Result<()> {
+    let temporary = dir.join(format!("{name}.tmp"));
+    let mut file = File::create(&temporary)?;
+    file.write_all(format!("{seq}\n").as_bytes())?;
+    if sync {
+        file.sync_data()?;
+    }
+    drop(file);
+    fs::rename(temporary, dir.join(name))
+}
+
+/// Records that everything up to `seq` was delivered.
+pub fn write_delivered(dir: &Path, seq: u64) -> io::Result<()> {
+    write_number(dir, "delivered", seq, false)
+}
+
+/// Records that numbering goes on after `seq`, in place of a reservation
+/// (after a drain, so that the next start skips no number).
+pub fn write_reserved(dir: &Path, seq: u64) -> io::Result<()> {
+    // Rare (once per block of numbers, and at exit), and what keeps a
+    // number from naming two events: worth a sync.
+    write_number(dir, "reserved", seq, true)
+}
