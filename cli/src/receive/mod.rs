@@ -168,7 +168,7 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
             // The output removes a segment once it is delivered and a newer
             // one begun: a segment of at most a quarter of the spool's room
             // lets the spool empty itself however small that room is.
-            segment_bytes: (64u64 << 20).min(args.spool_max_bytes / 4).max(4096),
+            segment_bytes: (64u64 << 20).min(args.spool_max_bytes / 4).max(1),
             max_bytes: args.spool_max_bytes,
             fsync: args.fsync,
         },

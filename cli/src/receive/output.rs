@@ -292,7 +292,7 @@ impl SegmentReader {
             return Ok(None);
         };
         for (_, old) in &segments[..at] {
-            remove_segment(shared, old);
+            spool::remove_segment(shared, old);
         }
         SegmentReader::open(first, path).map(Some)
     }
@@ -340,19 +340,7 @@ impl SegmentReader {
     }
 
     fn remove(&self, shared: &Shared) {
-        remove_segment(shared, &self.path);
-    }
-}
-
-fn remove_segment(shared: &Shared, path: &std::path::Path) {
-    if let Ok(meta) = fs::metadata(path)
-        && fs::remove_file(path).is_ok()
-    {
-        let _ = shared
-            .bytes
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
-                Some(held.saturating_sub(meta.len()))
-            });
+        spool::remove_segment(shared, &self.path);
     }
 }
 

@@ -31,7 +31,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -129,6 +129,21 @@ struct Job {
 impl Job {
     fn answer(self, answer: Result<u64, String>) {
         let _ = self.ack.send((answer, self.line));
+    }
+}
+
+/// Removes a segment whose lines are all written to the output, and
+/// takes its bytes off the spool's count (once, when both the output and
+/// the appender remove it).
+pub fn remove_segment(shared: &Shared, path: &Path) {
+    if let Ok(meta) = fs::metadata(path)
+        && fs::remove_file(path).is_ok()
+    {
+        let _ = shared
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                Some(held.saturating_sub(meta.len()))
+            });
     }
 }
 
@@ -419,6 +434,9 @@ impl Appender {
         buffer: &mut Vec<u8>,
     ) -> Vec<Result<u64, String>> {
         buffer.clear();
+        if self.shared.bytes.load(Ordering::Relaxed) > self.config.max_bytes / 2 {
+            self.compact();
+        }
         let first = self.next;
         let held = self.shared.bytes.load(Ordering::Relaxed);
         let mut answers = Vec::with_capacity(lines.len());
@@ -472,6 +490,34 @@ impl Appender {
             }
         }
         answers
+    }
+
+    /// Removes every segment when the output has written all they hold,
+    /// so that what passed through no longer counts against the spool's
+    /// room (the output removes a segment only once a newer one exists,
+    /// which a spool refusing lines for want of room would never begin).
+    /// An empty segment is begun first: its name keeps where numbering
+    /// went, for the next start.
+    fn compact(&mut self) {
+        if self.shared.delivered.load(Ordering::SeqCst) < self.shared.written() {
+            return;
+        }
+        let Ok(old) = segments(&self.config.dir) else {
+            return;
+        };
+        if old.iter().all(|(first, _)| *first >= self.next) {
+            return;
+        }
+        let path = segment_path(&self.config.dir, self.next);
+        let Ok(file) = OpenOptions::new().create(true).append(true).open(&path) else {
+            return;
+        };
+        self.current = Some((file, 0));
+        for (first, path) in old {
+            if first < self.next {
+                remove_segment(&self.shared, &path);
+            }
+        }
     }
 
     /// Writes `kept` lines (numbered from `first`) straight to the output

@@ -266,3 +266,61 @@ fn an_unreadable_delivered_delivers_everything_again() {
     assert_eq!(shared.delivered.load(Ordering::SeqCst), 0);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A spool that refused lines for want of room takes them again once the
+/// output has written everything it holds, even when no newer segment was
+/// begun that would let the output remove the old ones (one large batch,
+/// as `--fsync`'s group commit makes, can fill the spool in one segment).
+#[test]
+fn a_full_spool_whose_lines_are_all_written_makes_room() {
+    for fsync in [false, true] {
+        let dir =
+            std::env::temp_dir().join(format!("dovecot-spool-room-{}-{fsync}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let config = SpoolConfig {
+            dir: dir.clone(),
+            segment_bytes: 1 << 20,
+            max_bytes: 8 * 1024,
+            fsync,
+        };
+        let (spool, shared, _) = Spool::open(config, None).expect("open the spool");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let line = format!("\"pad\":\"{}\"}}", "x".repeat(200));
+        let mut refused = false;
+        for _ in 0..100 {
+            if runtime
+                .block_on(spool.append(line.clone().into_bytes()))
+                .0
+                .is_err()
+            {
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "8 KiB holds fewer than 100 lines of 200 bytes");
+        // The output wrote everything (as its thread records it).
+        shared
+            .delivered
+            .fetch_max(shared.written(), Ordering::SeqCst);
+        let (kept, _) = runtime.block_on(spool.append(line.clone().into_bytes()));
+        assert!(kept.is_ok(), "fsync {fsync}: {kept:?}");
+        assert!(
+            shared.bytes.load(Ordering::Relaxed) < 1024,
+            "the written segments were removed"
+        );
+        // The next start numbers on after every number used.
+        drop(spool);
+        let config = SpoolConfig {
+            dir: dir.clone(),
+            segment_bytes: 1 << 20,
+            max_bytes: 8 * 1024,
+            fsync,
+        };
+        let (spool, _, _) = Spool::open(config, None).expect("open again");
+        let (next, _) = runtime.block_on(spool.append(line.clone().into_bytes()));
+        assert!(next.expect("kept") > kept.expect("kept"));
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
