@@ -14,7 +14,14 @@ pub fn segment_path(dir: &Path, first: u64) -> PathBuf {
 pub fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     let mut found = Vec::new();
     for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
+        let entry = entry?;
+        // Only regular files are segments: a link or a device of a
+        // segment's name (never made by the spool) would be read without
+        // end or written elsewhere.
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let path = entry.path();
         let first = path
             .file_name()
             .and_then(|name| name.to_str())

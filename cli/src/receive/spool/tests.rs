@@ -324,3 +324,23 @@ fn a_full_spool_whose_lines_are_all_written_makes_room() {
         let _ = fs::remove_dir_all(&dir);
     }
 }
+
+/// Only regular files count as segments: a link of a segment's name to a
+/// device that reads without end is passed over, not read.
+#[test]
+fn a_link_named_like_a_segment_is_not_read() {
+    let dir = std::env::temp_dir().join(format!("dovecot-spool-link-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("directory");
+    std::os::unix::fs::symlink("/dev/zero", segment_path(&dir, 1)).expect("symlink");
+    assert!(segments(&dir).expect("segments").is_empty());
+    let config = SpoolConfig {
+        dir: dir.clone(),
+        segment_bytes: 1 << 20,
+        max_bytes: 1 << 30,
+        fsync: false,
+    };
+    let (_, _, recovered) = Spool::open(config, None).expect("open the spool");
+    assert_eq!(recovered.pending, 0);
+    let _ = fs::remove_dir_all(&dir);
+}
