@@ -250,6 +250,15 @@ fn deliver(shared: &Shared, destination: &Destination, stop: &AtomicBool) -> io:
         drop(slot);
         delivered = delivered.max(shared.delivered.load(Ordering::SeqCst));
         let idle = delivered >= shared.written();
+        // A segment the appender removed once everything was written (see
+        // its `compact`) is let go, so that its disk space is freed.
+        if idle
+            && reader
+                .as_ref()
+                .is_some_and(|current| !current.path.exists())
+        {
+            reader = None;
+        }
         let stopping = stop.load(Ordering::SeqCst);
         // Recording progress costs a file write and a rename: five times a
         // second is enough, since a crash only repeats what came after.

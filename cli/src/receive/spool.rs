@@ -31,7 +31,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -129,21 +129,6 @@ struct Job {
 impl Job {
     fn answer(self, answer: Result<u64, String>) {
         let _ = self.ack.send((answer, self.line));
-    }
-}
-
-/// Removes a segment whose lines are all written to the output, and
-/// takes its bytes off the spool's count (once, when both the output and
-/// the appender remove it).
-pub fn remove_segment(shared: &Shared, path: &Path) {
-    if let Ok(meta) = fs::metadata(path)
-        && fs::remove_file(path).is_ok()
-    {
-        let _ = shared
-            .bytes
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
-                Some(held.saturating_sub(meta.len()))
-            });
     }
 }
 
@@ -509,9 +494,19 @@ impl Appender {
             return;
         }
         let path = segment_path(&self.config.dir, self.next);
-        let Ok(file) = OpenOptions::new().create(true).append(true).open(&path) else {
+        let Ok(file) = open_segment(&path) else {
             return;
         };
+        // With --fsync the new segment's name, which now alone keeps where
+        // numbering went, is on disk before the older segments go.
+        if self.config.fsync
+            && (file.sync_all().is_err()
+                || File::open(&self.config.dir)
+                    .and_then(|dir| dir.sync_all())
+                    .is_err())
+        {
+            return;
+        }
         self.current = Some((file, 0));
         for (first, path) in old {
             if first < self.next {
@@ -557,7 +552,7 @@ impl Appender {
             .is_none_or(|(_, len)| *len >= self.config.segment_bytes);
         if full {
             let path = segment_path(&self.config.dir, first);
-            let file = OpenOptions::new().create(true).append(true).open(&path)?;
+            let file = open_segment(&path)?;
             let len = file.metadata()?.len();
             self.current = Some((file, len));
         }
@@ -588,5 +583,6 @@ mod files;
 #[cfg(test)]
 mod tests;
 
-use files::{read_number, repair};
+pub use files::remove_segment;
+use files::{open_segment, read_number, repair};
 pub use files::{segment_path, segments, seq_of, write_delivered, write_reserved};

@@ -4,6 +4,9 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use super::Shared;
 
 /// The segment whose first sequence number is `first`.
 pub fn segment_path(dir: &Path, first: u64) -> PathBuf {
@@ -15,20 +18,23 @@ pub fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     let mut found = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        // Only regular files are segments: a link or a device of a
-        // segment's name (never made by the spool) would be read without
-        // end or written elsewhere.
-        if !entry.file_type()?.is_file() {
-            continue;
-        }
         let path = entry.path();
         let first = path
             .file_name()
             .and_then(|name| name.to_str())
             .and_then(|name| name.strip_suffix(".spool"))
             .and_then(|digits| digits.parse::<u64>().ok());
-        if let Some(first) = first {
-            found.push((first, path));
+        let Some(first) = first else {
+            continue;
+        };
+        // Only regular files are segments: a link or a device of a
+        // segment's name (never made by the spool) would be read without
+        // end. A file removed meanwhile is no segment either.
+        match entry.file_type() {
+            Ok(kind) if kind.is_file() => found.push((first, path)),
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
         }
     }
     found.sort();
@@ -106,4 +112,45 @@ pub fn write_reserved(dir: &Path, seq: u64) -> io::Result<()> {
     // Rare (once per block of numbers, and at exit), and what keeps a
     // number from naming two events: worth a sync.
     write_number(dir, "reserved", seq, true)
+}
+
+/// Opens the segment at `path` for appending, creating it if need be; a
+/// link, FIFO or device of that name (never made by the spool) is refused
+/// rather than written through, since the spool's reader passes it over.
+pub(super) fn open_segment(path: &Path) -> io::Result<File> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => return Err(not_a_segment(path)),
+        Ok(_) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    if file.metadata()?.file_type().is_file() {
+        Ok(file)
+    } else {
+        Err(not_a_segment(path))
+    }
+}
+
+fn not_a_segment(path: &Path) -> io::Error {
+    io::Error::other(format!(
+        "{} is not a regular file; the spool directory must hold only what the receiver \
+         put there",
+        path.display()
+    ))
+}
+
+/// Removes a segment whose lines are all written to the output, and
+/// takes its bytes off the spool's count (once, when both the output and
+/// the appender remove it).
+pub fn remove_segment(shared: &Shared, path: &Path) {
+    if let Ok(meta) = fs::metadata(path)
+        && fs::remove_file(path).is_ok()
+    {
+        let _ = shared
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                Some(held.saturating_sub(meta.len()))
+            });
+    }
 }

@@ -174,8 +174,9 @@ fn a_failed_write_uses_up_its_numbers() {
         fsync: false,
     };
     let (spool, shared, _) = Spool::open(config, None).expect("open the spool");
-    // The first segment the spool begins is a device whose every write
-    // fails for want of room.
+    // The first segment the spool would begin cannot be written: a link
+    // of its name is refused (and were it followed, every write to the
+    // device it names would fail for want of room).
     std::os::unix::fs::symlink("/dev/full", segment_path(&dir, 1)).expect("symlink");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -326,7 +327,8 @@ fn a_full_spool_whose_lines_are_all_written_makes_room() {
 }
 
 /// Only regular files count as segments: a link of a segment's name to a
-/// device that reads without end is passed over, not read.
+/// device that reads without end is passed over, not read, and not written
+/// through.
 #[test]
 fn a_link_named_like_a_segment_is_not_read() {
     let dir = std::env::temp_dir().join(format!("dovecot-spool-link-{}", std::process::id()));
@@ -340,7 +342,16 @@ fn a_link_named_like_a_segment_is_not_read() {
         max_bytes: 1 << 30,
         fsync: false,
     };
-    let (_, _, recovered) = Spool::open(config, None).expect("open the spool");
+    let (spool, shared, recovered) = Spool::open(config, None).expect("open the spool");
     assert_eq!(recovered.pending, 0);
+    // Nor is it written through: the event is refused, not acknowledged
+    // into a file the spool's reader would pass over.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let (answer, _) = runtime.block_on(spool.append(b"\"n\":1}".to_vec()));
+    let error = answer.expect_err("refused");
+    assert!(error.contains("not a regular file"), "{error}");
+    assert_eq!(shared.written(), 0);
     let _ = fs::remove_dir_all(&dir);
 }
