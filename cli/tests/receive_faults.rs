@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use receive_support::{Client, Receiver, event, fifo, output_ids, scratch};
+use receive_support::{Client, Receiver, copy_fifo, event, fifo, output_ids, scratch};
 
 /// Posts numbered events from `connections` keep-alive connections until
 /// `stop` is set or `limit` events were sent per connection; returns the
@@ -237,18 +237,10 @@ fn output_blocked_for_30_seconds_under_load_loses_nothing() {
         depth > 1000,
         "the output was not blocked: spool depth {depth}"
     );
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        std::fs::File::open(out)
-            .expect("open the FIFO")
-            .read_to_end(&mut text)
-            .expect("read");
-        text
-    });
+    let reader = copy_fifo(out, dir.join("out.jsonl"));
     let (status, log) = receiver.stop();
     assert!(status.success(), "{log}");
-    let copy = dir.join("out.jsonl");
-    std::fs::write(&copy, reader.join().expect("reader")).expect("copy");
+    let copy = reader.join().expect("reader");
     let delivered: BTreeSet<u64> = output_ids(&[copy]).into_iter().map(|(_, id)| id).collect();
     assert_eq!(acked.difference(&delivered).count(), 0, "events lost");
     eprintln!(
@@ -275,12 +267,7 @@ fn a_small_spool_keeps_taking_events_while_the_output_keeps_up() {
     // to a file.
     let out = dir.join("out.fifo");
     fifo(&out);
-    let reading = out.clone();
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = std::fs::File::open(reading).and_then(|mut f| f.read_to_end(&mut text));
-        text
-    });
+    let reader = copy_fifo(out.clone(), dir.join("out.jsonl"));
     let out_arg = out.display().to_string();
     let receiver = Receiver::start(
         &dir,
@@ -307,9 +294,7 @@ fn a_small_spool_keeps_taking_events_while_the_output_keeps_up() {
     assert_eq!(receiver.metric("dovecot_receive_lost_total"), 0);
     let (status, log) = receiver.stop();
     assert!(status.success(), "{log}");
-    let copy = dir.join("out.jsonl");
-    std::fs::write(&copy, reader.join().expect("reader")).expect("copy");
-    assert_eq!(output_ids(&[copy]).len(), 2000);
+    assert_eq!(output_ids(&[reader.join().expect("reader")]).len(), 2000);
 }
 
 #[test]
@@ -344,18 +329,12 @@ fn a_full_spool_refuses_and_counts_instead_of_dropping() {
     }
     assert!(ok > 0 && refused > 0, "{ok} kept, {refused} refused");
     assert_eq!(receiver.metric("dovecot_receive_lost_total"), refused);
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = std::fs::File::open(out).and_then(|mut f| f.read_to_end(&mut text));
-        text
-    });
+    let reader = copy_fifo(out, dir.join("out.jsonl"));
     let (status, log) = receiver.stop();
     assert!(status.success(), "{log}");
     assert!(log.contains(&format!("{refused} lost")), "{log}");
     assert!(log.contains("the spool is full"), "{log}");
-    let copy = dir.join("out.jsonl");
-    std::fs::write(&copy, reader.join().expect("reader")).expect("copy");
-    assert_eq!(output_ids(&[copy]).len(), ok);
+    assert_eq!(output_ids(&[reader.join().expect("reader")]).len(), ok);
 }
 
 #[test]

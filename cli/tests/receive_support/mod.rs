@@ -251,3 +251,18 @@ pub fn fifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
     assert!(status.success(), "mkfifo failed");
 }
+
+/// Reads the FIFO at `fifo` to its end on a thread of its own (opening it
+/// waits for the receiver to open it too) and copies what it read to
+/// `copy`, whose path the thread returns, for [`output_ids`].
+pub fn copy_fifo(fifo: PathBuf, copy: PathBuf) -> std::thread::JoinHandle<PathBuf> {
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        std::fs::File::open(&fifo)
+            .expect("open the FIFO")
+            .read_to_end(&mut text)
+            .expect("read the FIFO");
+        std::fs::write(&copy, text).expect("copy");
+        copy
+    })
+}

@@ -1,6 +1,32 @@
 //! The spool's appending, numbering and passing lines straight to the output.
 
+use std::path::Path;
+
 use super::*;
+
+/// An empty directory for one test, named for it.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dovecot-spool-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("directory");
+    dir
+}
+
+/// A spool in `dir` with room for `max_bytes`, in segments of 1 MiB.
+fn spool_config(dir: &Path, max_bytes: u64, fsync: bool) -> SpoolConfig {
+    SpoolConfig {
+        dir: dir.to_path_buf(),
+        segment_bytes: 1 << 20,
+        max_bytes,
+        fsync,
+    }
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+}
 
 /// Both ways of appending (inline, and the group-commit thread of
 /// `--fsync`) number concurrent appends without gaps, keep each line
@@ -8,14 +34,10 @@ use super::*;
 #[test]
 fn inline_and_thread_appends_number_every_line_once() {
     for fsync in [false, true] {
-        let dir =
-            std::env::temp_dir().join(format!("dovecot-spool-test-{}-{fsync}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let dir = scratch(&format!("test-{fsync}"));
         let config = SpoolConfig {
-            dir: dir.clone(),
             segment_bytes: 4096,
-            max_bytes: 16 * 1024,
-            fsync,
+            ..spool_config(&dir, 16 * 1024, fsync)
         };
         let (spool, shared, recovered) = Spool::open(config, None).expect("open the spool");
         assert_eq!(recovered.pending, 0);
@@ -67,16 +89,9 @@ fn lines_pass_straight_to_a_regular_output_and_numbers_survive_a_crash() {
     use super::super::metrics::Metrics;
     use super::super::output::{Output, OutputConfig};
 
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-direct-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("directory");
+    let dir = scratch("direct");
     let out = dir.join("out.jsonl");
-    let config = SpoolConfig {
-        dir: dir.join("spool"),
-        segment_bytes: 1 << 20,
-        max_bytes: 1 << 30,
-        fsync: false,
-    };
+    let config = spool_config(&dir.join("spool"), 1 << 30, false);
     let open = |config: &SpoolConfig| {
         let destination = Destination::new(
             OutputConfig {
@@ -165,22 +180,14 @@ fn lines_pass_straight_to_a_regular_output_and_numbers_survive_a_crash() {
 /// spool or the output, and a number must never name two events.
 #[test]
 fn a_failed_write_uses_up_its_numbers() {
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-failed-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    let config = SpoolConfig {
-        dir: dir.clone(),
-        segment_bytes: 1 << 20,
-        max_bytes: 1 << 30,
-        fsync: false,
-    };
+    let dir = scratch("failed");
+    let config = spool_config(&dir, 1 << 30, false);
     let (spool, shared, _) = Spool::open(config, None).expect("open the spool");
     // The first segment the spool would begin cannot be written: a link
     // of its name is refused (and were it followed, every write to the
     // device it names would fail for want of room).
     std::os::unix::fs::symlink("/dev/full", segment_path(&dir, 1)).expect("symlink");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
+    let runtime = current_thread();
     let (failed, _) = runtime.block_on(spool.append(b"\"n\":1}".to_vec()));
     assert!(failed.is_err(), "{failed:?}");
     fs::remove_file(segment_path(&dir, 1)).expect("remove the symlink");
@@ -195,26 +202,17 @@ fn a_failed_write_uses_up_its_numbers() {
 /// numbering goes on after the empty segment's first number.
 #[test]
 fn an_empty_newest_segment_does_not_hide_older_events() {
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-empty-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("directory");
+    let dir = scratch("empty");
     let lines: String = (1..=5)
         .map(|n| format!("{{\"seq\":{n},\"n\":{n}}}\n"))
         .collect();
     fs::write(segment_path(&dir, 1), lines).expect("segment");
     fs::write(segment_path(&dir, 6), "").expect("empty segment");
-    let config = SpoolConfig {
-        dir: dir.clone(),
-        segment_bytes: 1 << 20,
-        max_bytes: 1 << 30,
-        fsync: false,
-    };
+    let config = spool_config(&dir, 1 << 30, false);
     let (spool, shared, recovered) = Spool::open(config, None).expect("open the spool");
     assert_eq!(recovered.pending, 5);
     assert_eq!(shared.written(), 5);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
+    let runtime = current_thread();
     let (next, _) = runtime.block_on(spool.append(b"\"n\":6}".to_vec()));
     assert_eq!(next, Ok(6));
     let _ = fs::remove_dir_all(&dir);
@@ -224,16 +222,9 @@ fn an_empty_newest_segment_does_not_hide_older_events() {
 /// on are refused with a clear error, not an overflow.
 #[test]
 fn numbers_near_their_limit_are_refused_at_open() {
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-limit-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("directory");
+    let dir = scratch("limit");
     fs::write(dir.join("reserved"), format!("{}\n", u64::MAX)).expect("reserved");
-    let config = SpoolConfig {
-        dir: dir.clone(),
-        segment_bytes: 1 << 20,
-        max_bytes: 1 << 30,
-        fsync: false,
-    };
+    let config = spool_config(&dir, 1 << 30, false);
     let error = Spool::open(config, None).err().expect("refused");
     assert!(
         error.to_string().contains("too near their limit"),
@@ -247,21 +238,14 @@ fn numbers_near_their_limit_are_refused_at_open() {
 /// again.
 #[test]
 fn an_unreadable_delivered_delivers_everything_again() {
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-garbage-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("directory");
+    let dir = scratch("garbage");
     fs::write(
         segment_path(&dir, 1),
         "{\"seq\":1,\"n\":1}\n{\"seq\":2,\"n\":2}\n",
     )
     .expect("segment");
     fs::write(dir.join("delivered"), "").expect("delivered");
-    let config = SpoolConfig {
-        dir: dir.clone(),
-        segment_bytes: 1 << 20,
-        max_bytes: 1 << 30,
-        fsync: false,
-    };
+    let config = spool_config(&dir, 1 << 30, false);
     let (_, shared, recovered) = Spool::open(config, None).expect("open the spool");
     assert_eq!(recovered.pending, 2);
     assert_eq!(shared.delivered.load(Ordering::SeqCst), 0);
@@ -275,19 +259,10 @@ fn an_unreadable_delivered_delivers_everything_again() {
 #[test]
 fn a_full_spool_whose_lines_are_all_written_makes_room() {
     for fsync in [false, true] {
-        let dir =
-            std::env::temp_dir().join(format!("dovecot-spool-room-{}-{fsync}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let config = SpoolConfig {
-            dir: dir.clone(),
-            segment_bytes: 1 << 20,
-            max_bytes: 8 * 1024,
-            fsync,
-        };
+        let dir = scratch(&format!("room-{fsync}"));
+        let config = spool_config(&dir, 8 * 1024, fsync);
         let (spool, shared, _) = Spool::open(config, None).expect("open the spool");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
+        let runtime = current_thread();
         let line = format!("\"pad\":\"{}\"}}", "x".repeat(200));
         let mut refused = false;
         for _ in 0..100 {
@@ -313,12 +288,7 @@ fn a_full_spool_whose_lines_are_all_written_makes_room() {
         );
         // The next start numbers on after every number used.
         drop(spool);
-        let config = SpoolConfig {
-            dir: dir.clone(),
-            segment_bytes: 1 << 20,
-            max_bytes: 8 * 1024,
-            fsync,
-        };
+        let config = spool_config(&dir, 8 * 1024, fsync);
         let (spool, _, _) = Spool::open(config, None).expect("open again");
         let (next, _) = runtime.block_on(spool.append(line.clone().into_bytes()));
         assert!(next.expect("kept") > kept.expect("kept"));
@@ -331,24 +301,15 @@ fn a_full_spool_whose_lines_are_all_written_makes_room() {
 /// through.
 #[test]
 fn a_link_named_like_a_segment_is_not_read() {
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-link-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("directory");
+    let dir = scratch("link");
     std::os::unix::fs::symlink("/dev/zero", segment_path(&dir, 1)).expect("symlink");
     assert!(segments(&dir).expect("segments").is_empty());
-    let config = SpoolConfig {
-        dir: dir.clone(),
-        segment_bytes: 1 << 20,
-        max_bytes: 1 << 30,
-        fsync: false,
-    };
+    let config = spool_config(&dir, 1 << 30, false);
     let (spool, shared, recovered) = Spool::open(config, None).expect("open the spool");
     assert_eq!(recovered.pending, 0);
     // Nor is it written through: the event is refused, not acknowledged
     // into a file the spool's reader would pass over.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
+    let runtime = current_thread();
     let (answer, _) = runtime.block_on(spool.append(b"\"n\":1}".to_vec()));
     let error = answer.expect_err("refused");
     assert!(error.contains("not a regular file"), "{error}");
