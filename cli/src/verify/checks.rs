@@ -86,6 +86,16 @@ enum Needs {
     AnyOf(Vec<u32>),
 }
 
+impl Needs {
+    /// Whether an event whose categories have the numbers `shown` meets it.
+    fn met(&self, shown: &[u32]) -> bool {
+        match self {
+            Needs::Nothing => true,
+            Needs::AnyOf(any) => any.iter().any(|mark| shown.contains(mark)),
+        }
+    }
+}
+
 /// A fact's finding: none, listed in the report at an index, or beyond
 /// the report's limit.
 #[derive(Clone, Copy, Debug)]
@@ -184,12 +194,10 @@ impl Checker<'_, '_> {
                 let Some(place) = index.and_then(|i| memo.fields.get(i)) else {
                     return (None, None);
                 };
-                let fits = match &place.needs {
-                    None => None,
-                    Some(Needs::Nothing) => Some(true),
-                    Some(Needs::AnyOf(any)) => Some(any.iter().any(|mark| shown.contains(mark))),
-                };
-                (place.sent, fits)
+                (
+                    place.sent,
+                    place.needs.as_ref().map(|needs| needs.met(shown)),
+                )
             }));
         }
         for (i, (field_name, value)) in raw.fields.iter().enumerate() {
@@ -305,10 +313,7 @@ impl Checker<'_, '_> {
                 Needs::AnyOf(any)
             }
         });
-        match needs {
-            Needs::Nothing => true,
-            Needs::AnyOf(any) => any.iter().any(|mark| self.memo.shown.contains(mark)),
-        }
+        needs.met(&self.memo.shown)
     }
 
     fn unknown_field(&mut self, event: &Event, name: &str) {
