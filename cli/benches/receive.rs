@@ -12,9 +12,9 @@
 //! Settings (environment): `BENCH_RATES` (comma-separated events/s, default
 //! `10000,25000,50000,60000,70000,80000,90000,100000,125000,150000`: steps
 //! of 10,000 where the receiver's and bare hyper's peaks lie, so neither is
-//! cut to the step below it), `BENCH_SECONDS` per rate and round (default 2), `BENCH_ROUNDS` (default 3: each rate is
-//! offered to the bare server and then the receiver, this many times, and
-//! the median is reported), `BENCH_CONNECTIONS` (default 16),
+//! cut to the step below it), `BENCH_SECONDS` per rate and round (default
+//! 2), `BENCH_ROUNDS` (default 3: each rate is offered to the bare server
+//! and then the receiver, this many times, and the median is reported), `BENCH_CONNECTIONS` (default 16),
 //! `BENCH_THREADS` for the servers (default 2), `BENCH_RECEIVER` (another
 //! build's `dovecot-eventgen`, to compare two builds). The receiver runs with
 //! live-check on (it always is), its spool and `--out` in a temporary
