@@ -32,7 +32,7 @@ use tokio::sync::watch;
 pub use report::{ReportFormat, Severity};
 
 use metrics::Metrics;
-use output::{Destination, Output, OutputConfig};
+use output::{Destination, Drained, Output, OutputConfig};
 use pipeline::Pipeline;
 use spool::{Spool, SpoolConfig};
 
@@ -199,9 +199,13 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
     // acknowledged is written out either way.
     let served = runtime.block_on(serve(args, &dir, pipeline.clone()));
     drop(runtime);
+    if let Err(error) = &served {
+        // Said now, not after the drain, which may take a while.
+        eprintln!("error: {error}; stopping once the output has what the spool holds");
+    }
 
     let drained = output.drain(Duration::from_secs(args.drain_timeout));
-    if drained {
+    if drained == Drained::All {
         // Nothing is left and nothing more is numbered: the next start
         // numbers on from here, without skipping what was reserved.
         let _ = spool::write_reserved(&dir, pipeline.numbered());
@@ -209,15 +213,26 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
     save_position(&dir, &pipeline);
     let (text, errors, warnings, coverage) = pipeline.report(args.report_format);
     emit_report(args.report.as_deref(), &text);
-    if !drained {
+    let why = match drained {
+        Drained::All => None,
+        Drained::TimedOut => Some(format!(
+            "did not take every event within {} s",
+            args.drain_timeout
+        )),
+        Drained::Broken => {
+            Some("broke (its reader went away) before it had every event".to_owned())
+        }
+    };
+    if let Some(why) = why {
         eprintln!(
-            "warning: the output did not take every event within {} s; {} events stay in the \
-             spool and are written at the next start",
-            args.drain_timeout,
+            "warning: the output {why}; {} events stay in the spool and are written at the next \
+             start",
             pipeline.spool_depth()
         );
     }
-    served?;
+    if served.is_err() {
+        return Ok(ExitCode::from(1));
+    }
     let failures = report::gate(errors, warnings, args.fail_on, &coverage, args.min_coverage);
     for failure in &failures {
         eprintln!("failed: {failure}");

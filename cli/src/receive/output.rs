@@ -117,22 +117,38 @@ impl Output {
     }
 
     /// Asks the thread to stop once everything written to the spool so far
-    /// is delivered, and waits for that up to `timeout`; `false` when the
-    /// output did not drain in time (what is left stays in the spool).
-    pub fn drain(self, timeout: Duration) -> bool {
+    /// is delivered, and waits for that up to `timeout`. What the output
+    /// did not take stays in the spool.
+    pub fn drain(self, timeout: Duration) -> Drained {
         self.stop.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
         while !self.thread.is_finished() {
             if Instant::now() >= deadline {
-                return false;
+                return Drained::TimedOut;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         let _ = self.thread.join();
         // The thread also ends when the output's reader went away while
         // stopping (a broken pipe), with events still in the spool.
-        self.shared.delivered.load(Ordering::SeqCst) >= self.shared.written()
+        if self.shared.delivered.load(Ordering::SeqCst) >= self.shared.written() {
+            Drained::All
+        } else {
+            Drained::Broken
+        }
     }
+}
+
+/// How [`Output::drain`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drained {
+    /// The output has every event.
+    All,
+    /// The output did not take them all in time.
+    TimedOut,
+    /// The output's reader went away (a broken pipe) before it had them
+    /// all.
+    Broken,
 }
 
 fn run(shared: &Shared, destination: &Destination, stop: &AtomicBool) {

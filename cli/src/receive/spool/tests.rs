@@ -150,7 +150,10 @@ fn lines_pass_straight_to_a_regular_output_and_numbers_survive_a_crash() {
         held <= spooled,
         "{held} lines spooled, {spooled} before the output opened"
     );
-    assert!(output.drain(std::time::Duration::from_secs(10)));
+    assert_eq!(
+        output.drain(std::time::Duration::from_secs(10)),
+        super::super::output::Drained::All
+    );
     let text = fs::read_to_string(&out).expect("output");
     let seqs: Vec<u64> = text
         .lines()
@@ -170,7 +173,10 @@ fn lines_pass_straight_to_a_regular_output_and_numbers_survive_a_crash() {
     let (spool, _, output) = open(&config);
     let (next, _) = runtime.block_on(spool.append(b"\"n\":-1}".to_vec()));
     assert!(next.expect("kept") > last);
-    assert!(output.drain(std::time::Duration::from_secs(10)));
+    assert_eq!(
+        output.drain(std::time::Duration::from_secs(10)),
+        super::super::output::Drained::All
+    );
     drop(runtime);
     let _ = fs::remove_dir_all(&dir);
 }

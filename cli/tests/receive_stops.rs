@@ -1,0 +1,202 @@
+//! Stopping and starting `dovecot-eventgen receive` again, on the real
+//! binary: what a stop that could not drain leaves to the next start, and
+//! how numbering goes on after a clean one.
+
+mod receive_support;
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use receive_support::{Client, Receiver, event, fifo, output_ids, scratch};
+
+/// A receiver that cannot serve (its port is taken) still writes out what
+/// an earlier run left in the spool before it exits with the error.
+#[test]
+fn a_receiver_that_cannot_listen_still_writes_what_its_spool_holds() {
+    let dir = scratch("cannot-listen");
+    let spool = dir.join("spool").display().to_string();
+    // The first run's output is a FIFO nobody reads: every event stays in
+    // the spool, and SIGKILL leaves it there.
+    let blocked = dir.join("blocked.fifo");
+    fifo(&blocked);
+    let blocked = blocked.display().to_string();
+    let first = Receiver::start(
+        &dir,
+        "first",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--spool",
+            &spool,
+            "--out",
+            &blocked,
+        ],
+    );
+    let mut client = Client::connect(first.address());
+    for id in 0..500 {
+        assert_eq!(client.post("application/json", &event(id)).0, 204);
+    }
+    drop(client);
+    first.signal("KILL");
+    drop(first);
+
+    // The second run's output is a FIFO whose reader comes only once the
+    // receiver said the port is taken: the events reach it only if the
+    // receiver drains before it exits.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = taken.local_addr().expect("address").to_string();
+    let out = dir.join("out.fifo");
+    fifo(&out);
+    let log = dir.join("second.log");
+    let reader = {
+        let (out, log) = (out.clone(), log.clone());
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("cannot listen")
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let mut text = Vec::new();
+            let _ = std::fs::File::open(&out).and_then(|mut fifo| fifo.read_to_end(&mut text));
+            text
+        })
+    };
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_dovecot-eventgen"))
+        .args(["receive", "--listen", &port, "--spool", &spool, "--out"])
+        .arg(&out)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .status()
+        .expect("run the receiver");
+    // A receiver that exited without draining leaves the reader waiting
+    // for a writer: open the FIFO for writing (without blocking, O_NONBLOCK)
+    // until the reader is there, so that it sees the end.
+    while !reader.is_finished() {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(0o4000)
+            .open(&out);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let copy = dir.join("out.jsonl");
+    std::fs::write(&copy, reader.join().expect("reader")).expect("copy");
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("cannot listen on"), "{log}");
+    assert!(log.contains("500 events from an earlier run"), "{log}");
+    let ids: Vec<u64> = output_ids(&[copy]).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(ids, (0..500).collect::<Vec<_>>(), "{log}");
+}
+
+/// An output whose reader goes away while the receiver drains does not
+/// count as drained: the receiver says so, and the next start writes what
+/// the reader did not take.
+#[test]
+fn an_output_that_breaks_while_draining_keeps_the_rest_for_the_next_start() {
+    let dir = scratch("broken-drain");
+    let spool = dir.join("spool").display().to_string();
+    let fifo_path = dir.join("out.fifo");
+    fifo(&fifo_path);
+    let fifo_arg = fifo_path.display().to_string();
+    let receiver = Receiver::start(
+        &dir,
+        "first",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--spool",
+            &spool,
+            "--out",
+            &fifo_arg,
+        ],
+    );
+    let mut client = Client::connect(receiver.address());
+    for id in 0..3000 {
+        assert_eq!(client.post("application/json", &event(id)).0, 204);
+    }
+    drop(client);
+    receiver.signal("TERM");
+    // The reader takes 100 lines and goes away.
+    let fifo = std::fs::File::open(&fifo_path).expect("open the FIFO");
+    let read: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(fifo))
+        .take(100)
+        .collect::<Result<_, _>>()
+        .expect("read the FIFO");
+    let mut receiver = receiver;
+    let status = receiver.wait(Duration::from_secs(60));
+    let log = receiver.log_text();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("the output broke (its reader went away)"),
+        "a broken output was taken for a drained one:\n{log}"
+    );
+
+    let out = dir.join("out.jsonl");
+    let out_arg = out.display().to_string();
+    let second = Receiver::start(
+        &dir,
+        "second",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--spool",
+            &spool,
+            "--out",
+            &out_arg,
+        ],
+    );
+    let (status, second_log) = second.stop();
+    assert!(status.success(), "{second_log}");
+    let copy = dir.join("read.jsonl");
+    std::fs::write(&copy, read.join("\n") + "\n").expect("copy");
+    let first: Vec<u64> = output_ids(&[copy]).into_iter().map(|(_, id)| id).collect();
+    let rest: Vec<u64> = output_ids(&[out]).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(first, (0..100).collect::<Vec<_>>());
+    // The next start writes again from the last event the output had
+    // confirmed (at least once: some twice, with their seq), to the end.
+    assert_eq!(rest.last(), Some(&2999), "{second_log}");
+    assert!(
+        rest.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "not in order: {rest:?}"
+    );
+    assert!(rest[0] <= 100, "events {}..100 are lost", rest[0]);
+}
+
+/// After a clean stop the next start numbers on from the last event:
+/// numbers reserved ahead for events written straight to the output are
+/// given back, so a consumer sees no gap it would take for a loss.
+#[test]
+fn numbering_goes_on_without_a_gap_after_a_clean_stop() {
+    let dir = scratch("numbering");
+    let spool = dir.join("spool").display().to_string();
+    let out = dir.join("out.jsonl");
+    let out_arg = out.display().to_string();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--spool",
+        &spool,
+        "--out",
+        &out_arg,
+    ];
+    for (run, ids) in [(0, 0..10), (1, 10..15)] {
+        let receiver = Receiver::start(&dir, &format!("run{run}"), &args);
+        let mut client = Client::connect(receiver.address());
+        for id in ids {
+            assert_eq!(client.post("application/json", &event(id)).0, 204);
+        }
+        drop(client);
+        let (status, log) = receiver.stop();
+        assert!(status.success(), "{log}");
+    }
+    let lines = output_ids(&[out]);
+    assert_eq!(
+        lines,
+        (0..15).map(|id| (id + 1, id)).collect::<Vec<_>>(),
+        "(seq, id) of every line"
+    );
+}
