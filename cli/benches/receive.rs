@@ -16,7 +16,9 @@
 //! 2), `BENCH_ROUNDS` (default 3: each rate is offered to the bare server
 //! and then the receiver, this many times, and the median is reported), `BENCH_CONNECTIONS` (default 16),
 //! `BENCH_THREADS` for the servers (default 2), `BENCH_RECEIVER` (another
-//! build's `dovecot-eventgen`, to compare two builds). The receiver runs with
+//! build's `dovecot-eventgen`, to compare two builds), `BENCH_BARE_WORKERS`
+//! (set: bare hyper serves each connection on one single-threaded runtime
+//! per thread, as the receiver does). The receiver runs with
 //! live-check on (it always is), its spool and `--out` in a temporary
 //! directory. The sustained rate is the highest one the server kept up
 //! with (at least 95% of the offered rate) without losing a request.
@@ -461,6 +463,11 @@ fn bare_server() {
         .ok()
         .and_then(|t| t.parse().ok())
         .unwrap_or(2);
+    // BENCH_BARE_WORKERS=1: each connection on one of `threads`
+    // single-threaded runtimes, as the receiver serves them, instead of
+    // tasks of one work-stealing runtime (what hyper's own examples do).
+    let workers = std::env::var_os("BENCH_BARE_WORKERS")
+        .map(|_| dovecot_events_receiver::Workers::start(threads).expect("worker threads"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -474,12 +481,13 @@ fn bare_server() {
             "listening on http://{}/",
             listener.local_addr().expect("address")
         );
+        let mut turn = 0;
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            tokio::spawn(async move {
+            let serve = |stream| async move {
                 let service = hyper::service::service_fn(
                     |request: Request<hyper::body::Incoming>| async move {
                         let _ = request.into_body().collect().await;
@@ -491,7 +499,20 @@ fn bare_server() {
                 let _ = server::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
-            });
+            };
+            match &workers {
+                None => {
+                    tokio::spawn(serve(stream));
+                }
+                Some(workers) => {
+                    let handles = workers.handles();
+                    turn = (turn + 1) % handles.len();
+                    let stream = stream.into_std().expect("socket");
+                    handles[turn].spawn(async move {
+                        serve(tokio::net::TcpStream::from_std(stream).expect("socket")).await;
+                    });
+                }
+            }
         }
     });
 }

@@ -16,7 +16,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::watchdog::{Watch, Watched};
@@ -43,6 +43,11 @@ pub struct HttpConfig {
     /// How long open connections may take to finish once shutdown begins
     /// (default 10 s).
     pub shutdown_grace: Duration,
+    /// Runtimes to serve the connections on, in turn, each connection on
+    /// one for its whole life (default: none, every connection is a task
+    /// of the runtime `serve_http` runs on). [`Workers`](crate::Workers)
+    /// starts one single-threaded runtime per thread for this.
+    pub runtimes: Vec<tokio::runtime::Handle>,
 }
 
 impl Default for HttpConfig {
@@ -54,6 +59,7 @@ impl Default for HttpConfig {
             body_timeout: Duration::from_secs(10),
             max_connections: 512,
             shutdown_grace: Duration::from_secs(10),
+            runtimes: Vec::new(),
         }
     }
 }
@@ -69,6 +75,9 @@ impl Default for HttpConfig {
 /// Content-Type, 413 for a body over [`HttpConfig::max_body`], 408 for a
 /// body sent too slowly, 405 for other methods. GET requests are served by
 /// [`Handler::page`].
+///
+/// Each connection is a task of the runtime this runs on or, when
+/// [`HttpConfig::runtimes`] names some, of those in turn.
 ///
 /// # Errors
 ///
@@ -134,26 +143,40 @@ pub async fn serve_http<H: Handler>(
                 reply
             }
         });
-        let io = Watched {
-            inner: stream,
-            watch: watch.clone(),
-        };
-        let conn = http1::Builder::new()
-            .keep_alive(true)
-            .pipeline_flush(true)
-            .max_buf_size(64 << 10)
-            .serve_connection(TokioIo::new(io), service);
-        let conn = graceful.watch(conn);
         let (header, idle) = (config.header_timeout, config.idle_timeout);
-        tokio::spawn(async move {
+        let watcher = graceful.watcher();
+        let serve = move |stream: TcpStream| async move {
+            let io = Watched {
+                inner: stream,
+                watch: watch.clone(),
+            };
+            let conn = http1::Builder::new()
+                .keep_alive(true)
+                .pipeline_flush(true)
+                .max_buf_size(64 << 10)
+                .serve_connection(TokioIo::new(io), service);
             // A client that breaks its connection is its own business; one
             // that is too slow is dropped, which closes its socket.
             tokio::select! {
-                _ = conn => {}
+                _ = watcher.watch(conn) => {}
                 () = watch.expired(header, idle) => {}
             }
             drop(permit);
-        });
+        };
+        if config.runtimes.is_empty() {
+            tokio::spawn(serve(stream));
+            continue;
+        }
+        // The socket moves to the runtime whose turn it is; it must be
+        // registered with that runtime's reactor, so there.
+        let turn = usize::try_from(connection - 1).unwrap_or(0) % config.runtimes.len();
+        if let Ok(stream) = stream.into_std() {
+            config.runtimes[turn].spawn(async move {
+                if let Ok(stream) = TcpStream::from_std(stream) {
+                    serve(stream).await;
+                }
+            });
+        }
     }
     drop(listener);
     let _ = tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await;

@@ -19,6 +19,9 @@
 //!   [`ExportedEvent`]s. When the application falls behind, the queue fills
 //!   and the next request waits for room (back-pressure) instead of memory
 //!   growing.
+//! - [`Workers`]: threads with a single-threaded runtime each, which
+//!   `serve_http` can hand connections to, so that each connection is
+//!   served on one thread for its whole life.
 //!
 //! ```no_run
 //! use dovecot_events_receiver::{HttpConfig, channel, serve_http};
@@ -55,10 +58,12 @@ mod channel;
 mod http;
 mod lines;
 mod watchdog;
+mod workers;
 
 pub use channel::{Channel, Delivered, EventStream, channel};
 pub use http::{HttpConfig, serve_http};
 pub use lines::{FollowConfig, LineConfig, StartAt, follow_file, serve_unix};
+pub use workers::Workers;
 
 /// The two serialisations of Dovecot's event exporter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

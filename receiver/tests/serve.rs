@@ -145,3 +145,72 @@ async fn unix_socket_lines() {
     let _ = stop.send(());
     server.await.expect("join").expect("serve");
 }
+
+/// Records on which thread each connection's events were handled.
+struct Threads(std::sync::Mutex<Vec<(u64, String)>>);
+
+impl dovecot_events_receiver::Handler for Threads {
+    async fn event(
+        &self,
+        received: dovecot_events_receiver::Received,
+    ) -> Result<(), dovecot_events_receiver::Refusal> {
+        let Source::Http { connection, .. } = received.source else {
+            panic!("not from http");
+        };
+        let thread = std::thread::current().name().unwrap_or_default().to_owned();
+        self.0.lock().expect("lock").push((connection, thread));
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn connections_are_served_in_turn_on_the_worker_threads() {
+    let workers = dovecot_events_receiver::Workers::start(2).expect("workers");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let handler = std::sync::Arc::new(Threads(std::sync::Mutex::new(Vec::new())));
+    let config = HttpConfig {
+        runtimes: workers.handles(),
+        ..HttpConfig::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_http(listener, handler.clone(), config, async {
+        let _ = stopped.await;
+    }));
+    let json = capture("json-unix.jsonl");
+    let client = std::thread::spawn(move || {
+        // Four connections, one after another, two events each.
+        for _ in 0..4 {
+            let mut stream = std::net::TcpStream::connect(address).expect("connect");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .expect("timeout");
+            let mut all = request("application/json", &json[0]);
+            all.extend(request("application/json", &json[1]));
+            stream.write_all(&all).expect("write");
+            let mut answers = Vec::new();
+            let mut buffer = [0; 4096];
+            while answers.windows(12).filter(|w| w == b"HTTP/1.1 204").count() < 2 {
+                let n = stream.read(&mut buffer).expect("read");
+                assert!(n > 0, "connection closed early");
+                answers.extend_from_slice(&buffer[..n]);
+            }
+        }
+    });
+    tokio::task::spawn_blocking(move || client.join().expect("client"))
+        .await
+        .expect("join");
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+    drop(workers);
+    let seen = handler.0.lock().expect("lock").clone();
+    let expected: Vec<(u64, String)> = (1..=4u64)
+        .flat_map(|connection| {
+            let thread = format!("receiver-{}", (connection - 1) % 2);
+            [(connection, thread.clone()), (connection, thread)]
+        })
+        .collect();
+    assert_eq!(seen, expected);
+}

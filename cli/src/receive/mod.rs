@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use dovecot_events_codegen::{EventModel, Version};
 use dovecot_events_receiver::{
-    FollowConfig, HttpConfig, LineConfig, StartAt, follow_file, serve_http, serve_unix,
+    FollowConfig, HttpConfig, LineConfig, StartAt, Workers, follow_file, serve_http, serve_unix,
 };
 use tokio::sync::watch;
 
@@ -109,7 +109,8 @@ pub struct ReceiveArgs {
     /// holds, in seconds; the rest is written at the next start.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub drain_timeout: u64,
-    /// Worker threads for the network (default: one per core).
+    /// Threads serving HTTP connections (default: one per core); each
+    /// connection stays on one of them for its life.
     #[arg(long)]
     pub threads: Option<usize>,
     /// The schema directory (default: the embedded schema).
@@ -182,23 +183,36 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
         recovered.pending
     );
     let output = Output::start(shared.clone(), destination).map_err(|error| error.to_string())?;
-    let shards = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    let pipeline = Arc::new(Pipeline::new(model, target, shards, spool, shared, metrics));
+    let threads = args
+        .threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+        .max(1);
+    // One shard of the live check per thread that handles events: the
+    // HTTP threads and the one running everything else.
+    let pipeline = Arc::new(Pipeline::new(
+        model,
+        target,
+        threads + 1,
+        spool,
+        shared,
+        metrics,
+    ));
 
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = args.threads {
-        runtime.worker_threads(threads.max(1));
-    }
-    let runtime = runtime
+    // HTTP connections are served on threads of their own, each keeping
+    // its connections (see `Workers`); the unix socket, the followed file
+    // and the signals are served on this thread.
+    let workers = Workers::start(threads).map_err(|error| error.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| error.to_string())?;
     // A transport that failed ends the serving, not the draining: what was
     // acknowledged is written out either way.
-    let served = runtime.block_on(serve(args, &dir, pipeline.clone()));
+    let served = runtime.block_on(serve(args, &dir, workers.handles(), pipeline.clone()));
     drop(runtime);
+    drop(workers);
     if let Err(error) = &served {
         // Said now, not after the drain, which may take a while.
         eprintln!("error: {error}; stopping once the output has what the spool holds");
@@ -245,7 +259,12 @@ fn receive(args: &ReceiveArgs) -> Result<ExitCode, String> {
 }
 
 /// Serves every transport until SIGTERM or SIGINT, then lets each finish.
-async fn serve(args: &ReceiveArgs, dir: &Path, pipeline: Arc<Pipeline>) -> Result<(), String> {
+async fn serve(
+    args: &ReceiveArgs,
+    dir: &Path,
+    runtimes: Vec<tokio::runtime::Handle>,
+    pipeline: Arc<Pipeline>,
+) -> Result<(), String> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let watcher = stop_rx.clone();
     let stopped = move || {
@@ -259,6 +278,7 @@ async fn serve(args: &ReceiveArgs, dir: &Path, pipeline: Arc<Pipeline>) -> Resul
         max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         header_timeout: Duration::from_secs(args.request_timeout.max(1)),
         body_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        runtimes,
         ..HttpConfig::default()
     };
     for address in &args.listen {
