@@ -143,40 +143,46 @@ pub async fn serve_http<H: Handler>(
                 reply
             }
         });
+        // With runtimes to serve on, the socket moves to the one whose turn
+        // it is: registered with that runtime's reactor, it is served there.
+        let runtime = match config.runtimes.len() {
+            0 => None,
+            count => Some(&config.runtimes[usize::try_from(connection - 1).unwrap_or(0) % count]),
+        };
+        let stream = match runtime {
+            None => stream,
+            Some(runtime) => {
+                let _entered = runtime.enter();
+                match stream.into_std().and_then(TcpStream::from_std) {
+                    Ok(stream) => stream,
+                    Err(_) => continue,
+                }
+            }
+        };
+        let io = Watched {
+            inner: stream,
+            watch: watch.clone(),
+        };
+        let conn = http1::Builder::new()
+            .keep_alive(true)
+            .pipeline_flush(true)
+            .max_buf_size(64 << 10)
+            .serve_connection(TokioIo::new(io), service);
+        let conn = graceful.watch(conn);
         let (header, idle) = (config.header_timeout, config.idle_timeout);
-        let watcher = graceful.watcher();
-        let serve = move |stream: TcpStream| async move {
-            let io = Watched {
-                inner: stream,
-                watch: watch.clone(),
-            };
-            let conn = http1::Builder::new()
-                .keep_alive(true)
-                .pipeline_flush(true)
-                .max_buf_size(64 << 10)
-                .serve_connection(TokioIo::new(io), service);
+        let serve = async move {
             // A client that breaks its connection is its own business; one
             // that is too slow is dropped, which closes its socket.
             tokio::select! {
-                _ = watcher.watch(conn) => {}
+                _ = conn => {}
                 () = watch.expired(header, idle) => {}
             }
             drop(permit);
         };
-        if config.runtimes.is_empty() {
-            tokio::spawn(serve(stream));
-            continue;
-        }
-        // The socket moves to the runtime whose turn it is; it must be
-        // registered with that runtime's reactor, so there.
-        let turn = usize::try_from(connection - 1).unwrap_or(0) % config.runtimes.len();
-        if let Ok(stream) = stream.into_std() {
-            config.runtimes[turn].spawn(async move {
-                if let Ok(stream) = TcpStream::from_std(stream) {
-                    serve(stream).await;
-                }
-            });
-        }
+        match runtime {
+            None => tokio::spawn(serve),
+            Some(runtime) => runtime.spawn(serve),
+        };
     }
     drop(listener);
     let _ = tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await;
