@@ -86,9 +86,14 @@ impl Workers {
 
 impl Drop for Workers {
     fn drop(&mut self) {
+        let current = std::thread::current().id();
         for (stop, thread) in self.threads.drain(..) {
             let _ = stop.send(());
-            let _ = thread.join();
+            // Dropped on one of its own threads, that thread stops once
+            // it returns to its runtime; it cannot wait for itself.
+            if thread.thread().id() != current {
+                let _ = thread.join();
+            }
         }
     }
 }
