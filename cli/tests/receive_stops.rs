@@ -120,7 +120,21 @@ fn an_output_that_breaks_while_draining_keeps_the_rest_for_the_next_start() {
     }
     drop(client);
     receiver.signal("TERM");
-    // The reader takes 100 lines and goes away.
+    // Once the receiver is writing out its spool, the reader takes 100
+    // lines and goes away. (Gone before that, the output would wait for a
+    // new reader until --drain-timeout, a drain cut short too.)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !receiver
+        .log_text()
+        .contains("events still in the spool to the output")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no drain:\n{}",
+            receiver.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let fifo = std::fs::File::open(&fifo_path).expect("open the FIFO");
     let read: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(fifo))
         .take(100)

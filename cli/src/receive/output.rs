@@ -121,6 +121,13 @@ impl Output {
     /// did not take stays in the spool.
     pub fn drain(self, timeout: Duration) -> Drained {
         self.stop.store(true, Ordering::SeqCst);
+        let left = self
+            .shared
+            .written()
+            .saturating_sub(self.shared.delivered.load(Ordering::SeqCst));
+        if left > 0 {
+            eprintln!("writing the {left} events still in the spool to the output");
+        }
         let deadline = Instant::now() + timeout;
         while !self.thread.is_finished() {
             if Instant::now() >= deadline {
