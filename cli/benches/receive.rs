@@ -468,6 +468,10 @@ fn bare_server() {
     // tasks of one work-stealing runtime (what hyper's own examples do).
     let workers = std::env::var_os("BENCH_BARE_WORKERS")
         .map(|_| dovecot_events_receiver::Workers::start(threads).expect("worker threads"));
+    let runtimes = workers
+        .as_ref()
+        .map(dovecot_events_receiver::Workers::handles)
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -500,18 +504,14 @@ fn bare_server() {
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             };
-            match &workers {
-                None => {
-                    tokio::spawn(serve(stream));
-                }
-                Some(workers) => {
-                    let handles = workers.handles();
-                    turn = (turn + 1) % handles.len();
-                    let stream = stream.into_std().expect("socket");
-                    handles[turn].spawn(async move {
-                        serve(tokio::net::TcpStream::from_std(stream).expect("socket")).await;
-                    });
-                }
+            if runtimes.is_empty() {
+                tokio::spawn(serve(stream));
+            } else {
+                turn = (turn + 1) % runtimes.len();
+                let stream = stream.into_std().expect("socket");
+                runtimes[turn].spawn(async move {
+                    serve(tokio::net::TcpStream::from_std(stream).expect("socket")).await;
+                });
             }
         }
     });

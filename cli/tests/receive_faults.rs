@@ -105,13 +105,7 @@ fn sigkill_under_load_then_restart_delivers_every_acknowledged_event() {
 
     let second = Receiver::start(&dir, "second", &args);
     // Events after the restart are numbered after every one before it.
-    let mut client = Client::connect(second.address());
-    let after: Vec<u64> = (0..20).map(|i| 9_000_000 + i).collect();
-    for &id in &after {
-        let (status, _) = client.post("application/json", &event(id));
-        assert_eq!(status, 204, "posting to the restarted receiver");
-    }
-    drop(client);
+    second.post_events(9_000_000..9_000_020);
     let (status, log) = second.stop();
     assert!(status.success(), "{log}");
     let lines = output_ids(&[out]);
@@ -158,27 +152,10 @@ fn sigkill_under_load_then_restart_delivers_every_acknowledged_event() {
 #[test]
 fn sigterm_drains_the_spool_into_a_slow_output() {
     let dir = scratch("sigterm");
-    let spool = dir.join("spool").display().to_string();
     let out = dir.join("out.fifo");
     fifo(&out);
-    let out_arg = out.display().to_string();
-    let receiver = Receiver::start(
-        &dir,
-        "receiver",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &out_arg,
-        ],
-    );
-    let mut client = Client::connect(receiver.address());
-    // One keep-alive connection: its events must come out in its order.
-    for id in 0..2000 {
-        assert_eq!(client.post("application/json", &event(id)).0, 204);
-    }
+    let receiver = Receiver::spooled(&dir, "receiver", &dir.join("spool"), &out, &[]);
+    receiver.post_events(0..2000);
     receiver.signal("TERM");
     std::thread::sleep(Duration::from_millis(300));
     let mut text = Vec::new();
@@ -202,22 +179,9 @@ fn sigterm_drains_the_spool_into_a_slow_output() {
 #[test]
 fn output_blocked_for_30_seconds_under_load_loses_nothing() {
     let dir = scratch("blocked");
-    let spool = dir.join("spool").display().to_string();
     let out = dir.join("out.fifo");
     fifo(&out);
-    let out_arg = out.display().to_string();
-    let receiver = Receiver::start(
-        &dir,
-        "receiver",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &out_arg,
-        ],
-    );
+    let receiver = Receiver::spooled(&dir, "receiver", &dir.join("spool"), &out, &[]);
     // Nobody reads the FIFO for 30 s while four connections post.
     let stop = Arc::new(AtomicBool::new(false));
     let address = receiver.address();
@@ -262,26 +226,17 @@ fn output_blocked_for_30_seconds_under_load_loses_nothing() {
 #[test]
 fn a_small_spool_keeps_taking_events_while_the_output_keeps_up() {
     let dir = scratch("small");
-    let spool = dir.join("spool").display().to_string();
     // A FIFO, read all along: events go through the spool, not straight
     // to a file.
     let out = dir.join("out.fifo");
     fifo(&out);
     let reader = copy_fifo(out.clone(), dir.join("out.jsonl"));
-    let out_arg = out.display().to_string();
-    let receiver = Receiver::start(
+    let receiver = Receiver::spooled(
         &dir,
         "receiver",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &out_arg,
-            "--spool-max-bytes",
-            "64K",
-        ],
+        &dir.join("spool"),
+        &out,
+        &["--spool-max-bytes", "64K"],
     );
     let mut client = Client::connect(receiver.address());
     let mut bytes = 0;
@@ -300,23 +255,14 @@ fn a_small_spool_keeps_taking_events_while_the_output_keeps_up() {
 #[test]
 fn a_full_spool_refuses_and_counts_instead_of_dropping() {
     let dir = scratch("full");
-    let spool = dir.join("spool").display().to_string();
     let out = dir.join("out.fifo");
     fifo(&out);
-    let out_arg = out.display().to_string();
-    let receiver = Receiver::start(
+    let receiver = Receiver::spooled(
         &dir,
         "receiver",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &out_arg,
-            "--spool-max-bytes",
-            "64K",
-        ],
+        &dir.join("spool"),
+        &out,
+        &["--spool-max-bytes", "64K"],
     );
     let mut client = Client::connect(receiver.address());
     let (mut ok, mut refused) = (0, 0);
@@ -340,21 +286,12 @@ fn a_full_spool_refuses_and_counts_instead_of_dropping() {
 #[test]
 fn requests_that_are_not_events_get_a_4xx_and_leave_others_alone() {
     let dir = scratch("bad-requests");
-    let spool = dir.join("spool").display().to_string();
-    let out = dir.join("out.jsonl").display().to_string();
-    let receiver = Receiver::start(
+    let receiver = Receiver::spooled(
         &dir,
         "receiver",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &out,
-            "--request-timeout",
-            "1",
-        ],
+        &dir.join("spool"),
+        &dir.join("out.jsonl"),
+        &["--request-timeout", "1"],
     );
     let address = receiver.address();
     let mut good = Client::connect(address);
@@ -440,7 +377,7 @@ fn requests_that_are_not_events_get_a_4xx_and_leave_others_alone() {
     assert!(receiver.metric("dovecot_receive_rejected_total") >= 5);
     let (status, log) = receiver.stop();
     assert!(status.success(), "{log}");
-    let ids: Vec<u64> = output_ids(&[std::path::PathBuf::from(out)])
+    let ids: Vec<u64> = output_ids(&[dir.join("out.jsonl")])
         .into_iter()
         .map(|(_, id)| id)
         .collect();

@@ -246,28 +246,14 @@ fn a_followed_file_through_rotation_and_restart() {
 fn the_output_rotates_by_size_and_keeps_the_newest_files() {
     let dir = scratch("rotation");
     let (spool, out) = (dir.join("spool"), dir.join("events.jsonl"));
-    let receiver = Receiver::start(
+    let receiver = Receiver::spooled(
         &dir,
         "receiver",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool.display().to_string(),
-            "--out",
-            &out.display().to_string(),
-            "--rotate-bytes",
-            "4096",
-            "--rotate-keep",
-            "3",
-        ],
+        &spool,
+        &out,
+        &["--rotate-bytes", "4096", "--rotate-keep", "3"],
     );
-    let mut client = Client::connect(receiver.address());
-    for id in 0..300 {
-        let (status, body) = client.post("application/json", &event(id));
-        assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
-    }
-    drop(client);
+    receiver.post_events(0..300);
     let (status, log) = receiver.stop();
     assert!(status.success(), "{log}");
 

@@ -7,36 +7,20 @@ mod receive_support;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use receive_support::{Client, Receiver, event, fifo, output_ids, scratch};
+use receive_support::{Receiver, fifo, output_ids, scratch};
 
 /// A receiver that cannot serve (its port is taken) still writes out what
 /// an earlier run left in the spool before it exits with the error.
 #[test]
 fn a_receiver_that_cannot_listen_still_writes_what_its_spool_holds() {
     let dir = scratch("cannot-listen");
-    let spool = dir.join("spool").display().to_string();
+    let spool = dir.join("spool");
     // The first run's output is a FIFO nobody reads: every event stays in
     // the spool, and SIGKILL leaves it there.
     let blocked = dir.join("blocked.fifo");
     fifo(&blocked);
-    let blocked = blocked.display().to_string();
-    let first = Receiver::start(
-        &dir,
-        "first",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &blocked,
-        ],
-    );
-    let mut client = Client::connect(first.address());
-    for id in 0..500 {
-        assert_eq!(client.post("application/json", &event(id)).0, 204);
-    }
-    drop(client);
+    let first = Receiver::spooled(&dir, "first", &spool, &blocked, &[]);
+    first.post_events(0..500);
     first.signal("KILL");
     drop(first);
 
@@ -65,7 +49,9 @@ fn a_receiver_that_cannot_listen_still_writes_what_its_spool_holds() {
         })
     };
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_dovecot-eventgen"))
-        .args(["receive", "--listen", &port, "--spool", &spool, "--out"])
+        .args(["receive", "--listen", &port, "--spool"])
+        .arg(&spool)
+        .arg("--out")
         .arg(&out)
         .stdin(std::process::Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
@@ -98,27 +84,11 @@ fn a_receiver_that_cannot_listen_still_writes_what_its_spool_holds() {
 #[test]
 fn an_output_that_breaks_while_draining_keeps_the_rest_for_the_next_start() {
     let dir = scratch("broken-drain");
-    let spool = dir.join("spool").display().to_string();
+    let spool = dir.join("spool");
     let fifo_path = dir.join("out.fifo");
     fifo(&fifo_path);
-    let fifo_arg = fifo_path.display().to_string();
-    let receiver = Receiver::start(
-        &dir,
-        "first",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &fifo_arg,
-        ],
-    );
-    let mut client = Client::connect(receiver.address());
-    for id in 0..3000 {
-        assert_eq!(client.post("application/json", &event(id)).0, 204);
-    }
-    drop(client);
+    let receiver = Receiver::spooled(&dir, "first", &spool, &fifo_path, &[]);
+    receiver.post_events(0..3000);
     receiver.signal("TERM");
     // Once the receiver is writing out its spool, the reader takes 100
     // lines and goes away. (Gone before that, the output would wait for a
@@ -150,19 +120,7 @@ fn an_output_that_breaks_while_draining_keeps_the_rest_for_the_next_start() {
     );
 
     let out = dir.join("out.jsonl");
-    let out_arg = out.display().to_string();
-    let second = Receiver::start(
-        &dir,
-        "second",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--spool",
-            &spool,
-            "--out",
-            &out_arg,
-        ],
-    );
+    let second = Receiver::spooled(&dir, "second", &spool, &out, &[]);
     let (status, second_log) = second.stop();
     assert!(status.success(), "{second_log}");
     let copy = dir.join("read.jsonl");
@@ -186,24 +144,10 @@ fn an_output_that_breaks_while_draining_keeps_the_rest_for_the_next_start() {
 #[test]
 fn numbering_goes_on_without_a_gap_after_a_clean_stop() {
     let dir = scratch("numbering");
-    let spool = dir.join("spool").display().to_string();
-    let out = dir.join("out.jsonl");
-    let out_arg = out.display().to_string();
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--spool",
-        &spool,
-        "--out",
-        &out_arg,
-    ];
+    let (spool, out) = (dir.join("spool"), dir.join("out.jsonl"));
     for (run, ids) in [(0, 0..10), (1, 10..15)] {
-        let receiver = Receiver::start(&dir, &format!("run{run}"), &args);
-        let mut client = Client::connect(receiver.address());
-        for id in ids {
-            assert_eq!(client.post("application/json", &event(id)).0, 204);
-        }
-        drop(client);
+        let receiver = Receiver::spooled(&dir, &format!("run{run}"), &spool, &out, &[]);
+        receiver.post_events(ids);
         let (status, log) = receiver.stop();
         assert!(status.success(), "{log}");
     }

@@ -69,6 +69,30 @@ impl Receiver {
         }
     }
 
+    /// Starts `receive` on an HTTP port of its choosing, spooling in
+    /// `spool` and writing to `out`, with `more` arguments.
+    pub fn spooled(dir: &Path, name: &str, spool: &Path, out: &Path, more: &[&str]) -> Receiver {
+        let (spool, out) = (spool.display().to_string(), out.display().to_string());
+        let mut args = vec!["--listen", "127.0.0.1:0", "--spool", &spool, "--out", &out];
+        args.extend_from_slice(more);
+        Receiver::start(dir, name, &args)
+    }
+
+    /// Posts [`event`]`(id)` for every id on one keep-alive connection
+    /// (so they come out in this order), each answered 204.
+    pub fn post_events(&self, ids: impl IntoIterator<Item = u64>) {
+        let mut client = Client::connect(self.address());
+        for id in ids {
+            let (status, body) = client.post("application/json", &event(id));
+            assert_eq!(
+                status,
+                204,
+                "event {id}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+
     pub fn address(&self) -> SocketAddr {
         self.address.expect("an HTTP listener")
     }
