@@ -1,7 +1,9 @@
 """Logging, errors, time limits, running programs and processes by pid."""
 
+import fcntl
 import os
 import pwd
+import random
 import signal
 import socket
 import subprocess
@@ -55,24 +57,83 @@ def tail(path, lines=30):
 
 
 _HANDED_OUT = set()
+_RESERVATIONS = []
+_PORT_LOCKS = os.path.join(tempfile.gettempdir(), "dovecot-events-ports")
+
+
+def _listen_ports():
+    """The range free_port draws from: below the kernel's ephemeral range
+    (from which outgoing connections and bind-to-port-0 take their local
+    ports), or above it when too little room is left below."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            low, high = (int(part) for part in handle.read().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    if low - 10000 >= 4096:
+        return max(10000, low - 16384), low
+    if 65535 - high >= 4096:
+        return high + 1, 65536
+    return None
+
+
+def _reserve(port):
+    """Takes a lock that tells other harness processes on this machine the
+    port is handed out. The lock is held until this process exits, so a
+    killed run leaves nothing reserved."""
+    try:
+        if not os.path.isdir(_PORT_LOCKS):
+            os.makedirs(_PORT_LOCKS, exist_ok=True)
+            os.chmod(_PORT_LOCKS, 0o1777)
+        handle = open(os.path.join(_PORT_LOCKS, "%d.lock" % port), "a")
+    except OSError:
+        # Without a lock directory (another user's, say), fall back to the
+        # range alone.
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _RESERVATIONS.append(handle)
+    return True
+
+
+def _bindable(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port():
-    """Asks the kernel for a free TCP port on 127.0.0.1 and returns it.
+    """Returns a TCP port on 127.0.0.1 that is free now, for a server this
+    harness starts.
 
-    The port is released again before the server binds it, which leaves a
-    tiny window for another program to take it; the server would then fail
-    to start and the script would report that clearly. The kernel may offer
-    a port it offered a moment ago, so a port this process already handed
-    out is never handed out again (one configuration with the same port for
-    two listeners fails `doveconf` with "duplicate listener").
+    The port is released again before the server binds it. So that nothing
+    takes it in between, it comes from outside the kernel's ephemeral range:
+    a CI run opens thousands of outgoing connections (every exported event
+    is a POST), and any of them could otherwise get the port as its local
+    port, which fails the server with "Address already in use". Ports are
+    also reserved with a lock across harness processes (the 2.3 and 2.4
+    captures run at the same time), and never handed out twice within one
+    process (one configuration with the same port for two listeners fails
+    `doveconf` with "duplicate listener").
     """
+    span = _listen_ports()
     for _ in range(1000):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
+        if span is None:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+        else:
+            port = random.randrange(*span)
+        if port in _HANDED_OUT or not _reserve(port):
+            continue
+        _HANDED_OUT.add(port)
+        if _bindable(port):
             return port
     raise RuntimeError("no free TCP port on 127.0.0.1 that was not handed out already")
 
