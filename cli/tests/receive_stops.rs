@@ -1,13 +1,14 @@
 //! Stopping and starting `dovecot-eventgen receive` again, on the real
 //! binary: what a stop that could not drain leaves to the next start, and
-//! how numbering goes on after a clean one.
+//! how numbering goes on after a clean one, and that a segment the spool
+//! removed is not held open.
 
 mod receive_support;
 
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use receive_support::{Receiver, fifo, output_ids, scratch};
+use receive_support::{Client, Receiver, event, fifo, output_ids, scratch};
 
 /// A receiver that cannot serve (its port is taken) still writes out what
 /// an earlier run left in the spool before it exits with the error.
@@ -157,4 +158,66 @@ fn numbering_goes_on_without_a_gap_after_a_clean_stop() {
         (0..15).map(|id| (id + 1, id)).collect::<Vec<_>>(),
         "(seq, id) of every line"
     );
+}
+
+/// Once the output has written everything and the spool makes room by
+/// removing its segments, the output does not keep the removed segment
+/// open: its disk space is freed while the receiver runs on.
+#[test]
+fn the_output_lets_go_of_segments_the_spool_removed() {
+    let dir = scratch("let-go");
+    let spool = dir.join("spool");
+    // One event of about 3 KiB fills a 4 KiB spool past its half.
+    let room = ["--spool-max-bytes", "4K"];
+    let large = |id: u64| {
+        let mut body = event(id);
+        let pad = format!(r#","pad":"{}"}}}}"#, "x".repeat(2500));
+        body.truncate(body.len() - 2);
+        body.extend_from_slice(pad.as_bytes());
+        body
+    };
+    // The first run's output is a FIFO nobody reads: its event stays in
+    // the spool, and SIGKILL leaves it there.
+    let blocked = dir.join("blocked.fifo");
+    fifo(&blocked);
+    let first = Receiver::spooled(&dir, "first", &spool, &blocked, &room);
+    let (status, body) = Client::connect(first.address()).post("application/json", &large(0));
+    assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
+    first.signal("KILL");
+    drop(first);
+
+    // The second run writes it to a file; its output then waits at the
+    // end of that segment. The next event finds the spool past half full
+    // and all of it written, so the spool removes the segment and the
+    // event goes straight to the file.
+    let out = dir.join("out.jsonl");
+    let second = Receiver::spooled(&dir, "second", &spool, &out, &room);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while output_ids(std::slice::from_ref(&out)).is_empty() {
+        assert!(Instant::now() < deadline, "{}", second.log_text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, body) = Client::connect(second.address()).post("application/json", &large(1));
+    assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
+    let fds = format!("/proc/{}/fd", second.child.id());
+    let removed = || -> Vec<String> {
+        std::fs::read_dir(&fds)
+            .map(|entries| {
+                entries
+                    .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+                    .map(|target| target.display().to_string())
+                    .filter(|target| target.ends_with(" (deleted)"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !removed().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(removed(), Vec::<String>::new(), "removed files held open");
+    let (status, log) = second.stop();
+    assert!(status.success(), "{log}");
+    let ids: Vec<u64> = output_ids(&[out]).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(ids, [0, 1], "{log}");
 }
