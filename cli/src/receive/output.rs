@@ -9,7 +9,7 @@
 //! only fills when the output fails.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use super::metrics::Metrics;
 use super::spool::{self, Shared};
+use reader::{Next, SegmentReader};
+
+mod reader;
 
 /// Where events go.
 #[derive(Clone, Debug)]
@@ -217,6 +220,9 @@ fn deliver(shared: &Shared, destination: &Destination, stop: &AtomicBool) -> io:
         let Some(sink) = slot.as_mut() else {
             return Err(io::Error::other("the output is closed"));
         };
+        if let Some(current) = reader.as_mut() {
+            current.forget_length();
+        }
         while delivered < written {
             if reader.is_none() {
                 reader = SegmentReader::find(shared, delivered + 1)?;
@@ -227,9 +233,9 @@ fn deliver(shared: &Shared, destination: &Destination, stop: &AtomicBool) -> io:
                     delivered + 1
                 )));
             };
-            if let Some(line) = current.next_line()? {
-                match spool::seq_of(line) {
-                    Some(seq) if seq > delivered => {
+            match current.next_acknowledged(written)? {
+                Next::Line(seq, line) => {
+                    if seq > delivered {
                         sink.write_line(line)?;
                         delivered = seq;
                         metrics.written.fetch_add(1, Ordering::Relaxed);
@@ -240,15 +246,10 @@ fn deliver(shared: &Shared, destination: &Destination, stop: &AtomicBool) -> io:
                             since_flush = 0;
                         }
                     }
-                    Some(_) => {}
-                    None => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!("{}: a line without its seq", current.path.display()),
-                        ));
-                    }
+                    continue;
                 }
-                continue;
+                Next::Unacknowledged => break,
+                Next::End => {}
             }
             // At the end of this segment for now: go on in the next one once
             // it exists (the appender never returns to an older segment).
@@ -295,84 +296,6 @@ fn deliver(shared: &Shared, destination: &Destination, stop: &AtomicBool) -> io:
         if idle && stopping {
             return Ok(());
         }
-    }
-}
-
-/// Reads one segment's lines, keeping a partial last line until it is
-/// complete.
-struct SegmentReader {
-    first: u64,
-    path: PathBuf,
-    input: BufReader<File>,
-    line: Vec<u8>,
-    /// `line` was returned and must be cleared before reading on.
-    returned: bool,
-    /// `line` is complete and not yet returned.
-    ready: bool,
-}
-
-impl SegmentReader {
-    /// The segment that holds `seq`; older segments, all delivered, are
-    /// removed.
-    fn find(shared: &Shared, seq: u64) -> io::Result<Option<SegmentReader>> {
-        let segments = spool::segments(&shared.dir)?;
-        let at = segments
-            .iter()
-            .rposition(|(first, _)| *first <= seq)
-            .unwrap_or(0);
-        let Some((first, path)) = segments.get(at).cloned() else {
-            return Ok(None);
-        };
-        for (_, old) in &segments[..at] {
-            spool::remove_segment(shared, old);
-        }
-        SegmentReader::open(first, path).map(Some)
-    }
-
-    fn open(first: u64, path: PathBuf) -> io::Result<SegmentReader> {
-        Ok(SegmentReader {
-            first,
-            input: BufReader::with_capacity(1 << 20, File::open(&path)?),
-            path,
-            line: Vec::new(),
-            returned: false,
-            ready: false,
-        })
-    }
-
-    fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
-        if self.returned {
-            self.line.clear();
-            self.returned = false;
-        }
-        if !self.ready {
-            self.input.read_until(b'\n', &mut self.line)?;
-        }
-        self.ready = false;
-        if self.line.last() == Some(&b'\n') {
-            self.returned = true;
-            Ok(Some(&self.line))
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// Whether the segment has no line left, looking once more: a newer
-    /// segment exists, so nothing more is appended to this one. A partial
-    /// line that stays partial is the remains of a failed write, which was
-    /// never acknowledged, and is dropped.
-    fn drained(&mut self) -> io::Result<bool> {
-        self.input.read_until(b'\n', &mut self.line)?;
-        if self.line.last() == Some(&b'\n') {
-            self.ready = true;
-            return Ok(false);
-        }
-        self.line.clear();
-        Ok(true)
-    }
-
-    fn remove(&self, shared: &Shared) {
-        spool::remove_segment(shared, &self.path);
     }
 }
 
