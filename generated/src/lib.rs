@@ -219,7 +219,7 @@ pub use meta::{
     FieldType, Lifetime, Origin, Status, Unit, Version,
 };
 pub use raw::RawEvent;
-pub use timestamp::Timestamp;
+pub use timestamp::{Rfc3339, Timestamp};
 pub use value::{FieldError, Fields, Fit, FromValue, ToValue, Value};
 
 /// Items the generated code uses; not part of the public API.

@@ -297,13 +297,12 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// RFC 3339 in UTC with microseconds, the form Dovecot exports (with
-/// nanoseconds when the time has a finer part, so that nothing is lost).
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The digits go into one buffer handed over at once: a receiver
-        // writes a few times per event, and a `write!` per part cost
-        // several times as much.
+impl Timestamp {
+    /// The time as RFC 3339 text, as [`Display`](fmt::Display) writes it,
+    /// without formatting machinery or allocation (a receiver writes a few
+    /// per event).
+    #[must_use]
+    pub fn rfc3339(&self) -> Rfc3339 {
         let days = self.secs.div_euclid(86_400);
         let rem = self.secs.rem_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
@@ -314,7 +313,7 @@ impl fmt::Display for Timestamp {
         digits(&mut text[11..13], rem / 3600);
         digits(&mut text[14..16], rem % 3600 / 60);
         digits(&mut text[17..19], rem % 60);
-        let end = if self.nanos.is_multiple_of(1000) {
+        let len = if self.nanos.is_multiple_of(1000) {
             digits(&mut text[20..26], i64::from(self.nanos / 1000));
             text[26] = b'Z';
             27
@@ -322,7 +321,38 @@ impl fmt::Display for Timestamp {
             digits(&mut text[20..29], i64::from(self.nanos));
             30
         };
-        f.write_str(std::str::from_utf8(&text[..end]).map_err(|_| fmt::Error)?)
+        Rfc3339 { text, len }
+    }
+}
+
+/// A [`Timestamp`] as RFC 3339 text in UTC: with microseconds, the form
+/// Dovecot exports, or with nanoseconds when the time has a finer part, so
+/// that nothing is lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rfc3339 {
+    text: [u8; 30],
+    len: usize,
+}
+
+impl Rfc3339 {
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever written.
+        std::str::from_utf8(self.text.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// RFC 3339 in UTC, as [`Timestamp::rfc3339`] gives it.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rfc3339().as_str())
     }
 }
 

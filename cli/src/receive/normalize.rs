@@ -119,7 +119,9 @@ fn wire(out: &mut Vec<u8>, value: &Value<'_>) {
 
 /// A time as a JSON string in RFC 3339 form.
 fn time(out: &mut Vec<u8>, time: &Timestamp) {
-    let _ = write!(out, "\"{time}\"");
+    out.push(b'"');
+    out.extend_from_slice(time.rfc3339().as_str().as_bytes());
+    out.push(b'"');
 }
 
 /// A peer's address as `SocketAddr` displays it; an IPv4 one without
