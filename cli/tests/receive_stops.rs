@@ -193,24 +193,38 @@ fn the_output_lets_go_of_segments_the_spool_removed() {
     let out = dir.join("out.jsonl");
     let second = Receiver::spooled(&dir, "second", &spool, &out, &room);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while output_ids(std::slice::from_ref(&out)).is_empty() {
+    // Once `delivered` says so, the output has recorded the event as
+    // written (it records it in memory first), so the spool may remove it.
+    let delivered = || {
+        std::fs::read_to_string(spool.join("delivered"))
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+    };
+    while output_ids(std::slice::from_ref(&out)).is_empty() || delivered() != Some(1) {
         assert!(Instant::now() < deadline, "{}", second.log_text());
         std::thread::sleep(Duration::from_millis(20));
     }
     let (status, body) = Client::connect(second.address()).post("application/json", &large(1));
     assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
     let fds = format!("/proc/{}/fd", second.child.id());
-    let removed = || -> Vec<String> {
-        std::fs::read_dir(&fds)
-            .map(|entries| {
-                entries
-                    .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
-                    .map(|target| target.display().to_string())
-                    .filter(|target| target.ends_with(" (deleted)"))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let open_files = || -> Vec<String> {
+        let mut targets = Vec::new();
+        for entry in std::fs::read_dir(&fds).expect("the receiver's open files") {
+            // A descriptor closed meanwhile has no link to read.
+            if let Ok(target) = std::fs::read_link(entry.expect("an open file").path()) {
+                targets.push(target.display().to_string());
+            }
+        }
+        targets
     };
+    let removed = || -> Vec<String> {
+        let mut targets = open_files();
+        targets.retain(|target| target.ends_with(" (deleted)"));
+        targets
+    };
+    // The listing works: the output file is among them.
+    let out_name = out.display().to_string();
+    assert!(open_files().contains(&out_name), "{:?}", open_files());
     let deadline = Instant::now() + Duration::from_secs(10);
     while !removed().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
