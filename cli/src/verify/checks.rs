@@ -39,6 +39,13 @@ pub(super) struct Checker<'m, 'r> {
 #[derive(Debug, Default)]
 pub(super) struct Memo {
     events: Vec<Option<EventMemo>>,
+    /// Every distinct [`Needs`] of a field met so far, numbered for
+    /// [`FieldMemo::needs`]: fields of one context share one.
+    needs: Vec<Needs>,
+    /// The last time a field (event number, field index) came with
+    /// categories that show none of its contexts; rare, so kept apart
+    /// from what every event reads.
+    misplaced: std::collections::HashMap<(usize, usize), Misplaced>,
     /// The numbers (in [`Checker::marks`]) of the categories of the event
     /// being checked.
     shown: Vec<u32>,
@@ -51,19 +58,19 @@ pub(super) struct Memo {
 #[derive(Debug)]
 struct EventMemo {
     status: Verdict,
-    /// Per field, side by side so that a field's facts are read together.
+    /// Per field, in 8 bytes, so that the facts of an event's fields lie
+    /// close together (a receiver interleaves many events, and the memory
+    /// of each is seldom in the processor's cache).
     fields: Vec<FieldMemo>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 struct FieldMemo {
-    /// Whether the target sends it.
-    sent: Option<Verdict>,
-    /// The categories that show one of its contexts.
-    needs: Option<Needs>,
-    /// The last time it came with categories that show none of its
-    /// contexts.
-    misplaced: Option<Misplaced>,
+    /// Whether the target sends it ([`Verdict::code`]; 0: not known yet).
+    sent: u32,
+    /// Its [`Needs`]: 0 not known yet, else one more than its number in
+    /// [`Memo::needs`].
+    needs: u32,
 }
 
 /// A field on an event whose categories show none of its contexts.
@@ -77,7 +84,7 @@ struct Misplaced {
 }
 
 /// What a field needs of its event's categories to be plausible.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Needs {
     /// Nothing: it comes with no context, or with one the categories
     /// cannot tell.
@@ -102,6 +109,30 @@ impl Needs {
 enum Verdict {
     Clean,
     Found(Option<usize>),
+}
+
+impl Verdict {
+    /// The verdict as a non-zero number, or 0 for one too large to keep
+    /// (which is then judged again, at a cost, when next met).
+    fn code(self) -> u32 {
+        match self {
+            Verdict::Clean => 1,
+            Verdict::Found(None) => 2,
+            Verdict::Found(Some(at)) => u32::try_from(at)
+                .ok()
+                .and_then(|at| at.checked_add(3))
+                .unwrap_or(0),
+        }
+    }
+
+    fn from_code(code: u32) -> Option<Verdict> {
+        match code {
+            0 => None,
+            1 => Some(Verdict::Clean),
+            2 => Some(Verdict::Found(None)),
+            n => Some(Verdict::Found(usize::try_from(n - 3).ok())),
+        }
+    }
 }
 
 impl Checker<'_, '_> {
@@ -189,14 +220,18 @@ impl Checker<'_, '_> {
         let mut known = std::mem::take(&mut self.memo.known);
         known.clear();
         if let Some(Some(memo)) = self.memo.events.get(found.number) {
-            let shown = &self.memo.shown;
+            let (shown, needs) = (&self.memo.shown, &self.memo.needs);
             known.extend(matched.fields.iter().map(|index| {
                 let Some(place) = index.and_then(|i| memo.fields.get(i)) else {
                     return (None, None);
                 };
                 (
-                    place.sent,
-                    place.needs.as_ref().map(|needs| needs.met(shown)),
+                    Verdict::from_code(place.sent),
+                    place
+                        .needs
+                        .checked_sub(1)
+                        .and_then(|n| needs.get(n as usize))
+                        .map(|needs| needs.met(shown)),
                 )
             }));
         }
@@ -231,7 +266,7 @@ impl Checker<'_, '_> {
                 .events
                 .get(number)
                 .and_then(Option::as_ref)
-                .and_then(|memo| memo.fields.get(index)?.sent)
+                .and_then(|memo| Verdict::from_code(memo.fields.get(index)?.sent))
         });
         let sent = self.verdict(
             remembered,
@@ -244,7 +279,7 @@ impl Checker<'_, '_> {
             && let Some(Some(memo)) = self.memo.events.get_mut(number)
             && let Some(place) = memo.fields.get_mut(index)
         {
-            place.sent = Some(sent);
+            place.sent = sent.code();
         }
         if !categories.is_empty() && !fits.unwrap_or_else(|| self.fits(number, index, field)) {
             self.misplaced(found, index, field, name, categories);
@@ -291,29 +326,56 @@ impl Checker<'_, '_> {
     /// categories ([`Memo::shown`]): whether one of them shows one of its
     /// contexts, or nothing can be told.
     fn fits(&mut self, number: usize, index: usize, field: &Field) -> bool {
-        let Some(Some(memo)) = self.memo.events.get_mut(number) else {
+        let Some(place) = self
+            .memo
+            .events
+            .get(number)
+            .and_then(Option::as_ref)
+            .and_then(|memo| memo.fields.get(index))
+        else {
             return true;
         };
-        let Some(place) = memo.fields.get_mut(index) else {
-            return true;
+        if let Some(needs) = place.needs.checked_sub(1)
+            && let Some(needs) = self.memo.needs.get(needs as usize)
+        {
+            return needs.met(&self.memo.shown);
+        }
+        let needs = self.needs(field);
+        let met = needs.met(&self.memo.shown);
+        let known = match self.memo.needs.iter().position(|n| *n == needs) {
+            Some(at) => at,
+            None => {
+                self.memo.needs.push(needs);
+                self.memo.needs.len() - 1
+            }
         };
-        let needs = place.needs.get_or_insert_with(|| {
-            let mut any = Vec::new();
-            for context in &field.contexts {
-                match self.recognised.get(context.as_str()) {
-                    Some(Some(marks)) => {
-                        any.extend(marks.iter().filter_map(|m| self.marks.get(m).copied()));
-                    }
-                    _ => return Needs::Nothing,
+        if let Some(Some(memo)) = self.memo.events.get_mut(number)
+            && let Some(place) = memo.fields.get_mut(index)
+        {
+            place.needs = u32::try_from(known)
+                .ok()
+                .and_then(|n| n.checked_add(1))
+                .unwrap_or(0);
+        }
+        met
+    }
+
+    /// What `field` needs of its event's categories.
+    fn needs(&self, field: &Field) -> Needs {
+        let mut any = Vec::new();
+        for context in &field.contexts {
+            match self.recognised.get(context.as_str()) {
+                Some(Some(marks)) => {
+                    any.extend(marks.iter().filter_map(|m| self.marks.get(m).copied()));
                 }
+                _ => return Needs::Nothing,
             }
-            if field.contexts.is_empty() {
-                Needs::Nothing
-            } else {
-                Needs::AnyOf(any)
-            }
-        });
-        needs.met(&self.memo.shown)
+        }
+        if field.contexts.is_empty() {
+            Needs::Nothing
+        } else {
+            Needs::AnyOf(any)
+        }
     }
 
     fn unknown_field(&mut self, event: &Event, name: &str) {
@@ -393,12 +455,7 @@ impl Checker<'_, '_> {
                     .zip(categories)
                     .all(|(a, b)| **a == **b)
         };
-        let place = self
-            .memo
-            .events
-            .get(found.number)
-            .and_then(Option::as_ref)
-            .and_then(|memo| memo.fields.get(index)?.misplaced.as_ref());
+        let place = self.memo.misplaced.get(&(found.number, index));
         if let Some(seen) = place.filter(|seen| same(seen)) {
             let at = seen.at;
             self.report.repeated(at);
@@ -413,15 +470,14 @@ impl Checker<'_, '_> {
             Some(name),
             message,
         );
-        if let Some(Some(memo)) = self.memo.events.get_mut(found.number)
-            && let Some(place) = memo.fields.get_mut(index)
-        {
-            place.misplaced = Some(Misplaced {
+        self.memo.misplaced.insert(
+            (found.number, index),
+            Misplaced {
                 name: name.into(),
                 categories: categories.iter().map(|c| Box::from(&**c)).collect(),
                 at,
-            });
-        }
+            },
+        );
     }
 
     /// Why `field` cannot be on an event with these categories: it comes
