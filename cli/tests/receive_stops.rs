@@ -8,7 +8,7 @@ mod receive_support;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use receive_support::{Client, Receiver, event, fifo, output_ids, scratch};
+use receive_support::{Client, Receiver, event, fifo, leave_in_spool, output_ids, scratch};
 
 /// A receiver that cannot serve (its port is taken) still writes out what
 /// an earlier run left in the spool before it exits with the error.
@@ -16,14 +16,7 @@ use receive_support::{Client, Receiver, event, fifo, output_ids, scratch};
 fn a_receiver_that_cannot_listen_still_writes_what_its_spool_holds() {
     let dir = scratch("cannot-listen");
     let spool = dir.join("spool");
-    // The first run's output is a FIFO nobody reads: every event stays in
-    // the spool, and SIGKILL leaves it there.
-    let blocked = dir.join("blocked.fifo");
-    fifo(&blocked);
-    let first = Receiver::spooled(&dir, "first", &spool, &blocked, &[]);
-    first.post_events(0..500);
-    first.signal("KILL");
-    drop(first);
+    leave_in_spool(&dir, &spool, &[], |first| first.post_events(0..500));
 
     // The second run's output is a FIFO whose reader comes only once the
     // receiver said the port is taken: the events reach it only if the
@@ -176,15 +169,10 @@ fn the_output_lets_go_of_segments_the_spool_removed() {
         body.extend_from_slice(pad.as_bytes());
         body
     };
-    // The first run's output is a FIFO nobody reads: its event stays in
-    // the spool, and SIGKILL leaves it there.
-    let blocked = dir.join("blocked.fifo");
-    fifo(&blocked);
-    let first = Receiver::spooled(&dir, "first", &spool, &blocked, &room);
-    let (status, body) = Client::connect(first.address()).post("application/json", &large(0));
-    assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
-    first.signal("KILL");
-    drop(first);
+    leave_in_spool(&dir, &spool, &room, |first| {
+        let (status, body) = Client::connect(first.address()).post("application/json", &large(0));
+        assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
+    });
 
     // The second run writes it to a file; its output then waits at the
     // end of that segment. The next event finds the spool past half full

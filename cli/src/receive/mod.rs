@@ -484,6 +484,15 @@ fn save_position(dir: &Path, pipeline: &Pipeline) {
     }
 }
 
+/// An empty directory for one unit test of this module, named for it.
+#[cfg(test)]
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dovecot-receive-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("directory");
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

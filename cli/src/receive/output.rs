@@ -124,10 +124,7 @@ impl Output {
     /// did not take stays in the spool.
     pub fn drain(self, timeout: Duration) -> Drained {
         self.stop.store(true, Ordering::SeqCst);
-        let left = self
-            .shared
-            .written()
-            .saturating_sub(self.shared.delivered.load(Ordering::SeqCst));
+        let left = self.shared.pending();
         if left > 0 {
             eprintln!("writing the {left} events still in the spool to the output");
         }
@@ -141,7 +138,7 @@ impl Output {
         let _ = self.thread.join();
         // The thread also ends when the output's reader went away while
         // stopping (a broken pipe), with events still in the spool.
-        if self.shared.delivered.load(Ordering::SeqCst) >= self.shared.written() {
+        if self.shared.pending() == 0 {
             Drained::All
         } else {
             Drained::Broken
@@ -418,9 +415,7 @@ mod tests {
     /// so the two never run together.
     #[test]
     fn a_partial_last_line_is_ended_on_open() {
-        let dir = std::env::temp_dir().join(format!("dovecot-output-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("directory");
+        let dir = crate::receive::scratch("output");
         let path = dir.join("out.jsonl");
         let config = OutputConfig {
             path: Some(path.clone()),

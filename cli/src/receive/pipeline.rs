@@ -134,9 +134,7 @@ impl Pipeline {
 
     /// Events spooled and not yet written to the output.
     pub fn spool_depth(&self) -> u64 {
-        self.shared
-            .written()
-            .saturating_sub(self.shared.delivered.load(Ordering::Relaxed))
+        self.shared.pending()
     }
 
     fn metrics_page(&self) -> String {

@@ -76,6 +76,12 @@ impl Shared {
         *lock(&self.written)
     }
 
+    /// Events written to the spool that the output has not delivered yet.
+    pub fn pending(&self) -> u64 {
+        let delivered = self.delivered.load(Ordering::SeqCst);
+        self.written().saturating_sub(delivered)
+    }
+
     /// The last sequence number given out: where the next start numbers
     /// on after a drain.
     pub fn numbered(&self) -> u64 {
@@ -484,7 +490,7 @@ impl Appender {
     /// An empty segment is begun first: its name keeps where numbering
     /// went, for the next start.
     fn compact(&mut self) {
-        if self.shared.delivered.load(Ordering::SeqCst) < self.shared.written() {
+        if self.shared.pending() > 0 {
             return;
         }
         let Ok(old) = segments(&self.config.dir) else {

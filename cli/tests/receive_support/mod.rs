@@ -276,6 +276,17 @@ pub fn fifo(path: &Path) {
     assert!(status.success(), "mkfifo failed");
 }
 
+/// Runs a receiver on `spool` whose output is a FIFO nobody reads, lets
+/// `post` send it events, and SIGKILLs it: every event it acknowledged
+/// stays in the spool, for the next start.
+pub fn leave_in_spool(dir: &Path, spool: &Path, more: &[&str], post: impl FnOnce(&Receiver)) {
+    let blocked = dir.join("blocked.fifo");
+    fifo(&blocked);
+    let first = Receiver::spooled(dir, "first", spool, &blocked, more);
+    post(&first);
+    first.signal("KILL");
+}
+
 /// Reads the FIFO at `fifo` to its end on a thread of its own (opening it
 /// waits for the receiver to open it too) and copies what it read to
 /// `copy`, whose path the thread returns, for [`output_ids`].

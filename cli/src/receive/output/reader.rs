@@ -178,9 +178,7 @@ mod tests {
     /// acknowledged past their numbers.
     #[test]
     fn lines_of_a_failed_append_are_never_handed_out() {
-        let dir = std::env::temp_dir().join(format!("dovecot-reader-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("directory");
+        let dir = crate::receive::scratch("reader");
         let path = dir.join("1.spool");
         fs::write(&path, lines(1..=3)).expect("segment");
         let mut reader = SegmentReader::open(1, path.clone()).expect("open");

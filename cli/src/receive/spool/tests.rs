@@ -3,14 +3,7 @@
 use std::path::Path;
 
 use super::*;
-
-/// An empty directory for one test, named for it.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dovecot-spool-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("directory");
-    dir
-}
+use crate::receive::scratch;
 
 /// A spool in `dir` with room for `max_bytes`, in segments of 1 MiB.
 fn spool_config(dir: &Path, max_bytes: u64, fsync: bool) -> SpoolConfig {
